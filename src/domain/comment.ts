@@ -1,0 +1,74 @@
+/** The comment as the service knows it: public fields, private fields, and the one table of status moves. */
+
+export const COMMENT_STATUSES = ['pending', 'approved', 'spam', 'rejected', 'deleted'] as const;
+export type CommentStatus = (typeof COMMENT_STATUSES)[number];
+
+/** Statuses any reader may see. A `deleted` comment is shown only as a "[deleted]" placeholder while it has visible replies. */
+export const PUBLIC_STATUSES: readonly CommentStatus[] = ['approved'];
+/** Statuses a public thread read loads: the public ones plus deleted placeholders that keep the tree's shape. */
+export const THREAD_READ_STATUSES: readonly CommentStatus[] = ['approved', 'deleted'];
+
+/** Result of the spam checks: `checked` once a definitive verdict exists; `unchecked` while waiting for one. */
+export type SpamCheckState = 'none' | 'checked' | 'unchecked';
+
+export interface CommentAuthor {
+  name: string;
+  /** Private: never leaves the server for the public. */
+  email: string;
+  website: string | null;
+  /** Public avatar key (HMAC of the normalised email, or a Gravatar hash when the operator chose it). */
+  avatar: string;
+}
+
+/** Private context of the submission, kept for spam feedback and erased after the retention window. */
+export interface SubmissionContext {
+  ip: string | null;
+  userAgent: string | null;
+  referrer: string | null;
+}
+
+export interface EditRecord {
+  body: string;
+  editedAt: Date;
+  by: 'author' | 'moderator';
+}
+
+export interface Comment {
+  id: string;
+  threadKey: string;
+  /** Direct parent, or null for a top-level comment. */
+  parentId: string | null;
+  /** The top-level ancestor (its own id for a top-level comment): one query loads a page's replies. */
+  rootId: string;
+  /** 0 for top-level comments. */
+  depth: number;
+  status: CommentStatus;
+  author: CommentAuthor;
+  /** Markdown source as the author wrote it. */
+  body: string;
+  /** Safe HTML rendered from `body` on the server. */
+  html: string;
+  createdAt: Date;
+  editedAt: Date | null;
+  /** SHA-256 of the edit token given to the author; the token itself is never stored. */
+  editTokenHash: string | null;
+  context: SubmissionContext;
+  spamCheck: SpamCheckState;
+  /** Why the spam checks decided what they did (shown to moderators only). */
+  spamReasons: string[];
+  history: EditRecord[];
+}
+
+const TRANSITIONS: Record<CommentStatus, readonly CommentStatus[]> = {
+  pending: ['approved', 'spam', 'rejected', 'deleted'],
+  approved: ['pending', 'spam', 'rejected', 'deleted'],
+  spam: ['approved', 'pending', 'rejected', 'deleted'],
+  rejected: ['approved', 'pending', 'spam', 'deleted'],
+  // Restoring a deleted comment puts it back in the moderation queue, never straight to the public.
+  deleted: ['pending'],
+};
+
+/** The one table of allowed status moves. */
+export function canTransition(from: CommentStatus, to: CommentStatus): boolean {
+  return TRANSITIONS[from].includes(to);
+}

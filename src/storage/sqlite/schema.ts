@@ -1,0 +1,57 @@
+import type { Database } from 'better-sqlite3';
+
+/**
+ * Migrations, applied in order; PRAGMA user_version records how many ran.
+ * Append new steps; never edit one that has shipped.
+ */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE threads (
+    key        TEXT PRIMARY KEY,
+    url        TEXT,
+    created_at INTEGER NOT NULL,
+    locked     INTEGER NOT NULL DEFAULT 0
+  ) WITHOUT ROWID;
+
+  CREATE TABLE comments (
+    id              TEXT PRIMARY KEY,
+    thread_key      TEXT NOT NULL,
+    parent_id       TEXT,
+    root_id         TEXT NOT NULL,
+    depth           INTEGER NOT NULL,
+    status          TEXT NOT NULL,
+    author_name     TEXT NOT NULL,
+    author_email    TEXT NOT NULL,
+    author_website  TEXT,
+    avatar          TEXT NOT NULL,
+    body            TEXT NOT NULL,
+    html            TEXT NOT NULL,
+    created_at      INTEGER NOT NULL,
+    edited_at       INTEGER,
+    edit_token_hash TEXT,
+    ip              TEXT,
+    user_agent      TEXT,
+    referrer        TEXT,
+    spam_check      TEXT NOT NULL,
+    spam_reasons    TEXT NOT NULL DEFAULT '[]',
+    history         TEXT NOT NULL DEFAULT '[]'
+  );
+
+  -- A page of top-level comments: equality on thread and depth, then the (created_at, id) keyset order.
+  CREATE INDEX comments_roots ON comments (thread_key, depth, created_at, id);
+  -- The replies of a page's roots, in conversation order.
+  CREATE INDEX comments_replies ON comments (root_id, created_at, id);
+  -- Counts per thread and status.
+  CREATE INDEX comments_counts ON comments (thread_key, status);
+  `,
+];
+
+export function migrate(db: Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  for (let v = current; v < MIGRATIONS.length; v += 1) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}

@@ -1,0 +1,55 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { openSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
+import { makeComment, uniqueThreadKey } from '../support/comment-factory.js';
+import { describeStorageContract } from './storage-contract.js';
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-sqlite-'));
+  dirs.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
+describeStorageContract('sqlite (file, WAL)', async () => openSqliteStorage({ dataDir: tempDir() }));
+describeStorageContract('sqlite (:memory:)', async () => openSqliteStorage({ dataDir: ':memory:' }));
+
+describe('sqlite adapter', () => {
+  it('keeps comments across a close and reopen of the same data directory', async () => {
+    const dir = tempDir();
+    const first = openSqliteStorage({ dataDir: dir });
+    const c = makeComment({ threadKey: uniqueThreadKey() });
+    await first.insertComment(c);
+    await first.close();
+    const second = openSqliteStorage({ dataDir: dir });
+    expect(await second.getComment(c.id)).toEqual(c);
+    await second.close();
+  });
+
+  it('reads a thread page through its indexes, never a table scan', async () => {
+    const dir = tempDir();
+    const storage = openSqliteStorage({ dataDir: dir });
+    await storage.close();
+    const Database = (await import('better-sqlite3')).default;
+    const db = new Database(path.join(dir, 'parley.db'), { readonly: true });
+    const plan = db
+      .prepare(
+        `EXPLAIN QUERY PLAN WITH page AS (
+           SELECT * FROM comments WHERE thread_key = ? AND depth = 0 AND status IN (?, ?) AND (created_at, id) > (?, ?)
+           ORDER BY created_at ASC, id ASC LIMIT ?)
+         SELECT * FROM page UNION ALL
+         SELECT c.* FROM comments c WHERE c.root_id IN (SELECT id FROM page) AND c.depth >= 1 AND c.status IN (?, ?)`,
+      )
+      .all('k', 'approved', 'deleted', 0, '', 10, 'approved', 'deleted') as { detail: string }[];
+    db.close();
+    const details = plan.map((p) => p.detail).join('\n');
+    expect(details).toMatch(/USING INDEX comments_roots/);
+    expect(details).toMatch(/USING INDEX comments_replies/);
+    expect(details).not.toMatch(/SCAN comments(?! USING)/);
+  });
+});

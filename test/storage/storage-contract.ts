@@ -1,0 +1,381 @@
+/**
+ * The storage contract: one suite every adapter must pass (sqlite.test.ts, mongo.test.ts run it).
+ * The semantics are written in src/storage/storage.ts; each test here pins one of them.
+ * One store is opened per adapter; every test works on thread keys no other test uses.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Comment, CommentStatus } from '../../src/domain/comment.js';
+import { AppError } from '../../src/domain/errors.js';
+import type { PageCursor, SortOrder, Storage } from '../../src/storage/storage.js';
+import { makeComment, makeReply, testId, uniqueThreadKey } from '../support/comment-factory.js';
+
+const T0 = Date.parse('2026-03-01T12:00:00.000Z');
+const at = (seconds: number) => new Date(T0 + seconds * 1000);
+
+export function describeStorageContract(adapterName: string, open: () => Promise<Storage>): void {
+  describe(`storage contract: ${adapterName}`, () => {
+    let storage: Storage;
+
+    beforeAll(async () => {
+      storage = await open();
+    });
+
+    afterAll(async () => {
+      await storage?.close();
+    });
+
+    async function insertAll(comments: Comment[]): Promise<void> {
+      for (const c of comments) await storage.insertComment(c);
+    }
+
+    /** Reads every page of a thread and returns the root ids in the order they were served. */
+    async function readAllRootIds(threadKey: string, sort: SortOrder, limit: number, statuses: CommentStatus[] = ['approved']) {
+      const ids: string[] = [];
+      let cursor: PageCursor | null = null;
+      let pages = 0;
+      do {
+        const page = await storage.listThread({ threadKey, statuses, sort, cursor, limit });
+        expect(page.roots.length).toBeLessThanOrEqual(limit);
+        ids.push(...page.roots.map((r) => r.id));
+        cursor = page.nextCursor;
+        pages += 1;
+        if (pages > 1000) throw new Error('pagination does not terminate');
+      } while (cursor);
+      return { ids, pages };
+    }
+
+    describe('comments', () => {
+      it('round-trips every field of a comment exactly', async () => {
+        const threadKey = uniqueThreadKey();
+        const c = makeComment({
+          threadKey,
+          status: 'pending',
+          author: { name: 'Zoë (admin) +1', email: 'zoe+tag@example.org', website: 'https://zoe.example/', avatar: 'f'.repeat(64) },
+          body: 'Body with *markdown* and 😀',
+          html: '<p>Body with <em>markdown</em> and 😀</p>\n',
+          createdAt: new Date('2026-02-03T04:05:06.789Z'),
+          editedAt: new Date('2026-02-03T04:10:00.001Z'),
+          editTokenHash: 'e'.repeat(64),
+          context: { ip: '2001:db8::1', userAgent: 'Mozilla/5.0 (X11)', referrer: 'https://example.com/from' },
+          spamCheck: 'unchecked',
+          spamReasons: ['akismet_unreachable'],
+          history: [{ body: 'old body', editedAt: new Date('2026-02-03T04:09:00.000Z'), by: 'author' }],
+        });
+        await storage.insertComment(c);
+        const back = await storage.getComment(c.id);
+        expect(back).toEqual(c);
+        expect(back?.createdAt).toBeInstanceOf(Date);
+      });
+
+      it('returns undefined for an unknown comment id', async () => {
+        await expect(storage.getComment(testId('missing'))).resolves.toBeUndefined();
+      });
+
+      it('keeps nulls as nulls', async () => {
+        const c = makeComment({ threadKey: uniqueThreadKey(), context: { ip: null, userAgent: null, referrer: null } });
+        await storage.insertComment(c);
+        const back = await storage.getComment(c.id);
+        expect(back?.author.website).toBeNull();
+        expect(back?.editedAt).toBeNull();
+        expect(back?.editTokenHash).toBeNull();
+        expect(back?.parentId).toBeNull();
+        expect(back?.context).toEqual({ ip: null, userAgent: null, referrer: null });
+      });
+
+      it('refuses a second comment with the same id with a conflict', async () => {
+        const c = makeComment({ threadKey: uniqueThreadKey() });
+        await storage.insertComment(c);
+        const err = await storage.insertComment({ ...c, body: 'other' }).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(AppError);
+        expect((err as AppError).code).toBe('conflict');
+        expect((await storage.getComment(c.id))?.body).toBe(c.body);
+      });
+
+      it('round-trips emails with special and non-ASCII characters exactly', async () => {
+        const emails = ['a+b(c).d*e%f?g@example.com', 'josé.ñandú@exämple.org', '用户@例子.广告', 'x"y\'z@example.com'];
+        for (const email of emails) {
+          const c = makeComment({ threadKey: uniqueThreadKey(), author: { name: 'n', email, website: null, avatar: 'a' } });
+          await storage.insertComment(c);
+          expect((await storage.getComment(c.id))?.author.email).toBe(email);
+        }
+      });
+
+      it('updates status and returns the updated comment', async () => {
+        const c = makeComment({ threadKey: uniqueThreadKey(), status: 'pending' });
+        await storage.insertComment(c);
+        const updated = await storage.updateComment(c.id, { status: 'approved', spamCheck: 'checked', spamReasons: ['ham'] });
+        expect(updated?.status).toBe('approved');
+        expect(updated?.spamCheck).toBe('checked');
+        expect(updated?.spamReasons).toEqual(['ham']);
+        expect((await storage.getComment(c.id))?.status).toBe('approved');
+      });
+
+      it('applies a compare-and-set update only when the status still matches', async () => {
+        const c = makeComment({ threadKey: uniqueThreadKey(), status: 'pending' });
+        await storage.insertComment(c);
+        await expect(storage.updateComment(c.id, { status: 'spam' }, { ifStatus: 'approved' })).resolves.toBeUndefined();
+        expect((await storage.getComment(c.id))?.status).toBe('pending');
+        const ok = await storage.updateComment(c.id, { status: 'spam' }, { ifStatus: 'pending' });
+        expect(ok?.status).toBe('spam');
+      });
+
+      it('returns undefined when updating an unknown comment', async () => {
+        await expect(storage.updateComment(testId('nope'), { status: 'approved' })).resolves.toBeUndefined();
+      });
+
+      it('edits body and html and appends to the history without replacing it', async () => {
+        const c = makeComment({
+          threadKey: uniqueThreadKey(),
+          history: [{ body: 'first', editedAt: at(1), by: 'author' }],
+        });
+        await storage.insertComment(c);
+        const updated = await storage.updateComment(c.id, {
+          body: 'third',
+          html: '<p>third</p>\n',
+          editedAt: at(3),
+          appendHistory: { body: 'second', editedAt: at(2), by: 'moderator' },
+        });
+        expect(updated?.body).toBe('third');
+        expect(updated?.html).toBe('<p>third</p>\n');
+        expect(updated?.editedAt).toEqual(at(3));
+        expect(updated?.history).toEqual([
+          { body: 'first', editedAt: at(1), by: 'author' },
+          { body: 'second', editedAt: at(2), by: 'moderator' },
+        ]);
+      });
+
+      it('erases the private submission context when asked', async () => {
+        const c = makeComment({ threadKey: uniqueThreadKey() });
+        await storage.insertComment(c);
+        await storage.updateComment(c.id, { context: { ip: null, userAgent: null, referrer: null } });
+        expect((await storage.getComment(c.id))?.context).toEqual({ ip: null, userAgent: null, referrer: null });
+      });
+    });
+
+    describe('threads', () => {
+      it('creates a thread once and keeps its first url and creation time', async () => {
+        const key = uniqueThreadKey();
+        const first = await storage.ensureThread({ key, url: key, now: at(0) });
+        expect(first).toEqual({ key, url: key, createdAt: at(0), locked: false });
+        const second = await storage.ensureThread({ key, url: 'https://other.example/', now: at(60) });
+        expect(second).toEqual(first);
+        expect(await storage.getThread(key)).toEqual(first);
+      });
+
+      it('returns undefined for an unknown thread', async () => {
+        await expect(storage.getThread(uniqueThreadKey('never'))).resolves.toBeUndefined();
+      });
+
+      it('creates exactly one thread under concurrent first comments', async () => {
+        const key = uniqueThreadKey();
+        const results = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => storage.ensureThread({ key, url: key, now: at(i) })),
+        );
+        for (const r of results) expect(r.key).toBe(key);
+        expect(new Set(results.map((r) => r.createdAt.getTime())).size).toBe(1);
+      });
+
+      it('stores a thread known only by an explicit id with a null url', async () => {
+        const key = `id:${testId('disqus')}`;
+        await storage.ensureThread({ key, url: null, now: at(0) });
+        expect((await storage.getThread(key))?.url).toBeNull();
+      });
+    });
+
+    describe('thread pages', () => {
+      it('returns an empty page for a thread with no comments', async () => {
+        const page = await storage.listThread({ threadKey: uniqueThreadKey(), statuses: ['approved'], sort: 'oldest', cursor: null, limit: 10 });
+        expect(page).toEqual({ roots: [], replies: [], nextCursor: null });
+      });
+
+      it('orders roots oldest first and newest first', async () => {
+        const threadKey = uniqueThreadKey();
+        const cs = [3, 1, 2].map((s) => makeComment({ threadKey, createdAt: at(s), id: `order-${s}-${testId()}` }));
+        await insertAll(cs);
+        const oldest = await storage.listThread({ threadKey, statuses: ['approved'], sort: 'oldest', cursor: null, limit: 10 });
+        expect(oldest.roots.map((r) => r.createdAt.getTime())).toEqual([at(1), at(2), at(3)].map((d) => d.getTime()));
+        const newest = await storage.listThread({ threadKey, statuses: ['approved'], sort: 'newest', cursor: null, limit: 10 });
+        expect(newest.roots.map((r) => r.createdAt.getTime())).toEqual([at(3), at(2), at(1)].map((d) => d.getTime()));
+      });
+
+      it('breaks timestamp ties by id, in a stable order', async () => {
+        const threadKey = uniqueThreadKey();
+        const ids = ['tie-c', 'tie-a', 'tie-b', 'tie-e', 'tie-d'].map((p) => `${p}-${threadKey.slice(-6)}`);
+        await insertAll(ids.map((id) => makeComment({ threadKey, id, createdAt: at(5) })));
+        const sorted = [...ids].sort();
+        const oldest = await storage.listThread({ threadKey, statuses: ['approved'], sort: 'oldest', cursor: null, limit: 10 });
+        expect(oldest.roots.map((r) => r.id)).toEqual(sorted);
+        const newest = await storage.listThread({ threadKey, statuses: ['approved'], sort: 'newest', cursor: null, limit: 10 });
+        expect(newest.roots.map((r) => r.id)).toEqual([...sorted].reverse());
+      });
+
+      it.each(['oldest', 'newest'] as const)('never skips or repeats a root across pages (%s)', async (sort) => {
+        const threadKey = uniqueThreadKey();
+        // 23 roots over 6 distinct timestamps: many ties fall on page boundaries.
+        const cs = Array.from({ length: 23 }, (_, i) => makeComment({ threadKey, createdAt: at(i % 6), id: `p${String(i).padStart(2, '0')}-${testId()}` }));
+        await insertAll(cs);
+        for (const limit of [1, 4, 5, 7, 23, 50]) {
+          const { ids, pages } = await readAllRootIds(threadKey, sort, limit);
+          expect(ids).toHaveLength(23);
+          expect(new Set(ids).size).toBe(23);
+          expect(pages).toBe(Math.max(1, Math.ceil(23 / limit)));
+          const expected = [...cs]
+            .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+            .map((c) => c.id);
+          expect(ids).toEqual(sort === 'oldest' ? expected : expected.reverse());
+        }
+      });
+
+      it('gives no next cursor when the last page is exactly full', async () => {
+        const threadKey = uniqueThreadKey();
+        await insertAll(Array.from({ length: 4 }, (_, i) => makeComment({ threadKey, createdAt: at(i) })));
+        const first = await storage.listThread({ threadKey, statuses: ['approved'], sort: 'oldest', cursor: null, limit: 2 });
+        expect(first.nextCursor).not.toBeNull();
+        const second = await storage.listThread({ threadKey, statuses: ['approved'], sort: 'oldest', cursor: first.nextCursor, limit: 2 });
+        expect(second.roots).toHaveLength(2);
+        expect(second.nextCursor).toBeNull();
+      });
+
+      it('keeps pages consistent when comments arrive between page reads', async () => {
+        const threadKey = uniqueThreadKey();
+        await insertAll(Array.from({ length: 6 }, (_, i) => makeComment({ threadKey, createdAt: at(10 + i), id: `mid-${i}-${testId()}` })));
+        const page1 = await storage.listThread({ threadKey, statuses: ['approved'], sort: 'oldest', cursor: null, limit: 3 });
+        const late = makeComment({ threadKey, createdAt: at(100), id: `late-${testId()}` });
+        const early = makeComment({ threadKey, createdAt: at(0), id: `early-${testId()}` });
+        await insertAll([late, early]);
+        const page2 = await storage.listThread({ threadKey, statuses: ['approved'], sort: 'oldest', cursor: page1.nextCursor, limit: 10 });
+        const seen = [...page1.roots, ...page2.roots].map((r) => r.id);
+        expect(new Set(seen).size).toBe(seen.length);
+        expect(page2.roots.map((r) => r.id)).toContain(late.id);
+        expect(seen).not.toContain(early.id);
+      });
+
+      it('brings every reply of the page roots, and only theirs, oldest first', async () => {
+        const threadKey = uniqueThreadKey();
+        const a = makeComment({ threadKey, createdAt: at(1), id: `ra-${testId()}` });
+        const b = makeComment({ threadKey, createdAt: at(2), id: `rb-${testId()}` });
+        const a1 = makeReply(a, { createdAt: at(5) });
+        const a2 = makeReply(a, { createdAt: at(3) });
+        const a1x = makeReply(a1, { createdAt: at(4) });
+        const b1 = makeReply(b, { createdAt: at(6) });
+        await insertAll([a, b, a1, a2, a1x, b1]);
+        const page = await storage.listThread({ threadKey, statuses: ['approved'], sort: 'oldest', cursor: null, limit: 1 });
+        expect(page.roots.map((r) => r.id)).toEqual([a.id]);
+        expect(page.replies.map((r) => r.id)).toEqual([a2.id, a1x.id, a1.id]);
+        expect(page.replies.find((r) => r.id === a1x.id)).toMatchObject({ parentId: a1.id, rootId: a.id, depth: 2 });
+        const next = await storage.listThread({ threadKey, statuses: ['approved'], sort: 'oldest', cursor: page.nextCursor, limit: 1 });
+        expect(next.roots.map((r) => r.id)).toEqual([b.id]);
+        expect(next.replies.map((r) => r.id)).toEqual([b1.id]);
+      });
+
+      it('orders replies with tied timestamps by id', async () => {
+        const threadKey = uniqueThreadKey();
+        const root = makeComment({ threadKey, createdAt: at(0) });
+        const replies = ['z', 'x', 'y'].map((p) => makeReply(root, { id: `${p}-${testId()}`, createdAt: at(1) }));
+        await insertAll([root, ...replies]);
+        const page = await storage.listThread({ threadKey, statuses: ['approved'], sort: 'newest', cursor: null, limit: 5 });
+        expect(page.replies.map((r) => r.id)).toEqual(replies.map((r) => r.id).sort());
+      });
+
+      it('filters roots and replies by status', async () => {
+        const threadKey = uniqueThreadKey();
+        const shown = makeComment({ threadKey, createdAt: at(1) });
+        const hiddenRoot = makeComment({ threadKey, createdAt: at(2), status: 'pending' });
+        const spamRoot = makeComment({ threadKey, createdAt: at(3), status: 'spam' });
+        const deletedRoot = makeComment({ threadKey, createdAt: at(4), status: 'deleted' });
+        const shownReply = makeReply(shown, { createdAt: at(5) });
+        const hiddenReply = makeReply(shown, { createdAt: at(6), status: 'rejected' });
+        await insertAll([shown, hiddenRoot, spamRoot, deletedRoot, shownReply, hiddenReply]);
+        const page = await storage.listThread({ threadKey, statuses: ['approved'], sort: 'oldest', cursor: null, limit: 10 });
+        expect(page.roots.map((r) => r.id)).toEqual([shown.id]);
+        expect(page.replies.map((r) => r.id)).toEqual([shownReply.id]);
+        const withDeleted = await storage.listThread({ threadKey, statuses: ['approved', 'deleted'], sort: 'oldest', cursor: null, limit: 10 });
+        expect(withDeleted.roots.map((r) => r.id)).toEqual([shown.id, deletedRoot.id]);
+      });
+
+      it('matches thread keys exactly, with ? + ( ) . * % and non-ASCII characters', async () => {
+        const base = uniqueThreadKey();
+        const keys = [
+          `${base}/a?x=(1)+.*%25`,
+          `${base}/a?x=(1)+..*%25`,
+          `${base}/a?x=(1)+.*%`,
+          `${base}/a?x=_1_+.*%25`,
+          `${base}/café`,
+          `${base}/cafe\u0301`,
+          `${base}/日本語?q=ü`,
+          `${base}/A`,
+          `${base}/a`,
+        ];
+        for (const [i, key] of keys.entries()) {
+          await storage.ensureThread({ key, url: key, now: at(i) });
+          await insertAll(Array.from({ length: i + 1 }, (_, j) => makeComment({ threadKey: key, createdAt: at(j) })));
+        }
+        for (const [i, key] of keys.entries()) {
+          const page = await storage.listThread({ threadKey: key, statuses: ['approved'], sort: 'oldest', cursor: null, limit: 50 });
+          expect(page.roots).toHaveLength(i + 1);
+          for (const r of page.roots) expect(r.threadKey).toBe(key);
+          expect((await storage.getThread(key))?.url).toBe(key);
+        }
+        const counts = await storage.countByThreads({ threadKeys: keys, statuses: ['approved'] });
+        expect(keys.map((k) => counts.get(k))).toEqual(keys.map((_, i) => i + 1));
+      });
+    });
+
+    describe('counts', () => {
+      it('counts roots and replies per thread and gives 0 for unknown threads', async () => {
+        const k1 = uniqueThreadKey();
+        const k2 = uniqueThreadKey();
+        const unknown = uniqueThreadKey('unknown');
+        const root = makeComment({ threadKey: k1 });
+        await insertAll([root, makeReply(root), makeReply(root), makeComment({ threadKey: k2 })]);
+        const counts = await storage.countByThreads({ threadKeys: [k1, k2, unknown], statuses: ['approved'] });
+        expect(counts.get(k1)).toBe(3);
+        expect(counts.get(k2)).toBe(1);
+        expect(counts.get(unknown)).toBe(0);
+        expect(counts.size).toBe(3);
+      });
+
+      it('counts only the requested statuses', async () => {
+        const k = uniqueThreadKey();
+        await insertAll([
+          makeComment({ threadKey: k, status: 'approved' }),
+          makeComment({ threadKey: k, status: 'pending' }),
+          makeComment({ threadKey: k, status: 'spam' }),
+          makeComment({ threadKey: k, status: 'deleted' }),
+        ]);
+        expect((await storage.countByThreads({ threadKeys: [k], statuses: ['approved'] })).get(k)).toBe(1);
+        expect((await storage.countByThreads({ threadKeys: [k], statuses: ['approved', 'pending'] })).get(k)).toBe(2);
+      });
+
+      it('counts 100 threads in one call', async () => {
+        const keys = Array.from({ length: 100 }, () => uniqueThreadKey('many'));
+        for (const [i, key] of keys.entries()) {
+          if (i % 3 === 0) continue;
+          await insertAll(Array.from({ length: (i % 4) + 1 }, () => makeComment({ threadKey: key })));
+        }
+        const counts = await storage.countByThreads({ threadKeys: keys, statuses: ['approved'] });
+        expect(counts.size).toBe(100);
+        for (const [i, key] of keys.entries()) expect(counts.get(key)).toBe(i % 3 === 0 ? 0 : (i % 4) + 1);
+      });
+
+      it('returns an empty map for no keys', async () => {
+        expect((await storage.countByThreads({ threadKeys: [], statuses: ['approved'] })).size).toBe(0);
+      });
+    });
+
+    describe('concurrency and health', () => {
+      it('keeps every comment of concurrent inserts into one thread', async () => {
+        const threadKey = uniqueThreadKey();
+        const cs = Array.from({ length: 50 }, (_, i) => makeComment({ threadKey, createdAt: at(i % 3) }));
+        await Promise.all(cs.map((c) => storage.insertComment(c)));
+        const { ids } = await readAllRootIds(threadKey, 'oldest', 7);
+        expect(new Set(ids)).toEqual(new Set(cs.map((c) => c.id)));
+        expect((await storage.countByThreads({ threadKeys: [threadKey], statuses: ['approved'] })).get(threadKey)).toBe(50);
+      });
+
+      it('answers a ping', async () => {
+        await expect(storage.ping()).resolves.toBeUndefined();
+      });
+    });
+  });
+}
