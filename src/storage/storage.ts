@@ -77,7 +77,7 @@ export interface Storage {
   /** Which adapter this is, for logs and readiness. */
   readonly kind: 'sqlite' | 'mongo';
 
-  /** Creates the thread if it does not exist yet; an existing thread keeps its url and flags. */
+  /** Creates the thread if it does not exist yet; an existing thread keeps its url and flags (a thread without url gains the given one). */
   ensureThread(thread: { key: string; url: string | null; now: Date }): Promise<ThreadRecord>;
   getThread(key: string): Promise<ThreadRecord | undefined>;
 

@@ -180,6 +180,16 @@ export function describeStorageContract(adapterName: string, open: () => Promise
         await storage.ensureThread({ key, url: null, now: at(0) });
         expect((await storage.getThread(key))?.url).toBeNull();
       });
+
+      it('gives a thread known only by id the first url it is later seen with', async () => {
+        const key = `id:${testId('wp')}`;
+        await storage.ensureThread({ key, url: null, now: at(0) });
+        const url = uniqueThreadKey();
+        expect((await storage.ensureThread({ key, url, now: at(1) })).url).toBe(url);
+        expect((await storage.ensureThread({ key, url: `${url}/other`, now: at(2) })).url).toBe(url);
+        expect((await storage.ensureThread({ key, url: null, now: at(3) })).url).toBe(url);
+        expect((await storage.getThread(key))?.createdAt).toEqual(at(0));
+      });
     });
 
     describe('thread pages', () => {

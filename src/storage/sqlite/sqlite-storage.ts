@@ -174,7 +174,9 @@ export function openSqliteStorage({ dataDir }: SqliteStorageOptions): Storage {
     kind: 'sqlite',
 
     async ensureThread({ key, url, now }) {
-      stmt('INSERT INTO threads (key, url, created_at, locked) VALUES (?, ?, ?, 0) ON CONFLICT (key) DO NOTHING').run(
+      stmt(
+        'INSERT INTO threads (key, url, created_at, locked) VALUES (?, ?, ?, 0) ON CONFLICT (key) DO UPDATE SET url = coalesce(threads.url, excluded.url)',
+      ).run(
         key,
         url,
         now.getTime(),

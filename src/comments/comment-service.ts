@@ -1,0 +1,215 @@
+/** Readers' use cases: read a thread, count threads, post a comment, edit or delete one's own within the window. */
+import type { Comment, CommentStatus } from '../domain/comment.js';
+import { THREAD_READ_STATUSES, PUBLIC_STATUSES } from '../domain/comment.js';
+import { ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../domain/errors.js';
+import { renderBody } from '../domain/markup.js';
+import { avatarKey, newToken, tokenMatches, type AvatarMode } from '../domain/privacy.js';
+import { resolveThread, threadKeyFromUrl, type ThreadPolicy } from '../domain/thread.js';
+import type { PageCursor, SortOrder, Storage } from '../storage/storage.js';
+
+export interface CommentServiceDeps {
+  storage: Storage;
+  clock: () => Date;
+  newId: () => string;
+  settings: {
+    secret: string;
+    avatars: AvatarMode;
+    maxDepth: number;
+    editWindowMinutes: number;
+    threadPolicy: ThreadPolicy;
+  };
+}
+
+export interface ThreadSelector {
+  url?: string | undefined;
+  threadId?: string | undefined;
+}
+
+export interface PostCommentInput extends ThreadSelector {
+  name: string;
+  email: string;
+  website?: string | undefined;
+  body: string;
+  parentId?: string | undefined;
+}
+
+/** The commenter's request context: private, kept for spam feedback and moderation. */
+export interface RequestContext {
+  ip: string | null;
+  userAgent: string | null;
+  referrer: string | null;
+}
+
+/** A comment with its visible replies nested; `placeholder` marks a deleted comment kept for its replies. */
+export interface ThreadNode {
+  comment: Comment;
+  placeholder: boolean;
+  replies: ThreadNode[];
+}
+
+export interface ThreadView {
+  thread: { key: string; url: string | null; commentCount: number };
+  nodes: ThreadNode[];
+  nextCursor: string | null;
+}
+
+export interface ListThreadInput extends ThreadSelector {
+  sort: SortOrder;
+  limit: number;
+  cursor?: string | undefined;
+}
+
+export function encodeCursor(c: PageCursor): string {
+  return Buffer.from(JSON.stringify([c.createdAt.getTime(), c.id])).toString('base64url');
+}
+
+export function decodeCursor(raw: string): PageCursor {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
+    if (Array.isArray(parsed) && parsed.length === 2 && Number.isSafeInteger(parsed[0]) && typeof parsed[1] === 'string') {
+      return { createdAt: new Date(parsed[0] as number), id: parsed[1] };
+    }
+  } catch {
+    // fall through
+  }
+  throw new ValidationError({ cursor: 'invalid' }, 'The cursor is not one this service issued.');
+}
+
+/** Nests a page's replies under their parents; drops replies whose parent is hidden and deleted leaves. */
+export function buildTree(roots: Comment[], replies: Comment[]): ThreadNode[] {
+  const nodes = new Map<string, ThreadNode>();
+  for (const c of [...roots, ...replies]) nodes.set(c.id, { comment: c, placeholder: c.status === 'deleted', replies: [] });
+  for (const r of replies) {
+    const parent = r.parentId ? nodes.get(r.parentId) : undefined;
+    if (parent) parent.replies.push(nodes.get(r.id)!);
+  }
+  // A deleted comment stays only as long as a visible comment hangs under it.
+  const prune = (list: ThreadNode[]): ThreadNode[] =>
+    list
+      .map((n) => ({ ...n, replies: prune(n.replies) }))
+      .filter((n) => !n.placeholder || n.replies.length > 0);
+  return prune(roots.map((r) => nodes.get(r.id)!));
+}
+
+export function createCommentService(deps: CommentServiceDeps) {
+  const { storage, clock, newId, settings } = deps;
+
+  async function findOwn(id: string, token: string | undefined): Promise<Comment> {
+    if (!token) throw new UnauthorizedError('Send the edit token as "Authorization: Bearer <token>".');
+    const comment = await storage.getComment(id);
+    if (!comment || comment.status === 'deleted') throw new NotFoundError('comment_not_found', 'No such comment.');
+    if (!tokenMatches(token, comment.editTokenHash)) throw new ForbiddenError('forbidden', 'This edit token does not belong to this comment.');
+    const closesAt = comment.createdAt.getTime() + settings.editWindowMinutes * 60_000;
+    if (clock().getTime() > closesAt) {
+      throw new ForbiddenError('edit_window_closed', `Comments can only be changed within ${settings.editWindowMinutes} minutes of posting.`);
+    }
+    return comment;
+  }
+
+  /** WordPress-style depth cap: a reply below the deepest allowed level attaches to that level's comment. */
+  async function attachPoint(parent: Comment): Promise<Comment | null> {
+    let target: Comment | null = parent;
+    while (target && target.depth + 1 > settings.maxDepth - 1) {
+      target = target.parentId ? ((await storage.getComment(target.parentId)) ?? null) : null;
+    }
+    return target;
+  }
+
+  return {
+    async listThread(input: ListThreadInput): Promise<ThreadView> {
+      const ref = resolveThread(input, settings.threadPolicy);
+      const cursor = input.cursor ? decodeCursor(input.cursor) : null;
+      const [page, counts, stored] = await Promise.all([
+        storage.listThread({ threadKey: ref.key, statuses: THREAD_READ_STATUSES, sort: input.sort, cursor, limit: input.limit }),
+        storage.countByThreads({ threadKeys: [ref.key], statuses: PUBLIC_STATUSES }),
+        ref.url === null ? storage.getThread(ref.key) : Promise.resolve(undefined),
+      ]);
+      return {
+        thread: { key: ref.key, url: ref.url ?? stored?.url ?? null, commentCount: counts.get(ref.key) ?? 0 },
+        nodes: buildTree(page.roots, page.replies),
+        nextCursor: page.nextCursor ? encodeCursor(page.nextCursor) : null,
+      };
+    },
+
+    /** Counts of public comments per URL, keyed by the URLs exactly as asked; one storage query. */
+    async countThreads(urls: readonly string[]): Promise<Record<string, number>> {
+      const keys = new Map<string, string>();
+      const fields: Record<string, string> = {};
+      urls.forEach((url, i) => {
+        try {
+          keys.set(url, threadKeyFromUrl(url, settings.threadPolicy).key);
+        } catch (err) {
+          if (err instanceof ValidationError) fields[`url[${i}]`] = 'invalid';
+          else throw err;
+        }
+      });
+      if (Object.keys(fields).length > 0) throw new ValidationError(fields, 'Some URLs are not absolute http(s) URLs.');
+      const counts = await storage.countByThreads({ threadKeys: [...new Set(keys.values())], statuses: PUBLIC_STATUSES });
+      return Object.fromEntries([...keys].map(([url, key]) => [url, counts.get(key) ?? 0]));
+    },
+
+    async postComment(input: PostCommentInput, context: RequestContext): Promise<{ comment: Comment; editToken: string }> {
+      const ref = resolveThread(input, settings.threadPolicy);
+      let parent: Comment | null = null;
+      if (input.parentId) {
+        const found = await storage.getComment(input.parentId);
+        if (!found || found.threadKey !== ref.key || !PUBLIC_STATUSES.includes(found.status)) {
+          throw new NotFoundError('parent_not_found', 'The comment you are replying to does not exist in this thread.');
+        }
+        parent = await attachPoint(found);
+      }
+      const now = clock();
+      const thread = await storage.ensureThread({ key: ref.key, url: ref.url, now });
+      if (thread.locked) throw new ForbiddenError('thread_locked', 'This thread is closed for new comments.');
+
+      const id = newId();
+      const { token, hash } = newToken();
+      const status: CommentStatus = 'approved';
+      const comment: Comment = {
+        id,
+        threadKey: ref.key,
+        parentId: parent?.id ?? null,
+        rootId: parent?.rootId ?? id,
+        depth: parent ? parent.depth + 1 : 0,
+        status,
+        author: {
+          name: input.name,
+          email: input.email,
+          website: input.website ?? null,
+          avatar: avatarKey(input.email, settings.secret, settings.avatars),
+        },
+        body: input.body,
+        html: renderBody(input.body),
+        createdAt: now,
+        editedAt: null,
+        editTokenHash: hash,
+        context,
+        spamCheck: 'none',
+        spamReasons: [],
+        history: [],
+      };
+      await storage.insertComment(comment);
+      return { comment, editToken: token };
+    },
+
+    async editOwn(id: string, token: string | undefined, body: string): Promise<Comment> {
+      const comment = await findOwn(id, token);
+      const now = clock();
+      const updated = await storage.updateComment(
+        id,
+        { body, html: renderBody(body), editedAt: now, appendHistory: { body: comment.body, editedAt: now, by: 'author' } },
+        { ifStatus: comment.status },
+      );
+      if (!updated) throw new NotFoundError('comment_not_found', 'No such comment.');
+      return updated;
+    },
+
+    async deleteOwn(id: string, token: string | undefined): Promise<void> {
+      const comment = await findOwn(id, token);
+      const updated = await storage.updateComment(id, { status: 'deleted' }, { ifStatus: comment.status });
+      if (!updated) throw new NotFoundError('comment_not_found', 'No such comment.');
+    },
+  };
+}
+
+export type CommentService = ReturnType<typeof createCommentService>;

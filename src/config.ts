@@ -1,0 +1,174 @@
+/**
+ * The only reader of the environment. `loadConfig(env)` validates every key at once and returns a frozen,
+ * typed Config; a bad configuration throws one ConfigError that names every bad key.
+ * CONFIG_KEYS is also the source of `--help` and is checked against .env.example by a test.
+ */
+import { z } from 'zod';
+import type { AvatarMode } from './domain/privacy.js';
+import { normalizeOrigin } from './domain/thread.js';
+
+export interface ConfigKey {
+  key: string;
+  /** The default as a user would write it, or '' when the key is unset by default. */
+  default: string;
+  description: string;
+  secret?: boolean;
+}
+
+export const CONFIG_KEYS: readonly ConfigKey[] = [
+  { key: 'PORT', default: '8080', description: 'TCP port to listen on.' },
+  { key: 'HOST', default: '0.0.0.0', description: 'Interface to bind (use 127.0.0.1 to stay local).' },
+  { key: 'PUBLIC_URL', default: '', description: 'The public base URL of this service, e.g. https://comments.example.org.' },
+  {
+    key: 'ALLOWED_ORIGINS',
+    default: '',
+    description: 'Comma-separated site origins whose articles may have threads (e.g. https://news.example.org). Empty: any origin.',
+  },
+  { key: 'DATA_DIR', default: './data', description: 'Directory of the embedded SQLite database (parley.db) and the generated secret.' },
+  { key: 'MONGODB_URI', default: '', description: 'mongodb:// or mongodb+srv:// URI. When set, MongoDB is used instead of SQLite.' },
+  {
+    key: 'SECRET',
+    default: '',
+    description: 'HMAC key (at least 32 characters) for avatar keys and tokens. Unset: generated once into DATA_DIR/secret (mode 0600).',
+    secret: true,
+  },
+  { key: 'AVATARS', default: 'identicon', description: 'identicon (private, keyed by SECRET) or gravatar (SHA-256 of the email, requested from Gravatar).' },
+  { key: 'MAX_DEPTH', default: '5', description: 'Levels of nesting shown (1-20); deeper replies attach to the deepest allowed ancestor.' },
+  { key: 'EDIT_WINDOW_MINUTES', default: '15', description: 'Minutes during which an author may edit or delete a comment with its edit token (0-10080).' },
+  { key: 'TRUST_PROXY', default: '0', description: 'Number of reverse proxies in front of Parley (0: ignore X-Forwarded-For).' },
+  { key: 'LOG_LEVEL', default: 'info', description: 'fatal, error, warn, info, debug, trace or silent.' },
+];
+
+export type { AvatarMode };
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Config {
+  port: number;
+  host: string;
+  publicUrl: string | null;
+  /** Normalised origins, or null for any origin. */
+  allowedOrigins: readonly string[] | null;
+  dataDir: string;
+  mongodbUri: string | null;
+  /** Null when unset: main.ts then loads or generates one in DATA_DIR. */
+  secret: string | null;
+  avatars: AvatarMode;
+  maxDepth: number;
+  editWindowMinutes: number;
+  trustProxy: number;
+  logLevel: LogLevel;
+}
+
+export class ConfigError extends Error {
+  readonly problems: Record<string, string>;
+  constructor(problems: Record<string, string>) {
+    const lines = Object.entries(problems).map(([k, v]) => `  ${k}: ${v}`);
+    super(`Invalid configuration (${lines.length} bad key${lines.length === 1 ? '' : 's'}):\n${lines.join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+const defaults = Object.fromEntries(CONFIG_KEYS.map((k) => [k.key, k.default]));
+
+/** Unset and blank values fall back to the documented default. */
+const value = (key: string) =>
+  z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : defaults[key]), z.string());
+
+const int = (key: string, min: number, max: number) =>
+  value(key).pipe(
+    z
+      .string()
+      .regex(/^\d+$/, `must be a whole number between ${min} and ${max}`)
+      .transform(Number)
+      .refine((n) => n >= min && n <= max, `must be a whole number between ${min} and ${max}`),
+  );
+
+const oneOf = <T extends string>(key: string, options: readonly [T, ...T[]]) =>
+  value(key).pipe(z.enum(options, { error: `must be one of ${options.join(', ')}` }));
+
+const optional = (key: string) => value(key).transform((s) => (s === '' ? null : s));
+
+const schema = z.object({
+  PORT: int('PORT', 1, 65535),
+  HOST: value('HOST').pipe(z.string().min(1)),
+  PUBLIC_URL: optional('PUBLIC_URL').refine((s) => s === null || isHttpUrl(s), {
+    message: 'must be an absolute http(s) URL',
+  }),
+  ALLOWED_ORIGINS: value('ALLOWED_ORIGINS').transform((s, ctx) => {
+    if (s === '') return null;
+    const origins: string[] = [];
+    for (const part of s.split(',').map((p) => p.trim()).filter(Boolean)) {
+      const origin = normalizeOrigin(part);
+      if (!origin) {
+        ctx.addIssue({ code: 'custom', message: `"${part}" is not an http(s) origin like https://example.org` });
+        return z.NEVER;
+      }
+      origins.push(origin);
+    }
+    return origins.length > 0 ? origins : null;
+  }),
+  DATA_DIR: value('DATA_DIR').pipe(z.string().min(1)),
+  MONGODB_URI: optional('MONGODB_URI').refine((s) => s === null || isMongoUri(s), {
+    message: 'must be a mongodb:// or mongodb+srv:// URI with a host',
+  }),
+  SECRET: optional('SECRET').refine((s) => s === null || s.length >= 32, { message: 'must be at least 32 characters' }),
+  AVATARS: oneOf('AVATARS', ['identicon', 'gravatar']),
+  MAX_DEPTH: int('MAX_DEPTH', 1, 20),
+  EDIT_WINDOW_MINUTES: int('EDIT_WINDOW_MINUTES', 0, 10080),
+  TRUST_PROXY: int('TRUST_PROXY', 0, 10),
+  LOG_LEVEL: oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+});
+
+function isHttpUrl(s: string): boolean {
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.host !== '';
+  } catch {
+    return false;
+  }
+}
+
+function isMongoUri(s: string): boolean {
+  const m = /^mongodb(\+srv)?:\/\/(?:[^@/]*@)?([^/?#]+)/.exec(s);
+  return m !== null && m[2] !== undefined && m[2].length > 0;
+}
+
+/** Validates the whole environment at once; throws ConfigError naming every bad key. */
+export function loadConfig(env: Record<string, string | undefined>): Readonly<Config> {
+  const picked = Object.fromEntries(CONFIG_KEYS.map((k) => [k.key, env[k.key]]));
+  const parsed = schema.safeParse(picked);
+  if (!parsed.success) {
+    const problems: Record<string, string> = {};
+    for (const issue of parsed.error.issues) {
+      const key = String(issue.path[0] ?? 'config');
+      problems[key] ??= issue.message;
+    }
+    throw new ConfigError(problems);
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl: e.PUBLIC_URL ? e.PUBLIC_URL.replace(/\/+$/, '') : null,
+    allowedOrigins: e.ALLOWED_ORIGINS ? Object.freeze([...e.ALLOWED_ORIGINS]) : null,
+    dataDir: e.DATA_DIR,
+    mongodbUri: e.MONGODB_URI,
+    secret: e.SECRET,
+    avatars: e.AVATARS,
+    maxDepth: e.MAX_DEPTH,
+    editWindowMinutes: e.EDIT_WINDOW_MINUTES,
+    trustProxy: e.TRUST_PROXY,
+    logLevel: e.LOG_LEVEL,
+  });
+}
+
+/** The text of `--help`: every key with its default and meaning. */
+export function configHelp(): string {
+  const width = Math.max(...CONFIG_KEYS.map((k) => k.key.length));
+  const rows = CONFIG_KEYS.map((k) => {
+    const def = k.default === '' ? '(unset)' : k.default;
+    return `  ${k.key.padEnd(width)}  default: ${def}\n  ${' '.repeat(width)}  ${k.description}`;
+  });
+  return ['Parley — self-hosted comments', '', 'Usage: node dist/main.js [--help]', '', 'Configuration (environment variables):', ...rows, ''].join('\n');
+}

@@ -1,0 +1,42 @@
+/** The Express app, in one visible order: trust proxy, request id, logs, security headers, body, routes, 404, errors. */
+import express from 'express';
+import helmet from 'helmet';
+import type { CommentService } from '../comments/comment-service.js';
+import type { Logger } from '../logger.js';
+import { errorHandler, notFoundHandler } from './error-handler.js';
+import { requestId, requestLog, requireBodyType } from './middleware.js';
+import { publicRoutes } from './public-routes.js';
+
+export interface HttpAppDeps {
+  service: CommentService;
+  logger: Logger;
+  trustProxy: number;
+}
+
+export const BODY_LIMIT = '32kb';
+
+export function createHttpApp({ service, logger, trustProxy }: HttpAppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  // A hop count: with 0, X-Forwarded-For is ignored and req.ip is the socket's address.
+  app.set('trust proxy', trustProxy);
+
+  app.use(requestId());
+  app.use(requestLog(logger));
+  app.use(helmet());
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  const api = express.Router();
+  api.use(requireBodyType());
+  api.use(express.json({ limit: BODY_LIMIT, strict: true }));
+  api.use(express.urlencoded({ limit: BODY_LIMIT, extended: false, parameterLimit: 50 }));
+  api.use(publicRoutes(service));
+  app.use('/api/v1', api);
+
+  app.use(notFoundHandler());
+  app.use(errorHandler(logger));
+  return app;
+}

@@ -1,0 +1,70 @@
+/**
+ * The API's JSON shapes. toPublicComment() is the ONLY way a comment leaves for the public: it copies an
+ * allow-list of fields, so an email, IP, user agent, token hash or spam detail can never slip out.
+ * web/ imports these types.
+ */
+import type { Comment, CommentStatus } from '../domain/comment.js';
+import type { ThreadNode, ThreadView } from '../comments/comment-service.js';
+
+export interface PublicAuthor {
+  name: string;
+  website: string | null;
+  avatar: string;
+}
+
+export interface PublicComment {
+  id: string;
+  parentId: string | null;
+  /** Null for a "[deleted]" placeholder. */
+  author: PublicAuthor | null;
+  html: string;
+  createdAt: string;
+  editedAt: string | null;
+  deleted?: true;
+  replies?: PublicComment[];
+}
+
+export interface ThreadResponse {
+  thread: { key: string; url: string | null; commentCount: number };
+  comments: PublicComment[];
+  nextCursor: string | null;
+}
+
+export interface PostCommentResponse {
+  comment: PublicComment;
+  status: CommentStatus;
+  /** Lets the author edit or delete this comment within the edit window. Shown once; only its hash is stored. */
+  editToken: string;
+}
+
+export interface CountsResponse {
+  counts: Record<string, number>;
+}
+
+export interface ErrorResponse {
+  error: { code: string; message: string; fields?: Record<string, string>; requestId: string };
+}
+
+export const DELETED_HTML = '<p>[deleted]</p>';
+
+export function toPublicComment(c: Comment): PublicComment {
+  if (c.status === 'deleted') {
+    return { id: c.id, parentId: c.parentId, author: null, html: DELETED_HTML, createdAt: c.createdAt.toISOString(), editedAt: null, deleted: true };
+  }
+  return {
+    id: c.id,
+    parentId: c.parentId,
+    author: { name: c.author.name, website: c.author.website, avatar: c.author.avatar },
+    html: c.html,
+    createdAt: c.createdAt.toISOString(),
+    editedAt: c.editedAt ? c.editedAt.toISOString() : null,
+  };
+}
+
+function toPublicNode(n: ThreadNode): PublicComment {
+  return { ...toPublicComment(n.comment), replies: n.replies.map(toPublicNode) };
+}
+
+export function toThreadResponse(view: ThreadView): ThreadResponse {
+  return { thread: view.thread, comments: view.nodes.map(toPublicNode), nextCursor: view.nextCursor };
+}

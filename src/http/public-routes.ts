@@ -1,0 +1,49 @@
+/** /api/v1 readers' endpoints. */
+import { Router } from 'express';
+import type { Request } from 'express';
+import type { CommentService, RequestContext } from '../comments/comment-service.js';
+import { toPublicComment, toThreadResponse, type CountsResponse, type PostCommentResponse } from './dto.js';
+import { bearerToken, parseCounts, parseEditComment, parseListThread, parsePostComment } from './validation.js';
+
+function requestContext(req: Request): RequestContext {
+  return {
+    ip: req.ip ?? null,
+    userAgent: req.get('user-agent')?.slice(0, 512) ?? null,
+    referrer: req.get('referer')?.slice(0, 2048) ?? null,
+  };
+}
+
+export function publicRoutes(service: CommentService): Router {
+  const router = Router();
+
+  router.get('/threads', async (req, res) => {
+    const view = await service.listThread(parseListThread(req.query));
+    res.set('Cache-Control', 'no-cache');
+    res.json(toThreadResponse(view));
+  });
+
+  router.get('/counts', async (req, res) => {
+    const body: CountsResponse = { counts: await service.countThreads(parseCounts(req.query)) };
+    res.set('Cache-Control', 'no-cache');
+    res.json(body);
+  });
+
+  router.post('/comments', async (req, res) => {
+    const { comment, editToken } = await service.postComment(parsePostComment(req.body), requestContext(req));
+    const body: PostCommentResponse = { comment: toPublicComment(comment), status: comment.status, editToken };
+    res.status(201).set('Cache-Control', 'no-store').json(body);
+  });
+
+  router.patch('/comments/:id', async (req, res) => {
+    const { body } = parseEditComment(req.body);
+    const updated = await service.editOwn(req.params.id, bearerToken(req.get('authorization')), body);
+    res.set('Cache-Control', 'no-store').json({ comment: toPublicComment(updated), status: updated.status });
+  });
+
+  router.delete('/comments/:id', async (req, res) => {
+    await service.deleteOwn(req.params.id, bearerToken(req.get('authorization')));
+    res.status(204).end();
+  });
+
+  return router;
+}

@@ -1,0 +1,142 @@
+/** Request → domain input. The only place that reads the shapes of req.body and req.query. */
+import { z } from 'zod';
+import { ValidationError, type FieldErrors } from '../domain/errors.js';
+import type { ListThreadInput, PostCommentInput } from '../comments/comment-service.js';
+
+export const LIMITS = {
+  nameChars: 100,
+  emailChars: 254,
+  bodyChars: 10_000,
+  websiteChars: 2048,
+  countUrls: 100,
+  pageDefault: 50,
+  pageMax: 100,
+} as const;
+
+const chars = (s: string) => [...s].length;
+
+/** Form posts send empty strings for fields left blank: treat them as absent. */
+const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+
+const requiredText = (max: number) =>
+  z
+    .string({ error: (iss) => (iss.input === undefined ? 'required' : 'invalid') })
+    .trim()
+    .min(1, 'required')
+    .refine((s) => chars(s) <= max, 'too_long');
+
+const email = z
+  .string({ error: (iss) => (iss.input === undefined ? 'required' : 'invalid') })
+  .trim()
+  .min(1, 'required')
+  .max(LIMITS.emailChars, 'too_long')
+  .pipe(z.email({ error: 'invalid' }));
+
+const website = z.preprocess(
+  blankToUndefined,
+  z
+    .string({ error: 'invalid' })
+    .trim()
+    .max(LIMITS.websiteChars, 'too_long')
+    .refine((s) => {
+      try {
+        const u = new URL(s);
+        return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
+      } catch {
+        return false;
+      }
+    }, 'invalid')
+    .optional(),
+);
+
+const optionalString = (max: number) =>
+  z.preprocess(blankToUndefined, z.string({ error: 'invalid' }).trim().max(max, 'too_long').optional());
+
+const postComment = z
+  .object({
+    url: optionalString(LIMITS.websiteChars),
+    threadId: optionalString(200),
+    name: requiredText(LIMITS.nameChars),
+    email,
+    website,
+    body: requiredText(LIMITS.bodyChars),
+    parentId: optionalString(64),
+  })
+  .strict();
+
+const editComment = z.object({ body: requiredText(LIMITS.bodyChars) }).strict();
+
+const listThread = z.object({
+  url: optionalString(LIMITS.websiteChars),
+  threadId: optionalString(200),
+  sort: z.preprocess(blankToUndefined, z.enum(['oldest', 'newest'], { error: 'invalid' }).default('oldest')),
+  limit: z.preprocess(
+    blankToUndefined,
+    z
+      .string({ error: 'invalid' })
+      .regex(/^\d+$/, 'invalid')
+      .transform(Number)
+      .refine((n) => n >= 1 && n <= LIMITS.pageMax, 'invalid')
+      .default(LIMITS.pageDefault),
+  ),
+  cursor: optionalString(512),
+});
+
+const counts = z.object({
+  url: z
+    .union([z.string(), z.array(z.string())], { error: 'required' })
+    .transform((v) => (Array.isArray(v) ? v : [v]))
+    .refine((a) => a.length >= 1 && a.length <= LIMITS.countUrls, `between 1 and ${LIMITS.countUrls} urls`),
+});
+
+/** Every bad field at once, each with a short stable code: required, invalid, too_long, unknown_field. */
+function fieldErrors(error: z.ZodError): FieldErrors {
+  const fields: FieldErrors = {};
+  for (const issue of error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) fields[key] ??= 'unknown_field';
+      continue;
+    }
+    const key = issue.path.length > 0 ? issue.path.join('.') : 'body';
+    fields[key] ??= issue.message;
+  }
+  return fields;
+}
+
+type Extra = (input: Record<string, unknown>) => FieldErrors;
+
+function parse<S extends z.ZodType>(schema: S, input: unknown, extra?: Extra): z.output<S> {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    throw new ValidationError({ body: 'invalid' }, 'The request body must be a JSON object or a form.');
+  }
+  const result = schema.safeParse(input);
+  const fields = { ...extra?.(input as Record<string, unknown>), ...(result.success ? {} : fieldErrors(result.error)) };
+  if (!result.success || Object.keys(fields).length > 0) throw new ValidationError(fields);
+  return result.data;
+}
+
+/** A thread is named by its article url or an explicit threadId. */
+const threadRequired: Extra = (input): FieldErrors =>
+  blankToUndefined(input.url) === undefined && blankToUndefined(input.threadId) === undefined ? { url: 'required' } : {};
+
+export function parsePostComment(body: unknown): PostCommentInput {
+  return parse(postComment, body, threadRequired);
+}
+
+export function parseEditComment(body: unknown): { body: string } {
+  return parse(editComment, body);
+}
+
+export function parseListThread(query: unknown): ListThreadInput {
+  return parse(listThread, query, threadRequired);
+}
+
+export function parseCounts(query: unknown): string[] {
+  return parse(counts, query).url;
+}
+
+/** The bearer token of an Authorization header, if any. */
+export function bearerToken(header: string | undefined): string | undefined {
+  const m = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+  return m?.[1];
+}

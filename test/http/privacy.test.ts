@@ -1,0 +1,112 @@
+import { createHash } from 'node:crypto';
+import { afterEach, describe, expect, it } from '@jest/globals';
+import request from 'supertest';
+import { ARTICLE, createTestApp, validComment, type TestApp } from '../support/test-app.js';
+
+const EMAIL = 'Zed.Probe+canary@privacy-probe.example';
+const IP = '198.51.100.77';
+
+const hex = (alg: string, s: string) => createHash(alg).update(s).digest('hex');
+const forbidden = [
+  EMAIL.toLowerCase(),
+  'zed.probe',
+  'privacy-probe',
+  IP,
+  hex('sha256', EMAIL.toLowerCase()),
+  hex('md5', EMAIL.toLowerCase()),
+  hex('sha1', EMAIL.toLowerCase()),
+];
+
+function assertClean(label: string, text: string) {
+  for (const f of forbidden) {
+    if (text.toLowerCase().includes(f.toLowerCase())) throw new Error(`${label} leaks ${f}: ${text.slice(0, 300)}`);
+  }
+}
+
+let app: TestApp;
+afterEach(async () => {
+  await app?.close();
+});
+
+describe('privacy', () => {
+  it('never shows the email, the IP or a reversible hash of the email in any response or log line', async () => {
+    app = await createTestApp({ TRUST_PROXY: '1' });
+    const responses: [string, request.Response][] = [];
+    const as = (r: request.Test) => r.set('X-Forwarded-For', IP).set('User-Agent', 'ProbeAgent/1.0');
+
+    const created = await as(request(app.http).post('/api/v1/comments')).send(validComment({ email: EMAIL }));
+    expect(created.status).toBe(201);
+    responses.push(['post', created]);
+    const reply = await as(request(app.http).post('/api/v1/comments')).send(
+      validComment({ email: EMAIL, parentId: created.body.comment.id, body: 'self reply' }),
+    );
+    responses.push(['reply', reply]);
+    responses.push(['form post', await as(request(app.http).post('/api/v1/comments')).type('form').send(validComment({ email: EMAIL }) as Record<string, string>)]);
+    responses.push(['thread', await request(app.http).get('/api/v1/threads').query({ url: ARTICLE })]);
+    responses.push(['thread newest', await request(app.http).get('/api/v1/threads').query({ url: ARTICLE, sort: 'newest', limit: 1 })]);
+    responses.push(['counts', await request(app.http).get('/api/v1/counts').query({ url: ARTICLE })]);
+    responses.push(['validation error', await as(request(app.http).post('/api/v1/comments')).send(validComment({ email: EMAIL, website: 'bad' }))]);
+    responses.push(['bad email error', await as(request(app.http).post('/api/v1/comments')).send(validComment({ email: `${EMAIL}@@` }))]);
+    responses.push(['unknown parent', await as(request(app.http).post('/api/v1/comments')).send(validComment({ email: EMAIL, parentId: 'x' }))]);
+    responses.push([
+      'bad json',
+      await request(app.http).post('/api/v1/comments').set('Content-Type', 'application/json').send(`{"email":"${EMAIL}",`),
+    ]);
+    responses.push([
+      'edit',
+      await request(app.http)
+        .patch(`/api/v1/comments/${created.body.comment.id}`)
+        .set('Authorization', `Bearer ${created.body.editToken}`)
+        .send({ body: 'edited' }),
+    ]);
+    responses.push([
+      'delete',
+      await request(app.http).delete(`/api/v1/comments/${created.body.comment.id}`).set('Authorization', `Bearer ${created.body.editToken}`),
+    ]);
+    responses.push(['thread after delete', await request(app.http).get('/api/v1/threads').query({ url: ARTICLE })]);
+
+    expect(responses.map(([, r]) => r.status)).toEqual([201, 201, 201, 200, 200, 200, 400, 400, 404, 400, 200, 204, 200]);
+    for (const [label, r] of responses) {
+      assertClean(label, r.text);
+      assertClean(`${label} headers`, JSON.stringify(r.headers));
+    }
+    // The private data really is stored (for moderators and spam feedback): the test would be vacuous otherwise.
+    const stored = await app.storage.getComment(reply.body.comment.id);
+    expect(stored?.author.email).toBe(EMAIL);
+    expect(stored?.context).toEqual({ ip: IP, userAgent: 'ProbeAgent/1.0', referrer: null });
+    expect(app.logText()).toContain('"route":"/api/v1/comments"');
+    assertClean('log', app.logText());
+  });
+
+  it('derives the avatar key from the email with the server secret, not a plain hash', async () => {
+    app = await createTestApp();
+    const a = await request(app.http).post('/api/v1/comments').send(validComment({ email: EMAIL }));
+    const b = await request(app.http).post('/api/v1/comments').send(validComment({ email: `  ${EMAIL.toUpperCase()} ` }));
+    const c = await request(app.http).post('/api/v1/comments').send(validComment({ email: 'someone.else@example.org' }));
+    const key = a.body.comment.author.avatar as string;
+    expect(key).toMatch(/^[0-9a-f]{32}$/);
+    expect(b.body.comment.author.avatar).toBe(key);
+    expect(c.body.comment.author.avatar).not.toBe(key);
+    assertClean('avatar', key);
+
+    const other = await createTestApp({ SECRET: 'another-secret-another-secret-another-secret' });
+    const d = await request(other.http).post('/api/v1/comments').send(validComment({ email: EMAIL }));
+    await other.close();
+    expect(d.body.comment.author.avatar).toMatch(/^[0-9a-f]{32}$/);
+    expect(d.body.comment.author.avatar).not.toBe(key);
+  });
+
+  it('uses a plain Gravatar hash only when the operator chooses AVATARS=gravatar', async () => {
+    app = await createTestApp({ AVATARS: 'gravatar' });
+    const res = await request(app.http).post('/api/v1/comments').send(validComment({ email: EMAIL }));
+    expect(res.body.comment.author.avatar).toBe(hex('sha256', EMAIL.toLowerCase()));
+  });
+
+  it('stores only a hash of the edit token', async () => {
+    app = await createTestApp();
+    const res = await request(app.http).post('/api/v1/comments').send(validComment());
+    const stored = await app.storage.getComment(res.body.comment.id);
+    expect(stored?.editTokenHash).toBe(hex('sha256', res.body.editToken));
+    expect(JSON.stringify(stored)).not.toContain(res.body.editToken);
+  });
+});
