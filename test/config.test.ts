@@ -1,0 +1,132 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { CONFIG_KEYS, ConfigError, configHelp, loadConfig } from '../src/config.js';
+import { createLogger } from '../src/logger.js';
+import { loadOrCreateSecret } from '../src/secret-file.js';
+
+function problemsOf(env: Record<string, string>): Record<string, string> {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('runs with no configuration at all, on the documented defaults', () => {
+    const c = loadConfig({});
+    expect(c).toEqual({
+      port: 8080,
+      host: '0.0.0.0',
+      publicUrl: null,
+      allowedOrigins: null,
+      dataDir: './data',
+      mongodbUri: null,
+      secret: null,
+      avatars: 'identicon',
+      maxDepth: 5,
+      editWindowMinutes: 15,
+      trustProxy: 0,
+      logLevel: 'info',
+    });
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('reads and normalises every key', () => {
+    const c = loadConfig({
+      PORT: '9000',
+      PUBLIC_URL: 'https://comments.example.org/',
+      ALLOWED_ORIGINS: 'https://News.Example.org:443/, http://localhost:3000',
+      DATA_DIR: '/var/lib/parley',
+      MONGODB_URI: 'mongodb://db:27017/parley',
+      SECRET: 's'.repeat(32),
+      AVATARS: 'gravatar',
+      MAX_DEPTH: '3',
+      EDIT_WINDOW_MINUTES: '0',
+      TRUST_PROXY: '2',
+      LOG_LEVEL: 'debug',
+    });
+    expect(c).toMatchObject({
+      port: 9000,
+      publicUrl: 'https://comments.example.org',
+      allowedOrigins: ['https://news.example.org', 'http://localhost:3000'],
+      mongodbUri: 'mongodb://db:27017/parley',
+      avatars: 'gravatar',
+      maxDepth: 3,
+      editWindowMinutes: 0,
+      trustProxy: 2,
+      logLevel: 'debug',
+    });
+  });
+
+  it('treats blank values as unset', () => {
+    expect(loadConfig({ PORT: '', MONGODB_URI: '  ', ALLOWED_ORIGINS: '' })).toMatchObject({ port: 8080, mongodbUri: null, allowedOrigins: null });
+  });
+
+  it('lists every bad key in one error', () => {
+    const problems = problemsOf({
+      PORT: 'eighty',
+      AVATARS: 'robohash',
+      MAX_DEPTH: '0',
+      EDIT_WINDOW_MINUTES: '-1',
+      TRUST_PROXY: 'true',
+      LOG_LEVEL: 'loud',
+      MONGODB_URI: 'postgres://x',
+      SECRET: 'short',
+      ALLOWED_ORIGINS: 'https://ok.example, https://bad.example/path',
+      PUBLIC_URL: 'comments.example.org',
+    });
+    expect(Object.keys(problems).sort()).toEqual(
+      ['ALLOWED_ORIGINS', 'AVATARS', 'EDIT_WINDOW_MINUTES', 'LOG_LEVEL', 'MAX_DEPTH', 'MONGODB_URI', 'PORT', 'PUBLIC_URL', 'SECRET', 'TRUST_PROXY'].sort(),
+    );
+    expect(problems.PORT).toMatch(/whole number between 1 and 65535/);
+    expect(problems.AVATARS).toMatch(/identicon, gravatar/);
+  });
+
+  it('never echoes a secret value in its error', () => {
+    try {
+      loadConfig({ SECRET: 'tiny-secret-value' });
+      throw new Error('expected failure');
+    } catch (err) {
+      expect((err as Error).message).toContain('SECRET');
+      expect((err as Error).message).not.toContain('tiny-secret-value');
+    }
+  });
+
+  it.each(['70000', '0', '80.5', '1e3'])('refuses PORT=%s', (port) => {
+    expect(Object.keys(problemsOf({ PORT: port }))).toEqual(['PORT']);
+  });
+
+  it('documents every key in .env.example and in --help', () => {
+    const example = fs.readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
+    const help = configHelp();
+    for (const k of CONFIG_KEYS) {
+      expect(example).toMatch(new RegExp(`^#? ?${k.key}=`, 'm'));
+      expect(help).toContain(k.key);
+    }
+  });
+});
+
+describe('generated secret', () => {
+  it('is created once with mode 0600 and reused on the next start', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-secret-'));
+    const logger = createLogger('silent');
+    const first = loadOrCreateSecret(path.join(dir, 'nested'), logger);
+    expect(first.length).toBeGreaterThanOrEqual(32);
+    const file = path.join(dir, 'nested', 'secret');
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    expect(loadOrCreateSecret(path.join(dir, 'nested'), logger)).toBe(first);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses a secret file that is too short', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-secret-'));
+    fs.writeFileSync(path.join(dir, 'secret'), 'short\n');
+    expect(() => loadOrCreateSecret(dir, createLogger('silent'))).toThrow(/fewer than 32/);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
