@@ -1,0 +1,117 @@
+/** Mongoose schemas of the mongo adapter. Private to src/storage/mongo/: nothing outside sees a model or a document. */
+import { Schema, type Connection, type Model } from 'mongoose';
+import { COMMENT_STATUSES } from '../../domain/comment.js';
+import type { CommentStatus, EditRecord, SpamCheckState } from '../../domain/comment.js';
+
+export interface CommentDoc {
+  /** The service-generated comment id. */
+  _id: string;
+  threadKey: string;
+  parentId: string | null;
+  rootId: string;
+  depth: number;
+  status: CommentStatus;
+  author: { name: string; email: string; website: string | null; avatar: string };
+  body: string;
+  html: string;
+  createdAt: Date;
+  editedAt: Date | null;
+  editTokenHash: string | null;
+  context: { ip: string | null; userAgent: string | null; referrer: string | null };
+  spamCheck: SpamCheckState;
+  spamReasons: string[];
+  history: EditRecord[];
+}
+
+export interface ThreadDoc {
+  /** The thread key. */
+  _id: string;
+  url: string | null;
+  createdAt: Date;
+  locked: boolean;
+}
+
+// Strings are not `required`: mongoose's required rejects '' and the domain, not the store, decides what is valid.
+// No `select: false` anywhere: FerretDB v1 rejects the projection it adds to findAndModify.
+const schemaOptions = {
+  versionKey: false,
+  strict: 'throw',
+  strictQuery: 'throw',
+  autoIndex: false,
+  autoCreate: false,
+} as const;
+
+const nullableString = { type: String, default: null };
+
+const editRecordSchema = new Schema<EditRecord>(
+  {
+    body: { type: String },
+    editedAt: { type: Date, required: true },
+    by: { type: String, enum: ['author', 'moderator'], required: true },
+  },
+  { _id: false, versionKey: false, strict: 'throw' },
+);
+
+const commentSchema = new Schema<CommentDoc>(
+  {
+    _id: { type: String, required: true },
+    threadKey: { type: String },
+    parentId: nullableString,
+    rootId: { type: String },
+    depth: { type: Number, required: true, min: 0 },
+    status: { type: String, enum: COMMENT_STATUSES, required: true },
+    author: {
+      type: new Schema(
+        { name: { type: String }, email: { type: String }, website: nullableString, avatar: { type: String } },
+        { _id: false, versionKey: false, strict: 'throw' },
+      ),
+      required: true,
+    },
+    body: { type: String },
+    html: { type: String },
+    createdAt: { type: Date, required: true },
+    editedAt: { type: Date, default: null },
+    editTokenHash: nullableString,
+    context: {
+      type: new Schema(
+        { ip: nullableString, userAgent: nullableString, referrer: nullableString },
+        { _id: false, versionKey: false, strict: 'throw' },
+      ),
+      required: true,
+    },
+    spamCheck: { type: String, enum: ['none', 'checked', 'unchecked'], required: true },
+    spamReasons: { type: [String], default: [] },
+    history: { type: [editRecordSchema], default: [] },
+  },
+  { ...schemaOptions, collection: 'comments' },
+);
+
+// A page of roots: equality on threadKey and depth, then the (createdAt, _id) keyset in either direction.
+commentSchema.index({ threadKey: 1, depth: 1, createdAt: 1, _id: 1 }, { name: 'thread_roots' });
+// The replies of a page of roots, already in display order.
+commentSchema.index({ rootId: 1, createdAt: 1, _id: 1 }, { name: 'root_replies' });
+// Counts per thread and status.
+commentSchema.index({ threadKey: 1, status: 1 }, { name: 'thread_status' });
+
+const threadSchema = new Schema<ThreadDoc>(
+  {
+    _id: { type: String, required: true },
+    url: nullableString,
+    createdAt: { type: Date, required: true },
+    locked: { type: Boolean, default: false },
+  },
+  { ...schemaOptions, collection: 'threads' },
+);
+
+export interface MongoModels {
+  comments: Model<CommentDoc>;
+  threads: Model<ThreadDoc>;
+}
+
+/** Models bound to one connection, so several stores (tests) can live in one process. */
+export function createModels(connection: Connection): MongoModels {
+  return {
+    comments: connection.model<CommentDoc>('Comment', commentSchema, 'comments'),
+    threads: connection.model<ThreadDoc>('Thread', threadSchema, 'threads'),
+  };
+}

@@ -1,0 +1,375 @@
+/**
+ * MongoDB adapter of the storage port (mongoose 9). Works on MongoDB and on FerretDB v1: plain finds, inserts,
+ * findOneAndUpdate with $set/$push, $setOnInsert upserts, sorts, limits, compound indexes and an aggregate of
+ * $match + $group only. No transactions, no projections on findAndModify, no collation.
+ */
+import mongoose, { type Connection } from 'mongoose';
+import type { Comment } from '../../domain/comment.js';
+import { AppError, ConflictError, StorageUnavailableError, ValidationError } from '../../domain/errors.js';
+import type {
+  CommentPatch,
+  CountRequest,
+  ListThreadRequest,
+  PageCursor,
+  Storage,
+  ThreadPage,
+  ThreadRecord,
+  UpdateOptions,
+} from '../storage.js';
+import { MAX_PAGE_LIMIT } from '../storage.js';
+import { createModels, type CommentDoc, type ThreadDoc } from './models.js';
+
+export interface MongoStorageLogger {
+  info(o: object, msg?: string): void;
+  warn(o: object, msg?: string): void;
+}
+
+export interface MongoStorageOptions {
+  uri: string;
+  logger?: MongoStorageLogger;
+}
+
+const { trusted } = mongoose;
+
+/** Driver failures that mean "the database cannot be reached right now", not "this request is wrong". */
+const UNAVAILABLE_ERRORS = new Set([
+  'MongoNetworkError',
+  'MongoNetworkTimeoutError',
+  'MongoServerSelectionError',
+  'MongooseServerSelectionError',
+  'MongoTopologyClosedError',
+  'MongoNotConnectedError',
+  'PoolClearedError',
+  'PoolClearedOnNetworkError',
+  'PoolClosedError',
+  'MongoServerClosedError',
+]);
+
+function isDuplicateKey(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && 'code' in err && (err as { code: unknown }).code === 11000;
+}
+
+/** Driver and mongoose errors → domain errors; anything else is a bug and goes up unchanged. */
+function translate(err: unknown): unknown {
+  if (err instanceof AppError) return err;
+  if (err instanceof mongoose.Error.CastError) return new ValidationError({ query: 'invalid' });
+  if (err instanceof mongoose.Error.ValidationError) {
+    const fields = Object.fromEntries(Object.keys(err.errors).map((path) => [path, 'invalid']));
+    return new ValidationError(Object.keys(fields).length > 0 ? fields : { query: 'invalid' });
+  }
+  if (err instanceof Error) {
+    if (UNAVAILABLE_ERRORS.has(err.name) || err instanceof mongoose.mongo.MongoNetworkError) {
+      return new StorageUnavailableError();
+    }
+    // Raised by mongoose when a connection is closed or buffering is off and nothing is connected.
+    if (err.name === 'MongooseError' && /buffering timed out|before initial connection|Connection was force closed/i.test(err.message)) {
+      return new StorageUnavailableError();
+    }
+    // sanitizeFilter refuses $where/$expr/... outright.
+    if (err.name === 'MongooseError' && /not allowed with sanitizeFilter/.test(err.message)) {
+      return new ValidationError({ query: 'invalid' });
+    }
+  }
+  return err;
+}
+
+async function guarded<T>(op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (err) {
+    throw translate(err);
+  }
+}
+
+/** Aggregations are not cast or sanitized by mongoose, so values reaching a $match are checked by hand. */
+function assertStrings(values: readonly unknown[], field: string): asserts values is readonly string[] {
+  if (!Array.isArray(values) || values.some((v) => typeof v !== 'string')) {
+    throw new ValidationError({ [field]: 'invalid' });
+  }
+}
+
+function assertCursor(cursor: PageCursor): void {
+  if (
+    typeof cursor !== 'object' ||
+    !(cursor.createdAt instanceof Date) ||
+    Number.isNaN(cursor.createdAt.getTime()) ||
+    typeof cursor.id !== 'string'
+  ) {
+    throw new ValidationError({ cursor: 'invalid' });
+  }
+}
+
+function toComment(d: CommentDoc): Comment {
+  return {
+    id: d._id,
+    threadKey: d.threadKey,
+    parentId: d.parentId ?? null,
+    rootId: d.rootId,
+    depth: d.depth,
+    status: d.status,
+    author: {
+      name: d.author.name,
+      email: d.author.email,
+      website: d.author.website ?? null,
+      avatar: d.author.avatar,
+    },
+    body: d.body,
+    html: d.html,
+    createdAt: new Date(d.createdAt),
+    editedAt: d.editedAt == null ? null : new Date(d.editedAt),
+    editTokenHash: d.editTokenHash ?? null,
+    context: {
+      ip: d.context?.ip ?? null,
+      userAgent: d.context?.userAgent ?? null,
+      referrer: d.context?.referrer ?? null,
+    },
+    spamCheck: d.spamCheck,
+    spamReasons: [...(d.spamReasons ?? [])],
+    history: (d.history ?? []).map((h) => ({ body: h.body, editedAt: new Date(h.editedAt), by: h.by })),
+  };
+}
+
+function toCommentDoc(c: Comment): CommentDoc {
+  return {
+    _id: c.id,
+    threadKey: c.threadKey,
+    parentId: c.parentId,
+    rootId: c.rootId,
+    depth: c.depth,
+    status: c.status,
+    author: { name: c.author.name, email: c.author.email, website: c.author.website, avatar: c.author.avatar },
+    body: c.body,
+    html: c.html,
+    createdAt: c.createdAt,
+    editedAt: c.editedAt,
+    editTokenHash: c.editTokenHash,
+    context: { ip: c.context.ip, userAgent: c.context.userAgent, referrer: c.context.referrer },
+    spamCheck: c.spamCheck,
+    spamReasons: [...c.spamReasons],
+    history: c.history.map((h) => ({ body: h.body, editedAt: h.editedAt, by: h.by })),
+  };
+}
+
+function toThread(d: ThreadDoc): ThreadRecord {
+  return { key: d._id, url: d.url ?? null, createdAt: new Date(d.createdAt), locked: d.locked === true };
+}
+
+export async function openMongoStorage(opts: MongoStorageOptions): Promise<Storage> {
+  const logger = opts.logger;
+  let connection: Connection;
+  try {
+    connection = await mongoose
+      .createConnection(opts.uri, {
+        sanitizeFilter: true,
+        // Fail fast instead of queueing operations while the server is away: callers get storage_unavailable.
+        bufferCommands: false,
+        autoIndex: false,
+        autoCreate: false,
+        // Options given here override the URI's, so the URI keeps the last word on this one.
+        ...(/[?&]serverSelectionTimeoutMS=/i.test(opts.uri) ? {} : { serverSelectionTimeoutMS: 5000 }),
+      })
+      .asPromise();
+  } catch (err) {
+    throw translate(err);
+  }
+  const models = createModels(connection);
+  try {
+    await models.comments.createIndexes();
+    await models.threads.createIndexes();
+  } catch (err) {
+    await connection.close().catch(() => undefined);
+    throw translate(err);
+  }
+
+  let closing = false;
+  connection.on('disconnected', () => {
+    if (!closing) logger?.warn({ storage: 'mongo' }, 'MongoDB connection lost');
+  });
+  connection.on('reconnected', () => logger?.info({ storage: 'mongo' }, 'MongoDB connection restored'));
+  logger?.info({ storage: 'mongo', db: connection.name, host: connection.host }, 'MongoDB storage opened');
+
+  const { comments, threads } = models;
+
+  async function ensureThread(thread: { key: string; url: string | null; now: Date }): Promise<ThreadRecord> {
+    return guarded(async () => {
+      let doc: ThreadDoc | null = null;
+      try {
+        doc = await threads
+          .findOneAndUpdate(
+            { _id: thread.key },
+            { $setOnInsert: { url: thread.url, createdAt: thread.now, locked: false } },
+            { upsert: true, returnDocument: 'after' },
+          )
+          .lean<ThreadDoc>();
+      } catch (err) {
+        // Two concurrent upserts of a new key: one inserts, the other hits the unique _id; the row exists now.
+        if (!isDuplicateKey(err)) throw err;
+      }
+      doc ??= await threads.findOne({ _id: thread.key }).lean<ThreadDoc>();
+      if (!doc) throw new StorageUnavailableError('The thread could not be created.');
+      if (doc.url == null && thread.url !== null) {
+        // A thread known only by id gains its first url. No pipeline update on FerretDB v1 (no $ifNull), so a
+        // second, conditional write: whoever sets it first wins, the others read the winner's url.
+        doc =
+          (await threads
+            .findOneAndUpdate({ _id: thread.key, url: null }, { $set: { url: thread.url } }, { returnDocument: 'after' })
+            .lean<ThreadDoc>()) ?? (await threads.findOne({ _id: thread.key }).lean<ThreadDoc>());
+        if (!doc) throw new StorageUnavailableError('The thread could not be read back.');
+      }
+      return toThread(doc);
+    });
+  }
+
+  async function getThread(key: string): Promise<ThreadRecord | undefined> {
+    return guarded(async () => {
+      const doc = await threads.findOne({ _id: key }).lean<ThreadDoc>();
+      return doc ? toThread(doc) : undefined;
+    });
+  }
+
+  async function insertComment(comment: Comment): Promise<void> {
+    return guarded(async () => {
+      try {
+        await comments.create(toCommentDoc(comment));
+      } catch (err) {
+        if (isDuplicateKey(err)) throw new ConflictError('conflict', `A comment with id ${comment.id} already exists.`);
+        throw err;
+      }
+    });
+  }
+
+  async function getComment(id: string): Promise<Comment | undefined> {
+    return guarded(async () => {
+      const doc = await comments.findOne({ _id: id }).lean<CommentDoc>();
+      return doc ? toComment(doc) : undefined;
+    });
+  }
+
+  async function updateComment(id: string, patch: CommentPatch, options?: UpdateOptions): Promise<Comment | undefined> {
+    return guarded(async () => {
+      const filter = { _id: id, ...(options?.ifStatus !== undefined ? { status: options.ifStatus } : {}) };
+      const $set: Record<string, unknown> = {};
+      if (patch.status !== undefined) $set.status = patch.status;
+      if (patch.body !== undefined) $set.body = patch.body;
+      if (patch.html !== undefined) $set.html = patch.html;
+      if (patch.editedAt !== undefined) $set.editedAt = patch.editedAt;
+      if (patch.spamCheck !== undefined) $set.spamCheck = patch.spamCheck;
+      if (patch.spamReasons !== undefined) $set.spamReasons = [...patch.spamReasons];
+      if (patch.context !== undefined) {
+        const { ip, userAgent, referrer } = patch.context;
+        $set.context = { ip, userAgent, referrer };
+      }
+      const update: Record<string, unknown> = {};
+      if (Object.keys($set).length > 0) update.$set = $set;
+      if (patch.appendHistory !== undefined) {
+        const { body, editedAt, by } = patch.appendHistory;
+        update.$push = { history: { body, editedAt, by } };
+      }
+      // An empty patch is a compare-and-read; an empty update document is refused by some servers.
+      const doc =
+        Object.keys(update).length === 0
+          ? await comments.findOne(filter).lean<CommentDoc>()
+          : await comments
+              .findOneAndUpdate(filter, update, { returnDocument: 'after', runValidators: true })
+              .lean<CommentDoc>();
+      return doc ? toComment(doc) : undefined;
+    });
+  }
+
+  async function listThread(request: ListThreadRequest): Promise<ThreadPage> {
+    return guarded(async () => {
+      const { threadKey, statuses, sort, cursor, limit } = request;
+      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_LIMIT) {
+        throw new ValidationError({ limit: 'invalid' });
+      }
+      if (sort !== 'oldest' && sort !== 'newest') throw new ValidationError({ sort: 'invalid' });
+      assertStrings(statuses, 'statuses');
+      if (cursor) assertCursor(cursor);
+      if (statuses.length === 0) return { roots: [], replies: [], nextCursor: null };
+
+      const dir = sort === 'oldest' ? 1 : -1;
+      const after = sort === 'oldest' ? '$gt' : '$lt';
+      // Our own operators are marked trusted; sanitizeFilter wraps anything else carrying a `$` key in $eq.
+      const rootFilter: Record<string, unknown> = {
+        threadKey,
+        depth: 0,
+        status: trusted({ $in: [...statuses] }),
+      };
+      if (cursor) {
+        // The inclusive bound lets the index scan start at the cursor; the $or then drops the ties already served.
+        rootFilter.createdAt = trusted({ [sort === 'oldest' ? '$gte' : '$lte']: cursor.createdAt });
+        rootFilter.$or = [
+          { createdAt: trusted({ [after]: cursor.createdAt }) },
+          { createdAt: cursor.createdAt, _id: trusted({ [after]: cursor.id }) },
+        ];
+      }
+      const found = await comments
+        .find(rootFilter)
+        .sort({ createdAt: dir, _id: dir })
+        .limit(limit + 1)
+        .lean<CommentDoc[]>();
+
+      const rootDocs = found.slice(0, limit);
+      const last = rootDocs[rootDocs.length - 1];
+      const nextCursor = found.length > limit && last ? { createdAt: new Date(last.createdAt), id: last._id } : null;
+      if (rootDocs.length === 0) return { roots: [], replies: [], nextCursor: null };
+
+      const replyDocs = await comments
+        .find({
+          rootId: trusted({ $in: rootDocs.map((r) => r._id) }),
+          depth: trusted({ $gte: 1 }),
+          status: trusted({ $in: [...statuses] }),
+        })
+        .sort({ createdAt: 1, _id: 1 })
+        .lean<CommentDoc[]>();
+
+      return { roots: rootDocs.map(toComment), replies: replyDocs.map(toComment), nextCursor };
+    });
+  }
+
+  async function countByThreads(request: CountRequest): Promise<Map<string, number>> {
+    return guarded(async () => {
+      const { threadKeys, statuses } = request;
+      assertStrings(threadKeys, 'threadKeys');
+      assertStrings(statuses, 'statuses');
+      const counts = new Map<string, number>(threadKeys.map((k) => [k, 0]));
+      if (threadKeys.length === 0 || statuses.length === 0) return counts;
+
+      const rows = await comments.aggregate<{ _id: string; n: number }>([
+        { $match: { threadKey: { $in: [...new Set(threadKeys)] }, status: { $in: [...statuses] } } },
+        { $group: { _id: '$threadKey', n: { $sum: 1 } } },
+      ]);
+      for (const row of rows) {
+        // Only keys that were asked for: the $match is exact, but never trust the round trip blindly.
+        if (counts.has(row._id)) counts.set(row._id, Number(row.n));
+      }
+      return counts;
+    });
+  }
+
+  async function ping(): Promise<void> {
+    return guarded(async () => {
+      const db = connection.db;
+      if (!db) throw new StorageUnavailableError();
+      await db.command({ ping: 1 });
+    });
+  }
+
+  async function close(): Promise<void> {
+    closing = true;
+    await connection.close();
+  }
+
+  return {
+    kind: 'mongo',
+    ensureThread,
+    getThread,
+    insertComment,
+    getComment,
+    updateComment,
+    listThread,
+    countByThreads,
+    ping,
+    close,
+  };
+}
