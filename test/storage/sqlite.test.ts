@@ -31,6 +31,15 @@ describe('sqlite adapter', () => {
     await second.close();
   });
 
+  it('keeps the database file readable by its owner only', async () => {
+    const dir = path.join(tempDir(), 'fresh');
+    const storage = openSqliteStorage({ dataDir: dir });
+    await storage.insertComment(makeComment({ threadKey: uniqueThreadKey() }));
+    await storage.close();
+    expect(fs.statSync(dir).mode & 0o777).toBe(0o700);
+    expect(fs.statSync(path.join(dir, 'parley.db')).mode & 0o777).toBe(0o600);
+  });
+
   it('reads a thread page through its indexes, never a table scan', async () => {
     const dir = tempDir();
     const storage = openSqliteStorage({ dataDir: dir });

@@ -117,10 +117,12 @@ export interface SqliteStorageOptions {
 export function openSqliteStorage({ dataDir }: SqliteStorageOptions): Storage {
   let file = ':memory:';
   if (dataDir !== ':memory:') {
-    fs.mkdirSync(dataDir, { recursive: true });
+    fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     file = path.join(dataDir, 'parley.db');
   }
   const db: Database = new BetterSqlite3(file);
+  // The file holds emails and IPs: owner-only. SQLite gives the -wal and -shm files the same mode.
+  if (file !== ':memory:') fs.chmodSync(file, 0o600);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
