@@ -37,6 +37,26 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { key: 'EDIT_WINDOW_MINUTES', default: '15', description: 'Minutes during which an author may edit or delete a comment with its edit token (0-10080).' },
   { key: 'TRUST_PROXY', default: '0', description: 'Number of reverse proxies in front of Parley (0: ignore X-Forwarded-For).' },
   { key: 'LOG_LEVEL', default: 'info', description: 'fatal, error, warn, info, debug, trace or silent.' },
+  {
+    key: 'MODERATION',
+    default: 'first-time',
+    description: 'none: publish what passes the spam checks; first-time: hold the first comment of every new email for a moderator; all: hold everything.',
+  },
+  { key: 'AKISMET_KEY', default: '', description: 'Akismet API key. When set, every comment is checked by Akismet before anyone else sees it.', secret: true },
+  { key: 'AKISMET_ENDPOINT', default: '', description: 'Base URL of an Akismet-compatible API, e.g. http://127.0.0.1:4010/1.1/ (tests, development). Unset: Akismet itself.' },
+  { key: 'AKISMET_TIMEOUT_MS', default: '3000', description: 'How long to wait for Akismet before holding the comment as unchecked (100-30000).' },
+  { key: 'AKISMET_TEST', default: '0', description: '1 sends is_test=1 with every Akismet call (for staging).' },
+  { key: 'MIN_SUBMIT_SECONDS', default: '3', description: 'A comment posted sooner than this after its form token was issued is held for moderation (0-600).' },
+  { key: 'FORM_TOKEN_MAX_AGE_HOURS', default: '24', description: 'Form tokens older than this are expired; such posts are held for moderation (1-720).' },
+  { key: 'MAX_LINKS', default: '2', description: 'Comments with more links than this are held for moderation (0-100).' },
+  { key: 'BANNED_WORDS', default: '', description: 'Comma-separated words or phrases; a comment containing one (whole word, any case) is marked spam.' },
+  { key: 'RETENTION_DAYS', default: '30', description: "Days to keep a commenter's IP, user agent and referrer (for spam feedback) before erasing them (1-3650)." },
+  { key: 'REDIS_URL', default: '', description: 'redis:// URL. When set, rate limits are shared by every instance through Redis.' },
+  { key: 'RATE_LIMIT_POSTS_PER_MINUTE', default: '5', description: 'Comments one IP may post per minute.' },
+  { key: 'RATE_LIMIT_POSTS_PER_HOUR', default: '30', description: 'Comments one IP may post per hour.' },
+  { key: 'RATE_LIMIT_POSTS_PER_EMAIL_PER_HOUR', default: '10', description: 'Comments one email address may post per hour.' },
+  { key: 'RATE_LIMIT_READS_PER_MINUTE', default: '300', description: 'Read requests one IP may make per minute.' },
+  { key: 'RATE_LIMIT_ADMIN_PER_MINUTE', default: '120', description: 'Admin API requests one IP may make per minute (failed sign-ins count).' },
 ];
 
 export type { AvatarMode };
@@ -57,7 +77,29 @@ export interface Config {
   editWindowMinutes: number;
   trustProxy: number;
   logLevel: LogLevel;
+  moderation: ModerationMode;
+  akismet: {
+    key: string | null;
+    endpoint: string | null;
+    timeoutMs: number;
+    isTest: boolean;
+  };
+  minSubmitSeconds: number;
+  formTokenMaxAgeHours: number;
+  maxLinks: number;
+  bannedWords: readonly string[];
+  retentionDays: number;
+  redisUrl: string | null;
+  rateLimits: {
+    postsPerMinute: number;
+    postsPerHour: number;
+    postsPerEmailPerHour: number;
+    readsPerMinute: number;
+    adminPerMinute: number;
+  };
 }
+
+export type ModerationMode = 'none' | 'first-time' | 'all';
 
 export class ConfigError extends Error {
   readonly problems: Record<string, string>;
@@ -118,6 +160,33 @@ const schema = z.object({
   EDIT_WINDOW_MINUTES: int('EDIT_WINDOW_MINUTES', 0, 10080),
   TRUST_PROXY: int('TRUST_PROXY', 0, 10),
   LOG_LEVEL: oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  MODERATION: oneOf('MODERATION', ['none', 'first-time', 'all']),
+  AKISMET_KEY: optional('AKISMET_KEY').refine((s) => s === null || /^[A-Za-z0-9_-]{4,100}$/.test(s), {
+    message: 'must be an Akismet API key (letters and digits)',
+  }),
+  AKISMET_ENDPOINT: optional('AKISMET_ENDPOINT').refine((s) => s === null || (isHttpUrl(s) && s.endsWith('/')), {
+    message: 'must be an http(s) URL ending in / (e.g. http://127.0.0.1:4010/1.1/)',
+  }),
+  AKISMET_TIMEOUT_MS: int('AKISMET_TIMEOUT_MS', 100, 30_000),
+  AKISMET_TEST: oneOf('AKISMET_TEST', ['0', '1']),
+  MIN_SUBMIT_SECONDS: int('MIN_SUBMIT_SECONDS', 0, 600),
+  FORM_TOKEN_MAX_AGE_HOURS: int('FORM_TOKEN_MAX_AGE_HOURS', 1, 720),
+  MAX_LINKS: int('MAX_LINKS', 0, 100),
+  BANNED_WORDS: value('BANNED_WORDS').transform((s) =>
+    s
+      .split(',')
+      .map((w) => w.trim())
+      .filter(Boolean),
+  ),
+  RETENTION_DAYS: int('RETENTION_DAYS', 1, 3650),
+  REDIS_URL: optional('REDIS_URL').refine((s) => s === null || /^rediss?:\/\/[^/]/.test(s), {
+    message: 'must be a redis:// or rediss:// URL',
+  }),
+  RATE_LIMIT_POSTS_PER_MINUTE: int('RATE_LIMIT_POSTS_PER_MINUTE', 1, 100_000),
+  RATE_LIMIT_POSTS_PER_HOUR: int('RATE_LIMIT_POSTS_PER_HOUR', 1, 1_000_000),
+  RATE_LIMIT_POSTS_PER_EMAIL_PER_HOUR: int('RATE_LIMIT_POSTS_PER_EMAIL_PER_HOUR', 1, 1_000_000),
+  RATE_LIMIT_READS_PER_MINUTE: int('RATE_LIMIT_READS_PER_MINUTE', 1, 1_000_000),
+  RATE_LIMIT_ADMIN_PER_MINUTE: int('RATE_LIMIT_ADMIN_PER_MINUTE', 1, 100_000),
 });
 
 function isHttpUrl(s: string): boolean {
@@ -160,6 +229,26 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     editWindowMinutes: e.EDIT_WINDOW_MINUTES,
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
+    moderation: e.MODERATION,
+    akismet: Object.freeze({
+      key: e.AKISMET_KEY,
+      endpoint: e.AKISMET_ENDPOINT,
+      timeoutMs: e.AKISMET_TIMEOUT_MS,
+      isTest: e.AKISMET_TEST === '1',
+    }),
+    minSubmitSeconds: e.MIN_SUBMIT_SECONDS,
+    formTokenMaxAgeHours: e.FORM_TOKEN_MAX_AGE_HOURS,
+    maxLinks: e.MAX_LINKS,
+    bannedWords: Object.freeze([...e.BANNED_WORDS]),
+    retentionDays: e.RETENTION_DAYS,
+    redisUrl: e.REDIS_URL,
+    rateLimits: Object.freeze({
+      postsPerMinute: e.RATE_LIMIT_POSTS_PER_MINUTE,
+      postsPerHour: e.RATE_LIMIT_POSTS_PER_HOUR,
+      postsPerEmailPerHour: e.RATE_LIMIT_POSTS_PER_EMAIL_PER_HOUR,
+      readsPerMinute: e.RATE_LIMIT_READS_PER_MINUTE,
+      adminPerMinute: e.RATE_LIMIT_ADMIN_PER_MINUTE,
+    }),
   });
 }
 

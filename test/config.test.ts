@@ -32,8 +32,18 @@ describe('loadConfig', () => {
       editWindowMinutes: 15,
       trustProxy: 0,
       logLevel: 'info',
+      moderation: 'first-time',
+      akismet: { key: null, endpoint: null, timeoutMs: 3000, isTest: false },
+      minSubmitSeconds: 3,
+      formTokenMaxAgeHours: 24,
+      maxLinks: 2,
+      bannedWords: [],
+      retentionDays: 30,
+      redisUrl: null,
+      rateLimits: { postsPerMinute: 5, postsPerHour: 30, postsPerEmailPerHour: 10, readsPerMinute: 300, adminPerMinute: 120 },
     });
     expect(Object.isFrozen(c)).toBe(true);
+    expect(Object.isFrozen(c.akismet)).toBe(true);
   });
 
   it('reads and normalises every key', () => {
@@ -49,8 +59,18 @@ describe('loadConfig', () => {
       EDIT_WINDOW_MINUTES: '0',
       TRUST_PROXY: '2',
       LOG_LEVEL: 'debug',
+      MODERATION: 'all',
+      AKISMET_KEY: 'abc123def456',
+      AKISMET_ENDPOINT: 'http://127.0.0.1:4010/1.1/',
+      AKISMET_TEST: '1',
+      BANNED_WORDS: ' casino , cheap pills,,',
+      REDIS_URL: 'redis://127.0.0.1:6379',
     });
     expect(c).toMatchObject({
+      moderation: 'all',
+      akismet: { key: 'abc123def456', endpoint: 'http://127.0.0.1:4010/1.1/', timeoutMs: 3000, isTest: true },
+      bannedWords: ['casino', 'cheap pills'],
+      redisUrl: 'redis://127.0.0.1:6379',
       port: 9000,
       publicUrl: 'https://comments.example.org',
       allowedOrigins: ['https://news.example.org', 'http://localhost:3000'],
@@ -79,9 +99,28 @@ describe('loadConfig', () => {
       SECRET: 'short',
       ALLOWED_ORIGINS: 'https://ok.example, https://bad.example/path',
       PUBLIC_URL: 'comments.example.org',
+      MODERATION: 'sometimes',
+      AKISMET_ENDPOINT: 'http://127.0.0.1:4010/1.1',
+      REDIS_URL: '127.0.0.1:6379',
+      RATE_LIMIT_POSTS_PER_MINUTE: '0',
     });
     expect(Object.keys(problems).sort()).toEqual(
-      ['ALLOWED_ORIGINS', 'AVATARS', 'EDIT_WINDOW_MINUTES', 'LOG_LEVEL', 'MAX_DEPTH', 'MONGODB_URI', 'PORT', 'PUBLIC_URL', 'SECRET', 'TRUST_PROXY'].sort(),
+      [
+        'ALLOWED_ORIGINS',
+        'AVATARS',
+        'EDIT_WINDOW_MINUTES',
+        'LOG_LEVEL',
+        'MAX_DEPTH',
+        'MONGODB_URI',
+        'PORT',
+        'PUBLIC_URL',
+        'SECRET',
+        'TRUST_PROXY',
+        'MODERATION',
+        'AKISMET_ENDPOINT',
+        'REDIS_URL',
+        'RATE_LIMIT_POSTS_PER_MINUTE',
+      ].sort(),
     );
     expect(problems.PORT).toMatch(/whole number between 1 and 65535/);
     expect(problems.AVATARS).toMatch(/identicon, gravatar/);
@@ -89,11 +128,13 @@ describe('loadConfig', () => {
 
   it('never echoes a secret value in its error', () => {
     try {
-      loadConfig({ SECRET: 'tiny-secret-value' });
+      loadConfig({ SECRET: 'tiny-secret-value', AKISMET_KEY: 'bad key value!' });
       throw new Error('expected failure');
     } catch (err) {
       expect((err as Error).message).toContain('SECRET');
       expect((err as Error).message).not.toContain('tiny-secret-value');
+      expect((err as Error).message).toContain('AKISMET_KEY');
+      expect((err as Error).message).not.toContain('bad key value!');
     }
   });
 
