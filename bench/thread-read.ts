@@ -41,7 +41,7 @@ async function main() {
       rootId: parent?.rootId ?? id,
       depth: parent ? parent.depth + 1 : 0,
       status: 'approved',
-      author: { name: `Reader ${i}`, email: `reader${i}@example.org`, website: null, avatar: 'a'.repeat(32) },
+      author: { name: `Reader ${i}`, email: `reader${i}@example.org`, emailKey: `k${i}`, website: null, avatar: 'a'.repeat(32) },
       body: `Comment ${i} with some *markdown* text that is about as long as a short comment usually is.`,
       html: `<p>Comment ${i} with some <em>markdown</em> text that is about as long as a short comment usually is.</p>\n`,
       createdAt: new Date(base + n * 1000),
@@ -50,6 +50,7 @@ async function main() {
       context: { ip: null, userAgent: null, referrer: null },
       spamCheck: 'none',
       spamReasons: [],
+      recheck: null,
       history: [],
     };
   };

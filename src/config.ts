@@ -4,6 +4,7 @@
  * CONFIG_KEYS is also the source of `--help` and is checked against .env.example by a test.
  */
 import { z } from 'zod';
+import type { ModerationMode } from './domain/comment.js';
 import type { AvatarMode } from './domain/privacy.js';
 import { normalizeOrigin } from './domain/thread.js';
 
@@ -99,7 +100,7 @@ export interface Config {
   };
 }
 
-export type ModerationMode = 'none' | 'first-time' | 'all';
+export type { ModerationMode };
 
 export class ConfigError extends Error {
   readonly problems: Record<string, string>;

@@ -29,6 +29,7 @@ async function main(): Promise<void> {
   const server = app.http.listen(config.port, config.host, () => {
     const where = app.storage.kind === 'sqlite' ? path.resolve(config.dataDir, 'parley.db') : 'MongoDB (MONGODB_URI)';
     logger.info({ port: config.port, host: config.host, storage: app.storage.kind, where }, `Parley listening on http://localhost:${config.port}`);
+    app.startJobs();
   });
   server.on('error', (err) => {
     logger.fatal({ err }, 'could not listen');

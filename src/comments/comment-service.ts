@@ -1,23 +1,42 @@
 /** Readers' use cases: read a thread, count threads, post a comment, edit or delete one's own within the window. */
-import type { Comment, CommentStatus } from '../domain/comment.js';
+import type { Comment, CommentStatus, ModerationMode, RecheckState } from '../domain/comment.js';
 import { THREAD_READ_STATUSES, PUBLIC_STATUSES } from '../domain/comment.js';
-import { ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../domain/errors.js';
+import { AppError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../domain/errors.js';
 import { renderBody } from '../domain/markup.js';
-import { avatarKey, newToken, tokenMatches, type AvatarMode } from '../domain/privacy.js';
+import { avatarKey, keyedHash, newToken, normalizeEmail, tokenMatches, type AvatarMode } from '../domain/privacy.js';
 import { resolveThread, threadKeyFromUrl, type ThreadPolicy } from '../domain/thread.js';
 import type { PageCursor, SortOrder, Storage } from '../storage/storage.js';
+import type { SpamPipeline } from '../spam/pipeline.js';
+import { issueFormToken } from '../spam/form-token.js';
+import { firstRecheck } from './recheck-schedule.js';
+
+export type { ModerationMode };
+
+/** Same body, same author, same thread within this window → 409 duplicate_comment. */
+export const DUPLICATE_WINDOW_MS = 24 * 3_600_000;
 
 export interface CommentServiceDeps {
   storage: Storage;
   clock: () => Date;
   newId: () => string;
+  /** Runs before a comment can be seen. Without one, nothing is checked (unit-level use only). */
+  spam?: SpamPipeline;
+  onCommentCreated?: (status: CommentStatus) => void;
   settings: {
     secret: string;
     avatars: AvatarMode;
     maxDepth: number;
     editWindowMinutes: number;
     threadPolicy: ThreadPolicy;
+    moderation: ModerationMode;
+    minSubmitSeconds: number;
+    formTokenMaxAgeHours: number;
   };
+}
+
+/** The keyed hash that identifies an author across comments without storing a reversible form of the email. */
+export function emailKeyOf(email: string, secret: string): string {
+  return keyedHash(normalizeEmail(email), secret, 'email');
 }
 
 export interface ThreadSelector {
@@ -31,6 +50,15 @@ export interface PostCommentInput extends ThreadSelector {
   website?: string | undefined;
   body: string;
   parentId?: string | undefined;
+  /** From GET /api/v1/form-token (or the server-rendered form). */
+  formToken?: string | undefined;
+  /** The hidden field people never fill. */
+  honeypot?: string | undefined;
+}
+
+export interface OwnCommentRef {
+  id: string;
+  editToken: string;
 }
 
 /** The commenter's request context: private, kept for spam feedback and moderation. */
@@ -115,7 +143,36 @@ export function createCommentService(deps: CommentServiceDeps) {
     return target;
   }
 
+  /** After the spam checks passed: publish, or hold per the moderation mode. */
+  async function publishOrHold(emailKey: string): Promise<{ status: CommentStatus; reason?: string }> {
+    if (settings.moderation === 'all') return { status: 'pending', reason: 'moderation_all' };
+    if (settings.moderation === 'first-time' && !(await storage.hasApprovedComment(emailKey))) {
+      return { status: 'pending', reason: 'first_time_commenter' };
+    }
+    return { status: 'approved' };
+  }
+
   return {
+    publishOrHold,
+
+    /** A signed, expiring form token for a thread; the widget fetches it with the thread. */
+    issueFormToken(selector: ThreadSelector): { token: string; minSubmitSeconds: number; expiresAt: Date } {
+      const ref = resolveThread(selector, settings.threadPolicy);
+      const now = clock();
+      return {
+        token: issueFormToken(settings.secret, ref.key, now),
+        minSubmitSeconds: settings.minSubmitSeconds,
+        expiresAt: new Date(now.getTime() + settings.formTokenMaxAgeHours * 3_600_000),
+      };
+    },
+
+    /** The author's own comments (found by their edit tokens), so a held comment stays visible to its author. */
+    async listOwn(refs: readonly OwnCommentRef[]): Promise<Comment[]> {
+      const found = await storage.getComments([...new Set(refs.map((r) => r.id))]);
+      const tokens = new Map(refs.map((r) => [r.id, r.editToken]));
+      return found.filter((c) => c.status !== 'deleted' && c.status !== 'rejected' && tokenMatches(tokens.get(c.id) ?? '', c.editTokenHash));
+    },
+
     async listThread(input: ListThreadInput): Promise<ThreadView> {
       const ref = resolveThread(input, settings.threadPolicy);
       const cursor = input.cursor ? decodeCursor(input.cursor) : null;
@@ -162,9 +219,43 @@ export function createCommentService(deps: CommentServiceDeps) {
       const thread = await storage.ensureThread({ key: ref.key, url: ref.url, now });
       if (thread.locked) throw new ForbiddenError('thread_locked', 'This thread is closed for new comments.');
 
+      const emailKey = emailKeyOf(input.email, settings.secret);
+      const duplicate = await storage.hasRecentDuplicate({
+        threadKey: ref.key,
+        emailKey,
+        body: input.body,
+        since: new Date(now.getTime() - DUPLICATE_WINDOW_MS),
+      });
+      if (duplicate) throw new ConflictError('duplicate_comment', 'You already posted this comment here.');
+
+      const verdict = deps.spam
+        ? await deps.spam({
+            threadKey: ref.key,
+            threadUrl: ref.url ?? thread.url,
+            isReply: parent !== null,
+            author: { name: input.name, email: input.email, website: input.website ?? null },
+            body: input.body,
+            context,
+            form: { token: input.formToken, honeypot: input.honeypot },
+            now,
+          })
+        : ({ outcome: 'pass', spamCheck: 'none', reasons: [] } as const);
+      if (verdict.outcome === 'discard') {
+        throw new AppError('comment_rejected', 'Your comment could not be posted.');
+      }
+      const reasons = [...verdict.reasons];
+      let status: CommentStatus;
+      if (verdict.outcome === 'spam') status = 'spam';
+      else if (verdict.outcome === 'hold') status = 'pending';
+      else {
+        const decided = await publishOrHold(emailKey);
+        status = decided.status;
+        if (decided.reason) reasons.push(decided.reason);
+      }
+      const recheck: RecheckState | null = verdict.spamCheck === 'unchecked' && status === 'pending' ? firstRecheck(now) : null;
+
       const id = newId();
       const { token, hash } = newToken();
-      const status: CommentStatus = 'approved';
       const comment: Comment = {
         id,
         threadKey: ref.key,
@@ -175,6 +266,7 @@ export function createCommentService(deps: CommentServiceDeps) {
         author: {
           name: input.name,
           email: input.email,
+          emailKey,
           website: input.website ?? null,
           avatar: avatarKey(input.email, settings.secret, settings.avatars),
         },
@@ -184,11 +276,13 @@ export function createCommentService(deps: CommentServiceDeps) {
         editedAt: null,
         editTokenHash: hash,
         context,
-        spamCheck: 'none',
-        spamReasons: [],
+        spamCheck: verdict.spamCheck,
+        spamReasons: reasons,
+        recheck,
         history: [],
       };
       await storage.insertComment(comment);
+      deps.onCommentCreated?.(status);
       return { comment, editToken: token };
     },
 

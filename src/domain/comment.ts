@@ -8,6 +8,12 @@ export const PUBLIC_STATUSES: readonly CommentStatus[] = ['approved'];
 /** Statuses a public thread read loads: the public ones plus deleted placeholders that keep the tree's shape. */
 export const THREAD_READ_STATUSES: readonly CommentStatus[] = ['approved', 'deleted'];
 
+/** How comments that pass the spam checks are published: at once, after a first approved one, or never without a moderator. */
+export type ModerationMode = 'none' | 'first-time' | 'all';
+
+/** The honeypot form field: hidden by the widget, never filled by people, and named so browsers never autofill it. */
+export const HONEYPOT_FIELD = 'contact_me_by_fax_only';
+
 /** Result of the spam checks: `checked` once a definitive verdict exists; `unchecked` while waiting for one. */
 export type SpamCheckState = 'none' | 'checked' | 'unchecked';
 
@@ -15,6 +21,8 @@ export interface CommentAuthor {
   name: string;
   /** Private: never leaves the server for the public. */
   email: string;
+  /** Keyed hash of the normalised email (HMAC under the server secret): finds an author's comments without the address. */
+  emailKey: string;
   website: string | null;
   /** Public avatar key (HMAC of the normalised email, or a Gravatar hash when the operator chose it). */
   avatar: string;
@@ -25,6 +33,12 @@ export interface SubmissionContext {
   ip: string | null;
   userAgent: string | null;
   referrer: string | null;
+}
+
+/** When an unchecked comment is next sent to the spam service, and how many tries it has had. */
+export interface RecheckState {
+  attempts: number;
+  nextAt: Date;
 }
 
 export interface EditRecord {
@@ -56,6 +70,8 @@ export interface Comment {
   spamCheck: SpamCheckState;
   /** Why the spam checks decided what they did (shown to moderators only). */
   spamReasons: string[];
+  /** Set while `spamCheck` is `unchecked` and automatic re-checks remain; null otherwise. */
+  recheck: RecheckState | null;
   history: EditRecord[];
 }
 

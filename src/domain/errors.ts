@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'duplicate_comment'
   | 'thread_locked'
   | 'banned'
+  | 'comment_rejected'
   | 'rate_limited'
   | 'payload_too_large'
   | 'unsupported_media_type'

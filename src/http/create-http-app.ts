@@ -6,16 +6,19 @@ import type { Logger } from '../logger.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import { requestId, requestLog, requireBodyType } from './middleware.js';
 import { publicRoutes } from './public-routes.js';
+import type { RateLimiters } from './rate-limit.js';
 
 export interface HttpAppDeps {
   service: CommentService;
   logger: Logger;
   trustProxy: number;
+  /** Omitted: no rate limits (unit-level use); createApp always passes them. */
+  rateLimiters?: RateLimiters;
 }
 
 export const BODY_LIMIT = '32kb';
 
-export function createHttpApp({ service, logger, trustProxy }: HttpAppDeps): express.Express {
+export function createHttpApp({ service, logger, trustProxy, rateLimiters }: HttpAppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   // A hop count: with 0, X-Forwarded-For is ignored and req.ip is the socket's address.
@@ -29,10 +32,19 @@ export function createHttpApp({ service, logger, trustProxy }: HttpAppDeps): exp
     res.json({ status: 'ok' });
   });
 
+  // Health checks stay above every limiter. The admin routes mount right after their limiter.
+  if (rateLimiters) app.use('/api/v1/admin', rateLimiters.admin);
+
   const api = express.Router();
+  if (rateLimiters) {
+    api.use(rateLimiters.read);
+    // Per IP before any body is parsed, so a flood costs no parsing.
+    api.post('/comments', ...rateLimiters.postPerIp);
+  }
   api.use(requireBodyType());
   api.use(express.json({ limit: BODY_LIMIT, strict: true }));
   api.use(express.urlencoded({ limit: BODY_LIMIT, extended: false, parameterLimit: 50 }));
+  if (rateLimiters) api.post('/comments', rateLimiters.postPerEmail);
   api.use(publicRoutes(service));
   app.use('/api/v1', api);
 

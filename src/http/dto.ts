@@ -30,11 +30,38 @@ export interface ThreadResponse {
   nextCursor: string | null;
 }
 
+/**
+ * What the author is told about their comment. A comment the spam checks caught reads exactly like one awaiting
+ * moderation, so a bot learns nothing from the answer.
+ */
+export type PublicStatus = 'approved' | 'pending';
+
+export const AWAITING_MODERATION = 'Your comment is awaiting moderation.';
+
+export function publicStatus(status: CommentStatus): PublicStatus {
+  return status === 'approved' ? 'approved' : 'pending';
+}
+
 export interface PostCommentResponse {
   comment: PublicComment;
-  status: CommentStatus;
+  status: PublicStatus;
+  /** Present when the comment is not public yet. */
+  message?: string;
   /** Lets the author edit or delete this comment within the edit window. Shown once; only its hash is stored. */
   editToken: string;
+}
+
+export interface FormTokenResponse {
+  token: string;
+  minSubmitSeconds: number;
+  expiresAt: string;
+  /** The name of the hidden field that must stay empty. */
+  honeypotField: string;
+}
+
+/** The author's own comments, found by their edit tokens; held ones are marked pending. */
+export interface OwnCommentsResponse {
+  comments: (PublicComment & { status: PublicStatus })[];
 }
 
 export interface CountsResponse {

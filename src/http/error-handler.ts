@@ -18,6 +18,7 @@ const STATUS: Record<ErrorCode, number> = {
   duplicate_comment: 409,
   thread_locked: 403,
   banned: 403,
+  comment_rejected: 403,
   rate_limited: 429,
   payload_too_large: 413,
   unsupported_media_type: 415,

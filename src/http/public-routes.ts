@@ -2,8 +2,26 @@
 import { Router } from 'express';
 import type { Request } from 'express';
 import type { CommentService, RequestContext } from '../comments/comment-service.js';
-import { toPublicComment, toThreadResponse, type CountsResponse, type PostCommentResponse } from './dto.js';
-import { bearerToken, parseCounts, parseEditComment, parseListThread, parsePostComment } from './validation.js';
+import { HONEYPOT_FIELD } from '../domain/comment.js';
+import {
+  AWAITING_MODERATION,
+  publicStatus,
+  toPublicComment,
+  toThreadResponse,
+  type CountsResponse,
+  type FormTokenResponse,
+  type OwnCommentsResponse,
+  type PostCommentResponse,
+} from './dto.js';
+import {
+  bearerToken,
+  parseCounts,
+  parseEditComment,
+  parseListThread,
+  parseOwnComments,
+  parsePostComment,
+  parseThreadSelector,
+} from './validation.js';
 
 function requestContext(req: Request): RequestContext {
   return {
@@ -28,16 +46,40 @@ export function publicRoutes(service: CommentService): Router {
     res.json(body);
   });
 
+  router.get('/form-token', async (req, res) => {
+    const issued = service.issueFormToken(parseThreadSelector(req.query));
+    const body: FormTokenResponse = {
+      token: issued.token,
+      minSubmitSeconds: issued.minSubmitSeconds,
+      expiresAt: issued.expiresAt.toISOString(),
+      honeypotField: HONEYPOT_FIELD,
+    };
+    res.set('Cache-Control', 'no-store').json(body);
+  });
+
   router.post('/comments', async (req, res) => {
     const { comment, editToken } = await service.postComment(parsePostComment(req.body), requestContext(req));
-    const body: PostCommentResponse = { comment: toPublicComment(comment), status: comment.status, editToken };
+    const status = publicStatus(comment.status);
+    const body: PostCommentResponse = {
+      comment: toPublicComment(comment),
+      status,
+      ...(status === 'pending' ? { message: AWAITING_MODERATION } : {}),
+      editToken,
+    };
     res.status(201).set('Cache-Control', 'no-store').json(body);
+  });
+
+  // POST, not GET: edit tokens must not travel in URLs (logs, referrers).
+  router.post('/comments/mine', async (req, res) => {
+    const own = await service.listOwn(parseOwnComments(req.body));
+    const body: OwnCommentsResponse = { comments: own.map((c) => ({ ...toPublicComment(c), status: publicStatus(c.status) })) };
+    res.set('Cache-Control', 'no-store').json(body);
   });
 
   router.patch('/comments/:id', async (req, res) => {
     const { body } = parseEditComment(req.body);
     const updated = await service.editOwn(req.params.id, bearerToken(req.get('authorization')), body);
-    res.set('Cache-Control', 'no-store').json({ comment: toPublicComment(updated), status: updated.status });
+    res.set('Cache-Control', 'no-store').json({ comment: toPublicComment(updated), status: publicStatus(updated.status) });
   });
 
   router.delete('/comments/:id', async (req, res) => {

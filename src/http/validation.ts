@@ -1,7 +1,8 @@
 /** Request → domain input. The only place that reads the shapes of req.body and req.query. */
 import { z } from 'zod';
 import { ValidationError, type FieldErrors } from '../domain/errors.js';
-import type { ListThreadInput, PostCommentInput } from '../comments/comment-service.js';
+import type { ListThreadInput, OwnCommentRef, PostCommentInput } from '../comments/comment-service.js';
+import { HONEYPOT_FIELD } from '../domain/comment.js';
 
 export const LIMITS = {
   nameChars: 100,
@@ -11,6 +12,7 @@ export const LIMITS = {
   countUrls: 100,
   pageDefault: 50,
   pageMax: 100,
+  ownComments: 100,
 } as const;
 
 const chars = (s: string) => [...s].length;
@@ -61,10 +63,24 @@ const postComment = z
     website,
     body: requiredText(LIMITS.bodyChars),
     parentId: optionalString(64),
+    formToken: optionalString(128),
+    // The honeypot keeps whatever a bot put in it (blank means untouched); its content is never validated.
+    [HONEYPOT_FIELD]: z.preprocess((v) => (typeof v === 'string' ? v : v === undefined ? undefined : JSON.stringify(v)), z.string().max(10_000).optional()),
+  })
+  .strict()
+  .transform(({ [HONEYPOT_FIELD]: honeypot, ...rest }) => ({ ...rest, honeypot }));
+
+const editComment = z.object({ body: requiredText(LIMITS.bodyChars) }).strict();
+
+const ownComments = z
+  .object({
+    comments: z
+      .array(z.object({ id: z.string().min(1).max(64), editToken: z.string().min(1).max(128) }).strict(), { error: 'invalid' })
+      .max(LIMITS.ownComments, 'too_long'),
   })
   .strict();
 
-const editComment = z.object({ body: requiredText(LIMITS.bodyChars) }).strict();
+const threadOnly = z.object({ url: optionalString(LIMITS.websiteChars), threadId: optionalString(200) });
 
 const listThread = z.object({
   url: optionalString(LIMITS.websiteChars),
@@ -121,6 +137,14 @@ const threadRequired: Extra = (input): FieldErrors =>
 
 export function parsePostComment(body: unknown): PostCommentInput {
   return parse(postComment, body, threadRequired);
+}
+
+export function parseOwnComments(body: unknown): OwnCommentRef[] {
+  return parse(ownComments, body).comments;
+}
+
+export function parseThreadSelector(query: unknown): { url?: string | undefined; threadId?: string | undefined } {
+  return parse(threadOnly, query, threadRequired);
 }
 
 export function parseEditComment(body: unknown): { body: string } {

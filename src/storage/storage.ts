@@ -17,7 +17,7 @@
  *   queries (one on SQLite, two on MongoDB), whatever the size of the thread.
  * - Counts are of comments (roots and replies) whose status is in `statuses`, in one storage query.
  */
-import type { Comment, CommentStatus, EditRecord, SpamCheckState, SubmissionContext } from '../domain/comment.js';
+import type { Comment, CommentStatus, EditRecord, RecheckState, SpamCheckState, SubmissionContext } from '../domain/comment.js';
 
 export type SortOrder = 'oldest' | 'newest';
 
@@ -66,6 +66,20 @@ export interface CommentPatch {
   spamCheck?: SpamCheckState;
   spamReasons?: string[];
   context?: SubmissionContext;
+  recheck?: RecheckState | null;
+}
+
+export interface DuplicateQuery {
+  threadKey: string;
+  emailKey: string;
+  body: string;
+  /** Only comments created at or after this instant count. */
+  since: Date;
+}
+
+export interface DueRecheckQuery {
+  now: Date;
+  limit: number;
 }
 
 export interface UpdateOptions {
@@ -89,6 +103,19 @@ export interface Storage {
   listThread(request: ListThreadRequest): Promise<ThreadPage>;
   /** Every requested key is present in the result, with 0 when it has no comment. */
   countByThreads(request: CountRequest): Promise<Map<string, number>>;
+
+  /** The comments with these ids that exist, in no particular order; one query. */
+  getComments(ids: readonly string[]): Promise<Comment[]>;
+  /** Whether the author with this email key has at least one approved comment (first-time moderation). */
+  hasApprovedComment(emailKey: string): Promise<boolean>;
+  /** Whether this author already posted exactly this body in this thread since `since` (any status). */
+  hasRecentDuplicate(query: DuplicateQuery): Promise<boolean>;
+  /** Pending comments still `unchecked` whose `recheck.nextAt` is due, soonest first. */
+  listDueRechecks(query: DueRecheckQuery): Promise<Comment[]>;
+  /** Pending comments still waiting for a spam verdict (the unchecked backlog). */
+  countUnchecked(): Promise<number>;
+  /** Erases ip, user agent and referrer of comments created before `before`; returns how many were erased. */
+  eraseContextBefore(before: Date): Promise<number>;
 
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>;

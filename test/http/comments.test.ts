@@ -14,8 +14,11 @@ afterEach(async () => {
 const post = (body: unknown) => request(app.http).post('/api/v1/comments').send(body as object);
 const thread = (query: Record<string, string | number>) => request(app.http).get('/api/v1/threads').query(query);
 
+let seq = 0;
+/** Posts a valid comment; each gets its own body unless one is given (the same body twice is a duplicate). */
 async function postOk(overrides: Record<string, unknown> = {}) {
-  const res = await post(validComment(overrides));
+  seq += 1;
+  const res = await post(validComment({ body: `Comment number ${seq}`, ...overrides }));
   expect(res.status).toBe(201);
   return res.body as { comment: PublicComment; status: string; editToken: string };
 }
@@ -349,7 +352,7 @@ describe('editing and deleting one’s own comment', () => {
   };
 
   it('edits the body with the edit token within the window', async () => {
-    const { comment, editToken } = await postOk();
+    const { comment, editToken } = await postOk({ body: 'First! *Nice* article.' });
     app.clock.advance(60_000);
     const res = await patch(comment.id, editToken, { body: 'Edited **text**' });
     expect(res.status).toBe(200);

@@ -41,7 +41,12 @@ describe('privacy', () => {
       validComment({ email: EMAIL, parentId: created.body.comment.id, body: 'self reply' }),
     );
     responses.push(['reply', reply]);
-    responses.push(['form post', await as(request(app.http).post('/api/v1/comments')).type('form').send(validComment({ email: EMAIL }) as Record<string, string>)]);
+    responses.push([
+      'form post',
+      await as(request(app.http).post('/api/v1/comments'))
+        .type('form')
+        .send(validComment({ email: EMAIL, body: 'from the form' }) as Record<string, string>),
+    ]);
     responses.push(['thread', await request(app.http).get('/api/v1/threads').query({ url: ARTICLE })]);
     responses.push(['thread newest', await request(app.http).get('/api/v1/threads').query({ url: ARTICLE, sort: 'newest', limit: 1 })]);
     responses.push(['counts', await request(app.http).get('/api/v1/counts').query({ url: ARTICLE })]);
@@ -81,8 +86,8 @@ describe('privacy', () => {
   it('derives the avatar key from the email with the server secret, not a plain hash', async () => {
     app = await createTestApp();
     const a = await request(app.http).post('/api/v1/comments').send(validComment({ email: EMAIL }));
-    const b = await request(app.http).post('/api/v1/comments').send(validComment({ email: `  ${EMAIL.toUpperCase()} ` }));
-    const c = await request(app.http).post('/api/v1/comments').send(validComment({ email: 'someone.else@example.org' }));
+    const b = await request(app.http).post('/api/v1/comments').send(validComment({ email: `  ${EMAIL.toUpperCase()} `, body: 'second' }));
+    const c = await request(app.http).post('/api/v1/comments').send(validComment({ email: 'someone.else@example.org', body: 'third' }));
     const key = a.body.comment.author.avatar as string;
     expect(key).toMatch(/^[0-9a-f]{32}$/);
     expect(b.body.comment.author.avatar).toBe(key);

@@ -50,7 +50,7 @@ export function describeStorageContract(adapterName: string, open: () => Promise
         const c = makeComment({
           threadKey,
           status: 'pending',
-          author: { name: 'Zoë (admin) +1', email: 'zoe+tag@example.org', website: 'https://zoe.example/', avatar: 'f'.repeat(64) },
+          author: { name: 'Zoë (admin) +1', email: 'zoe+tag@example.org', emailKey: 'b'.repeat(64), website: 'https://zoe.example/', avatar: 'f'.repeat(64) },
           body: 'Body with *markdown* and 😀',
           html: '<p>Body with <em>markdown</em> and 😀</p>\n',
           createdAt: new Date('2026-02-03T04:05:06.789Z'),
@@ -59,6 +59,7 @@ export function describeStorageContract(adapterName: string, open: () => Promise
           context: { ip: '2001:db8::1', userAgent: 'Mozilla/5.0 (X11)', referrer: 'https://example.com/from' },
           spamCheck: 'unchecked',
           spamReasons: ['akismet_unreachable'],
+          recheck: { attempts: 2, nextAt: new Date('2026-02-03T04:30:00.000Z') },
           history: [{ body: 'old body', editedAt: new Date('2026-02-03T04:09:00.000Z'), by: 'author' }],
         });
         await storage.insertComment(c);
@@ -94,7 +95,7 @@ export function describeStorageContract(adapterName: string, open: () => Promise
       it('round-trips emails with special and non-ASCII characters exactly', async () => {
         const emails = ['a+b(c).d*e%f?g@example.com', 'josé.ñandú@exämple.org', '用户@例子.广告', 'x"y\'z@example.com'];
         for (const email of emails) {
-          const c = makeComment({ threadKey: uniqueThreadKey(), author: { name: 'n', email, website: null, avatar: 'a' } });
+          const c = makeComment({ threadKey: uniqueThreadKey(), author: { name: 'n', email, emailKey: 'e', website: null, avatar: 'a' } });
           await storage.insertComment(c);
           expect((await storage.getComment(c.id))?.author.email).toBe(email);
         }
@@ -149,6 +150,98 @@ export function describeStorageContract(adapterName: string, open: () => Promise
         await storage.insertComment(c);
         await storage.updateComment(c.id, { context: { ip: null, userAgent: null, referrer: null } });
         expect((await storage.getComment(c.id))?.context).toEqual({ ip: null, userAgent: null, referrer: null });
+      });
+    });
+
+    describe('spam-check queries', () => {
+      const key = () => testId('emailkey');
+
+      it('reads many comments by id in one call, ignoring unknown ids', async () => {
+        const threadKey = uniqueThreadKey();
+        const cs = [makeComment({ threadKey }), makeComment({ threadKey }), makeComment({ threadKey })];
+        await insertAll(cs);
+        const got = await storage.getComments([cs[0]!.id, testId('missing'), cs[2]!.id]);
+        expect(got.map((c) => c.id).sort()).toEqual([cs[0]!.id, cs[2]!.id].sort());
+        expect(got.find((c) => c.id === cs[0]!.id)).toEqual(cs[0]);
+        await expect(storage.getComments([])).resolves.toEqual([]);
+      });
+
+      it('knows whether an author has an approved comment, by exact email key', async () => {
+        const k = key();
+        const author = { name: 'A', email: 'a@example.org', emailKey: k, website: null, avatar: 'x' };
+        await storage.insertComment(makeComment({ threadKey: uniqueThreadKey(), author, status: 'pending' }));
+        expect(await storage.hasApprovedComment(k)).toBe(false);
+        await storage.insertComment(makeComment({ threadKey: uniqueThreadKey(), author, status: 'approved' }));
+        expect(await storage.hasApprovedComment(k)).toBe(true);
+        expect(await storage.hasApprovedComment(k.toUpperCase())).toBe(false);
+        expect(await storage.hasApprovedComment(`${k}.*`)).toBe(false);
+      });
+
+      it('finds a recent duplicate only for the same author, thread and exact body', async () => {
+        const k = key();
+        const threadKey = uniqueThreadKey();
+        const author = { name: 'A', email: 'a@example.org', emailKey: k, website: null, avatar: 'x' };
+        const body = 'Same (text) + .* % again';
+        await storage.insertComment(makeComment({ threadKey, author, body, createdAt: at(100), status: 'spam' }));
+        expect(await storage.hasRecentDuplicate({ threadKey, emailKey: k, body, since: at(50) })).toBe(true);
+        expect(await storage.hasRecentDuplicate({ threadKey, emailKey: k, body, since: at(101) })).toBe(false);
+        expect(await storage.hasRecentDuplicate({ threadKey, emailKey: k, body: `${body} `, since: at(50) })).toBe(false);
+        expect(await storage.hasRecentDuplicate({ threadKey, emailKey: k, body: 'Same (text) + .. % again', since: at(50) })).toBe(false);
+        expect(await storage.hasRecentDuplicate({ threadKey: uniqueThreadKey(), emailKey: k, body, since: at(50) })).toBe(false);
+        expect(await storage.hasRecentDuplicate({ threadKey, emailKey: key(), body, since: at(50) })).toBe(false);
+      });
+
+      it('lists pending unchecked comments whose re-check is due, soonest first, up to the limit', async () => {
+        const threadKey = uniqueThreadKey();
+        const far = new Date('2001-01-01T00:00:00.000Z');
+        const unchecked = (s: number, extra: Partial<Comment> = {}) =>
+          makeComment({ threadKey, status: 'pending', spamCheck: 'unchecked', recheck: { attempts: 1, nextAt: new Date(far.getTime() + s * 1000) }, ...extra });
+        const due2 = unchecked(2);
+        const due1 = unchecked(1);
+        const due3 = unchecked(3);
+        const notDue = unchecked(10_000_000);
+        const approved = unchecked(1, { status: 'approved' });
+        const checked = unchecked(1, { spamCheck: 'checked' });
+        await insertAll([due2, due1, due3, notDue, approved, checked]);
+        const now = new Date(far.getTime() + 5000);
+        const ours = (cs: Comment[]) => cs.filter((c) => c.threadKey === threadKey).map((c) => c.id);
+        expect(ours(await storage.listDueRechecks({ now, limit: 1000 }))).toEqual([due1.id, due2.id, due3.id]);
+        const limited = await storage.listDueRechecks({ now, limit: 2 });
+        expect(limited).toHaveLength(2);
+        const moved = await storage.updateComment(due1.id, { recheck: { attempts: 2, nextAt: new Date(far.getTime() + 4000) } });
+        expect(moved?.recheck).toEqual({ attempts: 2, nextAt: new Date(far.getTime() + 4000) });
+        expect(ours(await storage.listDueRechecks({ now, limit: 1000 }))).toEqual([due2.id, due3.id, due1.id]);
+        await storage.updateComment(due2.id, { recheck: null, spamCheck: 'checked', status: 'approved' });
+        expect(ours(await storage.listDueRechecks({ now, limit: 1000 }))).toEqual([due3.id, due1.id]);
+        expect((await storage.getComment(due2.id))?.recheck).toBeNull();
+      });
+
+      it('counts the unchecked backlog', async () => {
+        const before = await storage.countUnchecked();
+        const threadKey = uniqueThreadKey();
+        await insertAll([
+          makeComment({ threadKey, status: 'pending', spamCheck: 'unchecked', recheck: { attempts: 0, nextAt: at(1) } }),
+          makeComment({ threadKey, status: 'pending', spamCheck: 'unchecked', recheck: null }),
+          makeComment({ threadKey, status: 'pending', spamCheck: 'checked' }),
+          makeComment({ threadKey, status: 'spam', spamCheck: 'checked' }),
+        ]);
+        expect(await storage.countUnchecked()).toBe(before + 2);
+      });
+
+      it('erases the private context of comments older than the retention cut-off only', async () => {
+        const threadKey = uniqueThreadKey();
+        const old1 = makeComment({ threadKey, createdAt: new Date('2000-01-01T00:00:00.000Z') });
+        const old2 = makeComment({ threadKey, createdAt: new Date('2000-01-02T00:00:00.000Z'), context: { ip: null, userAgent: 'ua', referrer: null } });
+        const recent = makeComment({ threadKey, createdAt: new Date('2000-03-01T00:00:00.000Z') });
+        await insertAll([old1, old2, recent]);
+        const erased = await storage.eraseContextBefore(new Date('2000-02-01T00:00:00.000Z'));
+        expect(erased).toBeGreaterThanOrEqual(2);
+        const none = { ip: null, userAgent: null, referrer: null };
+        expect((await storage.getComment(old1.id))?.context).toEqual(none);
+        expect((await storage.getComment(old2.id))?.context).toEqual(none);
+        expect((await storage.getComment(recent.id))?.context).toEqual(recent.context);
+        expect((await storage.getComment(old1.id))?.author.email).toBe(old1.author.email);
+        expect(await storage.eraseContextBefore(new Date('2000-02-01T00:00:00.000Z'))).toBe(0);
       });
     });
 

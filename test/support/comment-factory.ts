@@ -23,7 +23,7 @@ export function makeComment(overrides: Partial<Comment> & { threadKey: string })
     rootId: id,
     depth: 0,
     status: 'approved',
-    author: { name: 'Ada', email: 'ada@example.com', website: null, avatar: 'a'.repeat(32) },
+    author: { name: 'Ada', email: 'ada@example.com', emailKey: 'k'.repeat(64), website: null, avatar: 'a'.repeat(32) },
     body: 'Hello *world*',
     html: '<p>Hello <em>world</em></p>\n',
     createdAt: new Date('2026-01-01T00:00:00.000Z'),
@@ -32,6 +32,7 @@ export function makeComment(overrides: Partial<Comment> & { threadKey: string })
     context: { ip: '203.0.113.7', userAgent: 'jest', referrer: null },
     spamCheck: 'none',
     spamReasons: [],
+    recheck: null,
     history: [],
     ...overrides,
   };

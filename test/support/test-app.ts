@@ -7,6 +7,8 @@ import { createApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import type { Storage } from '../../src/storage/storage.js';
+import { issueFormToken } from '../../src/spam/form-token.js';
+import { resolveThread } from '../../src/domain/thread.js';
 
 export const TEST_SECRET = 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 
@@ -17,9 +19,26 @@ export interface TestApp extends App {
   dataDir: string;
 }
 
+/** The production defaults (5 posts a minute per IP…) would trip ordinary tests; rate-limit tests pass their own. */
+const GENEROUS_RATE_LIMITS = {
+  RATE_LIMIT_POSTS_PER_MINUTE: '10000',
+  RATE_LIMIT_POSTS_PER_HOUR: '10000',
+  RATE_LIMIT_POSTS_PER_EMAIL_PER_HOUR: '10000',
+  RATE_LIMIT_READS_PER_MINUTE: '10000',
+  RATE_LIMIT_ADMIN_PER_MINUTE: '10000',
+};
+
 export async function createTestApp(env: Record<string, string> = {}, storage?: Storage): Promise<TestApp> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-app-'));
-  const config = loadConfig({ DATA_DIR: dataDir, SECRET: TEST_SECRET, LOG_LEVEL: 'info', ...env });
+  // MODERATION=none: tests of other features see their comments published; moderation tests set their mode.
+  const config = loadConfig({
+    DATA_DIR: dataDir,
+    SECRET: TEST_SECRET,
+    LOG_LEVEL: 'info',
+    MODERATION: 'none',
+    ...GENEROUS_RATE_LIMITS,
+    ...env,
+  });
   let logged = '';
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {
@@ -28,7 +47,7 @@ export async function createTestApp(env: Record<string, string> = {}, storage?: 
     },
   });
   const clock = {
-    now: Date.parse('2026-06-01T10:00:00.000Z'),
+    now: TEST_EPOCH,
     advance(ms: number) {
       clock.now += ms;
     },
@@ -54,6 +73,22 @@ export async function createTestApp(env: Record<string, string> = {}, storage?: 
 
 export const ARTICLE = 'https://news.example.org/2026/06/a-story';
 
+/** When the tests' clock starts; form tokens in validComment() are issued a minute before. */
+export const TEST_EPOCH = Date.parse('2026-06-01T10:00:00.000Z');
+
+/**
+ * A complete, valid comment with a form token for its thread, issued a minute before the test clock starts (so it is
+ * neither too fast nor expired). Pass `formToken: undefined` to post without one.
+ */
 export function validComment(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return { url: ARTICLE, name: 'Ada Lovelace', email: 'ada@example.org', body: 'First! *Nice* article.', ...overrides };
+  const base: Record<string, unknown> = { url: ARTICLE, name: 'Ada Lovelace', email: 'ada@example.org', body: 'First! *Nice* article.', ...overrides };
+  if (!('formToken' in overrides)) {
+    try {
+      const ref = resolveThread({ url: base.url as string | undefined, threadId: base.threadId as string | undefined }, { allowedOrigins: null });
+      base.formToken = issueFormToken(TEST_SECRET, ref.key, new Date(TEST_EPOCH - 60_000));
+    } catch {
+      // An invalid thread on purpose: the test is about that, not about the token.
+    }
+  }
+  return base;
 }

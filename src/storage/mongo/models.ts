@@ -11,7 +11,7 @@ export interface CommentDoc {
   rootId: string;
   depth: number;
   status: CommentStatus;
-  author: { name: string; email: string; website: string | null; avatar: string };
+  author: { name: string; email: string; emailKey: string; website: string | null; avatar: string };
   body: string;
   html: string;
   createdAt: Date;
@@ -20,6 +20,7 @@ export interface CommentDoc {
   context: { ip: string | null; userAgent: string | null; referrer: string | null };
   spamCheck: SpamCheckState;
   spamReasons: string[];
+  recheck: { attempts: number; nextAt: Date } | null;
   history: EditRecord[];
 }
 
@@ -62,7 +63,7 @@ const commentSchema = new Schema<CommentDoc>(
     status: { type: String, enum: COMMENT_STATUSES, required: true },
     author: {
       type: new Schema(
-        { name: { type: String }, email: { type: String }, website: nullableString, avatar: { type: String } },
+        { name: { type: String }, email: { type: String }, emailKey: { type: String }, website: nullableString, avatar: { type: String } },
         { _id: false, versionKey: false, strict: 'throw' },
       ),
       required: true,
@@ -81,6 +82,13 @@ const commentSchema = new Schema<CommentDoc>(
     },
     spamCheck: { type: String, enum: ['none', 'checked', 'unchecked'], required: true },
     spamReasons: { type: [String], default: [] },
+    recheck: {
+      type: new Schema(
+        { attempts: { type: Number, required: true, min: 0 }, nextAt: { type: Date, required: true } },
+        { _id: false, versionKey: false, strict: 'throw' },
+      ),
+      default: null,
+    },
     history: { type: [editRecordSchema], default: [] },
   },
   { ...schemaOptions, collection: 'comments' },
@@ -92,6 +100,10 @@ commentSchema.index({ threadKey: 1, depth: 1, createdAt: 1, _id: 1 }, { name: 't
 commentSchema.index({ rootId: 1, createdAt: 1, _id: 1 }, { name: 'root_replies' });
 // Counts per thread and status.
 commentSchema.index({ threadKey: 1, status: 1 }, { name: 'thread_status' });
+// An author's comments by keyed email hash: first-time moderation and duplicate checks.
+commentSchema.index({ 'author.emailKey': 1, status: 1 }, { name: 'author_status' });
+// The unchecked backlog and the re-check job's due list.
+commentSchema.index({ spamCheck: 1, 'recheck.nextAt': 1 }, { name: 'recheck_due' });
 
 const threadSchema = new Schema<ThreadDoc>(
   {

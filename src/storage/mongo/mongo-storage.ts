@@ -9,6 +9,8 @@ import { AppError, ConflictError, StorageUnavailableError, ValidationError } fro
 import type {
   CommentPatch,
   CountRequest,
+  DueRecheckQuery,
+  DuplicateQuery,
   ListThreadRequest,
   PageCursor,
   Storage,
@@ -110,6 +112,7 @@ function toComment(d: CommentDoc): Comment {
     author: {
       name: d.author.name,
       email: d.author.email,
+      emailKey: d.author.emailKey ?? '',
       website: d.author.website ?? null,
       avatar: d.author.avatar,
     },
@@ -125,6 +128,7 @@ function toComment(d: CommentDoc): Comment {
     },
     spamCheck: d.spamCheck,
     spamReasons: [...(d.spamReasons ?? [])],
+    recheck: d.recheck ? { attempts: d.recheck.attempts, nextAt: new Date(d.recheck.nextAt) } : null,
     history: (d.history ?? []).map((h) => ({ body: h.body, editedAt: new Date(h.editedAt), by: h.by })),
   };
 }
@@ -137,7 +141,13 @@ function toCommentDoc(c: Comment): CommentDoc {
     rootId: c.rootId,
     depth: c.depth,
     status: c.status,
-    author: { name: c.author.name, email: c.author.email, website: c.author.website, avatar: c.author.avatar },
+    author: {
+      name: c.author.name,
+      email: c.author.email,
+      emailKey: c.author.emailKey,
+      website: c.author.website,
+      avatar: c.author.avatar,
+    },
     body: c.body,
     html: c.html,
     createdAt: c.createdAt,
@@ -146,6 +156,7 @@ function toCommentDoc(c: Comment): CommentDoc {
     context: { ip: c.context.ip, userAgent: c.context.userAgent, referrer: c.context.referrer },
     spamCheck: c.spamCheck,
     spamReasons: [...c.spamReasons],
+    recheck: c.recheck ? { attempts: c.recheck.attempts, nextAt: c.recheck.nextAt } : null,
     history: c.history.map((h) => ({ body: h.body, editedAt: h.editedAt, by: h.by })),
   };
 }
@@ -255,6 +266,9 @@ export async function openMongoStorage(opts: MongoStorageOptions): Promise<Stora
       if (patch.editedAt !== undefined) $set.editedAt = patch.editedAt;
       if (patch.spamCheck !== undefined) $set.spamCheck = patch.spamCheck;
       if (patch.spamReasons !== undefined) $set.spamReasons = [...patch.spamReasons];
+      if (patch.recheck !== undefined) {
+        $set.recheck = patch.recheck ? { attempts: patch.recheck.attempts, nextAt: patch.recheck.nextAt } : null;
+      }
       if (patch.context !== undefined) {
         const { ip, userAgent, referrer } = patch.context;
         $set.context = { ip, userAgent, referrer };
@@ -347,6 +361,59 @@ export async function openMongoStorage(opts: MongoStorageOptions): Promise<Stora
     });
   }
 
+  async function getComments(ids: readonly string[]): Promise<Comment[]> {
+    return guarded(async () => {
+      assertStrings(ids, 'ids');
+      if (ids.length === 0) return [];
+      const docs = await comments.find({ _id: trusted({ $in: [...ids] }) }).lean<CommentDoc[]>();
+      return docs.map(toComment);
+    });
+  }
+
+  async function hasApprovedComment(emailKey: string): Promise<boolean> {
+    return guarded(async () => (await comments.findOne({ 'author.emailKey': emailKey, status: 'approved' }, { _id: 1 }).lean()) !== null);
+  }
+
+  async function hasRecentDuplicate(query: DuplicateQuery): Promise<boolean> {
+    return guarded(async () => {
+      const doc = await comments
+        .findOne(
+          { 'author.emailKey': query.emailKey, threadKey: query.threadKey, createdAt: trusted({ $gte: query.since }), body: query.body },
+          { _id: 1 },
+        )
+        .lean();
+      return doc !== null;
+    });
+  }
+
+  async function listDueRechecks(query: DueRecheckQuery): Promise<Comment[]> {
+    return guarded(async () => {
+      const docs = await comments
+        .find({ spamCheck: 'unchecked', 'recheck.nextAt': trusted({ $lte: query.now }), status: 'pending' })
+        .sort({ 'recheck.nextAt': 1, _id: 1 })
+        .limit(query.limit)
+        .lean<CommentDoc[]>();
+      return docs.map(toComment);
+    });
+  }
+
+  async function countUnchecked(): Promise<number> {
+    return guarded(async () => comments.countDocuments({ spamCheck: 'unchecked', status: 'pending' }));
+  }
+
+  async function eraseContextBefore(before: Date): Promise<number> {
+    return guarded(async () => {
+      const result = await comments.updateMany(
+        {
+          createdAt: trusted({ $lt: before }),
+          $or: [{ 'context.ip': trusted({ $ne: null }) }, { 'context.userAgent': trusted({ $ne: null }) }, { 'context.referrer': trusted({ $ne: null }) }],
+        },
+        { $set: { context: { ip: null, userAgent: null, referrer: null } } },
+      );
+      return result.modifiedCount;
+    });
+  }
+
   async function ping(): Promise<void> {
     return guarded(async () => {
       const db = connection.db;
@@ -369,6 +436,12 @@ export async function openMongoStorage(opts: MongoStorageOptions): Promise<Stora
     updateComment,
     listThread,
     countByThreads,
+    getComments,
+    hasApprovedComment,
+    hasRecentDuplicate,
+    listDueRechecks,
+    countUnchecked,
+    eraseContextBefore,
     ping,
     close,
   };

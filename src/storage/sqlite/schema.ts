@@ -44,6 +44,14 @@ const MIGRATIONS: readonly string[] = [
   -- Counts per thread and status.
   CREATE INDEX comments_counts ON comments (thread_key, status);
   `,
+  `
+  -- Spam checks: the author's keyed email hash (first-time moderation, duplicates) and the re-check schedule.
+  ALTER TABLE comments ADD COLUMN author_email_key TEXT NOT NULL DEFAULT '';
+  ALTER TABLE comments ADD COLUMN recheck_attempts INTEGER;
+  ALTER TABLE comments ADD COLUMN recheck_at INTEGER;
+  CREATE INDEX comments_author ON comments (author_email_key, status);
+  CREATE INDEX comments_recheck ON comments (spam_check, recheck_at);
+  `,
 ];
 
 export function migrate(db: Database): void {

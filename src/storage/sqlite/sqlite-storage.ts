@@ -24,6 +24,7 @@ interface CommentRow {
   status: string;
   author_name: string;
   author_email: string;
+  author_email_key: string;
   author_website: string | null;
   avatar: string;
   body: string;
@@ -36,6 +37,8 @@ interface CommentRow {
   referrer: string | null;
   spam_check: string;
   spam_reasons: string;
+  recheck_attempts: number | null;
+  recheck_at: number | null;
   history: string;
 }
 
@@ -60,7 +63,7 @@ function toComment(r: CommentRow): Comment {
     rootId: r.root_id,
     depth: r.depth,
     status: r.status as CommentStatus,
-    author: { name: r.author_name, email: r.author_email, website: r.author_website, avatar: r.avatar },
+    author: { name: r.author_name, email: r.author_email, emailKey: r.author_email_key, website: r.author_website, avatar: r.avatar },
     body: r.body,
     html: r.html,
     createdAt: new Date(r.created_at),
@@ -69,6 +72,7 @@ function toComment(r: CommentRow): Comment {
     context: { ip: r.ip, userAgent: r.user_agent, referrer: r.referrer },
     spamCheck: r.spam_check as SpamCheckState,
     spamReasons: JSON.parse(r.spam_reasons) as string[],
+    recheck: r.recheck_at === null ? null : { attempts: r.recheck_attempts ?? 0, nextAt: new Date(r.recheck_at) },
     history: (JSON.parse(r.history) as StoredEdit[]).map((h) => ({ body: h.body, editedAt: new Date(h.editedAt), by: h.by })),
   };
 }
@@ -83,6 +87,7 @@ function toRow(c: Comment): CommentRow {
     status: c.status,
     author_name: c.author.name,
     author_email: c.author.email,
+    author_email_key: c.author.emailKey,
     author_website: c.author.website,
     avatar: c.author.avatar,
     body: c.body,
@@ -95,6 +100,8 @@ function toRow(c: Comment): CommentRow {
     referrer: c.context.referrer,
     spam_check: c.spamCheck,
     spam_reasons: JSON.stringify(c.spamReasons),
+    recheck_attempts: c.recheck ? c.recheck.attempts : null,
+    recheck_at: c.recheck ? c.recheck.nextAt.getTime() : null,
     history: JSON.stringify(c.history.map(storedEdit)),
   };
 }
@@ -140,10 +147,11 @@ export function openSqliteStorage({ dataDir }: SqliteStorageOptions): Storage {
   };
 
   const insertSql = `INSERT INTO comments (id, thread_key, parent_id, root_id, depth, status, author_name, author_email,
-      author_website, avatar, body, html, created_at, edited_at, edit_token_hash, ip, user_agent, referrer, spam_check,
-      spam_reasons, history)
-    VALUES (@id, @thread_key, @parent_id, @root_id, @depth, @status, @author_name, @author_email, @author_website, @avatar,
-      @body, @html, @created_at, @edited_at, @edit_token_hash, @ip, @user_agent, @referrer, @spam_check, @spam_reasons, @history)`;
+      author_email_key, author_website, avatar, body, html, created_at, edited_at, edit_token_hash, ip, user_agent, referrer,
+      spam_check, spam_reasons, recheck_attempts, recheck_at, history)
+    VALUES (@id, @thread_key, @parent_id, @root_id, @depth, @status, @author_name, @author_email, @author_email_key,
+      @author_website, @avatar, @body, @html, @created_at, @edited_at, @edit_token_hash, @ip, @user_agent, @referrer,
+      @spam_check, @spam_reasons, @recheck_attempts, @recheck_at, @history)`;
 
   const getComment = (id: string): Comment | undefined => {
     const row = stmt('SELECT * FROM comments WHERE id = ?').get(id) as CommentRow | undefined;
@@ -163,11 +171,13 @@ export function openSqliteStorage({ dataDir }: SqliteStorageOptions): Storage {
       spamCheck: patch.spamCheck ?? current.spamCheck,
       spamReasons: patch.spamReasons ?? current.spamReasons,
       context: patch.context ?? current.context,
+      recheck: patch.recheck !== undefined ? patch.recheck : current.recheck,
       history: patch.appendHistory ? [...current.history, patch.appendHistory] : current.history,
     };
     const r = toRow(next);
     stmt(`UPDATE comments SET status = @status, body = @body, html = @html, edited_at = @edited_at, spam_check = @spam_check,
-        spam_reasons = @spam_reasons, ip = @ip, user_agent = @user_agent, referrer = @referrer, history = @history
+        spam_reasons = @spam_reasons, ip = @ip, user_agent = @user_agent, referrer = @referrer, history = @history,
+        recheck_attempts = @recheck_attempts, recheck_at = @recheck_at
       WHERE id = @id`).run(r);
     return next;
   });
@@ -258,6 +268,43 @@ export function openSqliteStorage({ dataDir }: SqliteStorageOptions): Storage {
       ).all(...threadKeys, ...statuses) as { k: string; n: number }[];
       for (const r of rows) counts.set(r.k, r.n);
       return counts;
+    },
+
+    async getComments(ids) {
+      if (ids.length === 0) return [];
+      const rows = stmt(`SELECT * FROM comments WHERE id IN (${placeholders(ids.length)})`).all(...ids) as CommentRow[];
+      return rows.map(toComment);
+    },
+
+    async hasApprovedComment(emailKey) {
+      return stmt("SELECT 1 FROM comments WHERE author_email_key = ? AND status = 'approved' LIMIT 1").get(emailKey) !== undefined;
+    },
+
+    async hasRecentDuplicate({ threadKey, emailKey, body, since }) {
+      const row = stmt(
+        'SELECT 1 FROM comments WHERE author_email_key = ? AND thread_key = ? AND created_at >= ? AND body = ? LIMIT 1',
+      ).get(emailKey, threadKey, since.getTime(), body);
+      return row !== undefined;
+    },
+
+    async listDueRechecks({ now, limit }) {
+      const rows = stmt(
+        `SELECT * FROM comments WHERE spam_check = 'unchecked' AND recheck_at <= ? AND status = 'pending'
+         ORDER BY recheck_at, id LIMIT ?`,
+      ).all(now.getTime(), limit) as CommentRow[];
+      return rows.map(toComment);
+    },
+
+    async countUnchecked() {
+      const row = stmt("SELECT COUNT(*) AS n FROM comments WHERE spam_check = 'unchecked' AND status = 'pending'").get() as { n: number };
+      return row.n;
+    },
+
+    async eraseContextBefore(before) {
+      return stmt(
+        `UPDATE comments SET ip = NULL, user_agent = NULL, referrer = NULL
+         WHERE created_at < ? AND (ip IS NOT NULL OR user_agent IS NOT NULL OR referrer IS NOT NULL)`,
+      ).run(before.getTime()).changes;
     },
 
     async ping() {

@@ -1,0 +1,155 @@
+/**
+ * Rate limits (express-rate-limit 8): posting per IP (minute and hour) and per email, reading per IP, admin per IP.
+ * With Redis, every limiter has its own RedisStore and key prefix, so the limits hold across instances; without
+ * it, each limiter counts in process memory. Keys never hold an email and, like the IP hashes elsewhere, never a
+ * raw IP: both go through the server's keyed hash before they reach a store.
+ */
+import { createHash } from 'node:crypto';
+import type { Request, RequestHandler } from 'express';
+import { ipKeyGenerator, rateLimit, type RateLimitInfo } from 'express-rate-limit';
+import { RedisStore, type RedisReply } from 'rate-limit-redis';
+import type { Config } from '../config.js';
+import { AppError } from '../domain/errors.js';
+import { keyedHash, normalizeEmail } from '../domain/privacy.js';
+import type { Logger } from '../logger.js';
+import { sendError } from './error-handler.js';
+
+/** The one thing the stores need from a Redis client (node-redis's `sendCommand` fits). */
+export interface RedisLike {
+  sendCommand(args: string[]): Promise<unknown>;
+}
+
+export interface RateLimitDeps {
+  limits: Config['rateLimits'];
+  redis: RedisLike | null;
+  secret: string;
+  logger: Logger;
+  /** Called with the limiter's name on every 429, for the metrics endpoint. */
+  onLimited?: (limiter: string) => void;
+}
+
+export interface RateLimiters {
+  /** Before body parsing on POST /api/v1/comments: per minute, then per hour. */
+  postPerIp: RequestHandler[];
+  /** After body parsing on POST /api/v1/comments. */
+  postPerEmail: RequestHandler;
+  /** Counts GET and HEAD only; mount it on the public API. */
+  read: RequestHandler;
+  admin: RequestHandler;
+}
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const MESSAGE = 'Too many requests. Please wait a moment and try again.';
+/** A limiter that waits longer than this for Redis costs more than it protects: the request goes on (or is refused, for admin). */
+const REDIS_TIMEOUT_MS = 1000;
+const STORE_ERROR_LOG_INTERVAL_MS = 60_000;
+
+type Keyed = (req: Request) => string;
+
+export function createRateLimiters(deps: RateLimitDeps): RateLimiters {
+  const { limits, secret } = deps;
+  // IPv6 clients are grouped by /56 (one household or site); the result is hashed so a shared Redis holds no IPs.
+  const byIp: Keyed = (req) => keyedHash(ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? '', 56), secret, 'ratelimit-ip');
+  const byEmail: Keyed = (req) => keyedHash(normalizeEmail(bodyEmail(req) ?? ''), secret, 'ratelimit-email');
+  const make = (name: string, limit: number, windowMs: number, keyGenerator: Keyed, opts: LimiterOptions = {}) =>
+    createLimiter(deps, { name, limit, windowMs, keyGenerator, ...opts });
+
+  // Store outages, decided per audience. Reads and posts fail open: a Redis hiccup must not take the comments of
+  // every site offline, and a post let through still meets the whole spam pipeline (honeypot, form token, rules,
+  // Akismet, first-time moderation), so an outage admits volume, never unchecked content. Admin fails closed
+  // (503): its limiter is what slows down token guessing, and moderation can wait for Redis to come back.
+  return {
+    postPerIp: [
+      make('post-ip-minute', limits.postsPerMinute, MINUTE, byIp),
+      make('post-ip-hour', limits.postsPerHour, HOUR, byIp),
+    ],
+    // No string email: validation answers 400, and there is nothing to key on.
+    postPerEmail: make('post-email-hour', limits.postsPerEmailPerHour, HOUR, byEmail, { skip: (req) => !bodyEmail(req) }),
+    read: make('read', limits.readsPerMinute, MINUTE, byIp, { skip: (req) => req.method !== 'GET' && req.method !== 'HEAD' }),
+    admin: make('admin', limits.adminPerMinute, MINUTE, byIp, { failOpen: false }),
+  };
+}
+
+interface LimiterOptions {
+  skip?: (req: Request) => boolean;
+  failOpen?: boolean;
+}
+
+function createLimiter(
+  deps: RateLimitDeps,
+  o: { name: string; limit: number; windowMs: number; keyGenerator: Keyed } & LimiterOptions,
+): RequestHandler {
+  const { name, windowMs } = o;
+  const failOpen = o.failOpen ?? true;
+  const log = deps.logger.child({ limiter: name });
+  let lastStoreErrorLog = 0;
+  const limiter = rateLimit({
+    windowMs,
+    limit: o.limit,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    identifier: name,
+    keyGenerator: o.keyGenerator,
+    ...(o.skip ? { skip: o.skip } : {}),
+    passOnStoreError: failOpen,
+    ...(deps.redis ? { store: redisStore(deps.redis, `parley:rl:${name}:`) } : {}),
+    // During an outage every request fails the same way: one line a minute is enough.
+    logger: {
+      warn: (err: unknown, msg?: string) => log.warn({ err }, msg ?? 'rate limiter warning'),
+      error: (err: unknown, msg?: string) => {
+        const now = Date.now();
+        if (now - lastStoreErrorLog < STORE_ERROR_LOG_INTERVAL_MS) return;
+        lastStoreErrorLog = now;
+        log.error({ err }, msg ?? 'rate limiter error');
+      },
+    },
+    handler: (req, res) => {
+      deps.onLimited?.(name);
+      const resetTime = (req as Request & { rateLimit?: RateLimitInfo }).rateLimit?.resetTime;
+      const seconds = resetTime ? Math.ceil((resetTime.getTime() - Date.now()) / 1000) : Math.ceil(windowMs / 1000);
+      res.set('Retry-After', String(Math.max(1, seconds)));
+      sendError(res, new AppError('rate_limited', MESSAGE));
+    },
+  });
+  if (failOpen) return limiter;
+  // Fail closed: the store's error becomes a 503 in the common shape instead of an unexplained 500.
+  return (req, res, next) =>
+    limiter(req, res, (err?: unknown) => {
+      if (err === undefined || err === null) return next();
+      log.error({ err }, 'rate-limit store unavailable: request refused');
+      next(new AppError('storage_unavailable', 'This service is briefly unavailable. Please try again shortly.'));
+    });
+}
+
+function bodyEmail(req: Request): string | undefined {
+  const email: unknown = (req.body as Record<string, unknown> | undefined)?.email;
+  return typeof email === 'string' && email.trim() !== '' ? email : undefined;
+}
+
+function redisStore(redis: RedisLike, prefix: string): RedisStore {
+  return new RedisStore({
+    prefix,
+    sendCommand: async (...args: string[]) => {
+      try {
+        return (await withTimeout(redis.sendCommand(args), REDIS_TIMEOUT_MS)) as RedisReply;
+      } catch (err) {
+        // rate-limit-redis keeps the promise of its start-up SCRIPT LOAD forever: if Redis is down then, every later
+        // EVALSHA would fail even after Redis is back. Answering with the SHA1 Redis would have returned lets the
+        // first EVALSHA get NOSCRIPT instead, on which the store reloads the script itself.
+        if (args[0] === 'SCRIPT' && args[1] === 'LOAD' && args[2] !== undefined) {
+          return createHash('sha1').update(args[2]).digest('hex');
+        }
+        throw err;
+      }
+    },
+  });
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
