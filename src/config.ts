@@ -57,6 +57,14 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { key: 'RATE_LIMIT_POSTS_PER_HOUR', default: '30', description: 'Comments one IP may post per hour.' },
   { key: 'RATE_LIMIT_POSTS_PER_EMAIL_PER_HOUR', default: '10', description: 'Comments one email address may post per hour.' },
   { key: 'RATE_LIMIT_READS_PER_MINUTE', default: '300', description: 'Read requests one IP may make per minute.' },
+  {
+    key: 'ADMIN_TOKEN',
+    default: '',
+    description: 'Moderator tokens, comma-separated, each at least 32 characters, optionally labelled (label:token). Unset: the admin API and page are off.',
+    secret: true,
+  },
+  { key: 'METRICS_TOKEN', default: '', description: 'Bearer token (at least 32 characters) for GET /metrics. Unset: /metrics is off.', secret: true },
+  { key: 'SHUTDOWN_TIMEOUT_MS', default: '10000', description: 'On SIGTERM/SIGINT, how long in-flight requests may take before connections are closed (0-120000).' },
   { key: 'RATE_LIMIT_ADMIN_PER_MINUTE', default: '120', description: 'Admin API requests one IP may make per minute (failed sign-ins count).' },
 ];
 
@@ -91,6 +99,10 @@ export interface Config {
   bannedWords: readonly string[];
   retentionDays: number;
   redisUrl: string | null;
+  /** Labelled moderator tokens; empty when the admin API is off. */
+  adminTokens: readonly AdminToken[];
+  metricsToken: string | null;
+  shutdownTimeoutMs: number;
   rateLimits: {
     postsPerMinute: number;
     postsPerHour: number;
@@ -101,6 +113,29 @@ export interface Config {
 }
 
 export type { ModerationMode };
+
+export interface AdminToken {
+  /** Shown in the audit log as the actor. */
+  label: string;
+  token: string;
+}
+
+/** `label:token` or a bare token (labelled admin, admin-2, …). A token itself never contains a colon. */
+function parseAdminTokens(raw: string): { tokens: AdminToken[]; problem?: string } {
+  const tokens: AdminToken[] = [];
+  const parts = raw.split(',').map((p) => p.trim()).filter(Boolean);
+  for (const [i, part] of parts.entries()) {
+    const colon = part.lastIndexOf(':');
+    const label = colon >= 0 ? part.slice(0, colon).trim() : i === 0 ? 'admin' : `admin-${i + 1}`;
+    const token = colon >= 0 ? part.slice(colon + 1).trim() : part;
+    if (token.length < 32) return { tokens: [], problem: `token ${i + 1} is shorter than 32 characters` };
+    if (!/^[\x21-\x7e]+$/.test(token)) return { tokens: [], problem: `token ${i + 1} must be printable ASCII without spaces` };
+    if (!/^[\w .@-]{1,64}$/.test(label)) return { tokens: [], problem: `label ${i + 1} must be 1-64 letters, digits, spaces or . @ - _` };
+    if (tokens.some((t) => t.label === label)) return { tokens: [], problem: `label "${label}" is used twice` };
+    tokens.push({ label, token });
+  }
+  return { tokens };
+}
 
 export class ConfigError extends Error {
   readonly problems: Record<string, string>;
@@ -188,6 +223,18 @@ const schema = z.object({
   RATE_LIMIT_POSTS_PER_EMAIL_PER_HOUR: int('RATE_LIMIT_POSTS_PER_EMAIL_PER_HOUR', 1, 1_000_000),
   RATE_LIMIT_READS_PER_MINUTE: int('RATE_LIMIT_READS_PER_MINUTE', 1, 1_000_000),
   RATE_LIMIT_ADMIN_PER_MINUTE: int('RATE_LIMIT_ADMIN_PER_MINUTE', 1, 100_000),
+  ADMIN_TOKEN: value('ADMIN_TOKEN').transform((s, ctx) => {
+    const parsed = parseAdminTokens(s);
+    if (parsed.problem) {
+      ctx.addIssue({ code: 'custom', message: parsed.problem });
+      return z.NEVER;
+    }
+    return parsed.tokens;
+  }),
+  METRICS_TOKEN: optional('METRICS_TOKEN').refine((s) => s === null || (s.length >= 32 && /^[\x21-\x7e]+$/.test(s)), {
+    message: 'must be at least 32 printable characters without spaces',
+  }),
+  SHUTDOWN_TIMEOUT_MS: int('SHUTDOWN_TIMEOUT_MS', 0, 120_000),
 });
 
 function isHttpUrl(s: string): boolean {
@@ -243,6 +290,9 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     bannedWords: Object.freeze([...e.BANNED_WORDS]),
     retentionDays: e.RETENTION_DAYS,
     redisUrl: e.REDIS_URL,
+    adminTokens: Object.freeze(e.ADMIN_TOKEN.map((t) => Object.freeze({ ...t }))),
+    metricsToken: e.METRICS_TOKEN,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     rateLimits: Object.freeze({
       postsPerMinute: e.RATE_LIMIT_POSTS_PER_MINUTE,
       postsPerHour: e.RATE_LIMIT_POSTS_PER_HOUR,

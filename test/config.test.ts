@@ -40,6 +40,9 @@ describe('loadConfig', () => {
       bannedWords: [],
       retentionDays: 30,
       redisUrl: null,
+      adminTokens: [],
+      metricsToken: null,
+      shutdownTimeoutMs: 10000,
       rateLimits: { postsPerMinute: 5, postsPerHour: 30, postsPerEmailPerHour: 10, readsPerMinute: 300, adminPerMinute: 120 },
     });
     expect(Object.isFrozen(c)).toBe(true);
@@ -65,12 +68,17 @@ describe('loadConfig', () => {
       AKISMET_TEST: '1',
       BANNED_WORDS: ' casino , cheap pills,,',
       REDIS_URL: 'redis://127.0.0.1:6379',
+      ADMIN_TOKEN: `alice:${'a'.repeat(32)}, ${'b'.repeat(40)}`,
     });
     expect(c).toMatchObject({
       moderation: 'all',
       akismet: { key: 'abc123def456', endpoint: 'http://127.0.0.1:4010/1.1/', timeoutMs: 3000, isTest: true },
       bannedWords: ['casino', 'cheap pills'],
       redisUrl: 'redis://127.0.0.1:6379',
+      adminTokens: [
+        { label: 'alice', token: 'a'.repeat(32) },
+        { label: 'admin-2', token: 'b'.repeat(40) },
+      ],
       port: 9000,
       publicUrl: 'https://comments.example.org',
       allowedOrigins: ['https://news.example.org', 'http://localhost:3000'],
@@ -103,6 +111,9 @@ describe('loadConfig', () => {
       AKISMET_ENDPOINT: 'http://127.0.0.1:4010/1.1',
       REDIS_URL: '127.0.0.1:6379',
       RATE_LIMIT_POSTS_PER_MINUTE: '0',
+      ADMIN_TOKEN: 'ops:short-token',
+      METRICS_TOKEN: 'tiny',
+      SHUTDOWN_TIMEOUT_MS: 'soon',
     });
     expect(Object.keys(problems).sort()).toEqual(
       [
@@ -120,6 +131,9 @@ describe('loadConfig', () => {
         'AKISMET_ENDPOINT',
         'REDIS_URL',
         'RATE_LIMIT_POSTS_PER_MINUTE',
+        'ADMIN_TOKEN',
+        'METRICS_TOKEN',
+        'SHUTDOWN_TIMEOUT_MS',
       ].sort(),
     );
     expect(problems.PORT).toMatch(/whole number between 1 and 65535/);
@@ -135,6 +149,13 @@ describe('loadConfig', () => {
       expect((err as Error).message).not.toContain('tiny-secret-value');
       expect((err as Error).message).toContain('AKISMET_KEY');
       expect((err as Error).message).not.toContain('bad key value!');
+    }
+    try {
+      loadConfig({ ADMIN_TOKEN: 'ops:short-secret-token' });
+      throw new Error('expected failure');
+    } catch (err) {
+      expect((err as Error).message).toContain('ADMIN_TOKEN');
+      expect((err as Error).message).not.toContain('short-secret-token');
     }
   });
 

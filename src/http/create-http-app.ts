@@ -1,5 +1,5 @@
 /** The Express app, in one visible order: trust proxy, request id, logs, security headers, body, routes, 404, errors. */
-import express from 'express';
+import express, { type RequestHandler, type Router } from 'express';
 import helmet from 'helmet';
 import type { CommentService } from '../comments/comment-service.js';
 import type { Logger } from '../logger.js';
@@ -14,11 +14,19 @@ export interface HttpAppDeps {
   trustProxy: number;
   /** Omitted: no rate limits (unit-level use); createApp always passes them. */
   rateLimiters?: RateLimiters;
+  /** Operators' endpoints (readiness, metrics, API description): never rate limited. */
+  ops?: Router;
+  /** CORS for the readers' API: answers browsers from the allowed origins only (and preflights). */
+  publicCors?: RequestHandler;
+  /** Moderators' API, mounted at /api/v1/admin behind its limiter; never answers cross-origin. */
+  admin?: Router;
+  /** Pages and assets: embed.js, count.js, the demo, the no-JavaScript thread page, the moderation page. */
+  site?: Router;
 }
 
 export const BODY_LIMIT = '32kb';
 
-export function createHttpApp({ service, logger, trustProxy, rateLimiters }: HttpAppDeps): express.Express {
+export function createHttpApp({ service, logger, trustProxy, rateLimiters, ops, publicCors, admin, site }: HttpAppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   // A hop count: with 0, X-Forwarded-For is ignored and req.ip is the socket's address.
@@ -31,11 +39,14 @@ export function createHttpApp({ service, logger, trustProxy, rateLimiters }: Htt
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  if (ops) app.use(ops);
 
   // Health checks stay above every limiter. The admin routes mount right after their limiter.
   if (rateLimiters) app.use('/api/v1/admin', rateLimiters.admin);
+  if (admin) app.use('/api/v1/admin', admin);
 
   const api = express.Router();
+  if (publicCors) api.use(publicCors);
   if (rateLimiters) {
     api.use(rateLimiters.read);
     // Per IP before any body is parsed, so a flood costs no parsing.
@@ -47,6 +58,7 @@ export function createHttpApp({ service, logger, trustProxy, rateLimiters }: Htt
   if (rateLimiters) api.post('/comments', rateLimiters.postPerEmail);
   api.use(publicRoutes(service));
   app.use('/api/v1', api);
+  if (site) app.use(site);
 
   app.use(notFoundHandler());
   app.use(errorHandler(logger));
