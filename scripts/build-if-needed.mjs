@@ -1,4 +1,5 @@
-// `npm start` runs this first: compile src/ to dist/ when dist/ is missing or older than any source file.
+// `npm start` runs this first: compile src/ to dist/ when dist/ is missing or older than any source file, and
+// bundle web/ into dist/public/ likewise.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -31,4 +32,18 @@ if (built < newestSource) {
   // tsc leaves unchanged outputs' mtimes alone; touch the entry so the next start skips the build.
   const now = new Date();
   fs.utimesSync(entry, now, now);
+}
+
+// The browser bundles (dist/public/, from web/): rebuilt when missing or older than web/ or their build script.
+const manifest = path.join(root, 'dist', 'public', 'manifest.json');
+const webBuilt = fs.existsSync(manifest) ? fs.statSync(manifest).mtimeMs : 0;
+const newestWeb = Math.max(newestMtime(path.join(root, 'web')), fs.statSync(path.join(root, 'scripts', 'build-web.mjs')).mtimeMs);
+if (webBuilt < newestWeb) {
+  if (!fs.existsSync(path.join(root, 'node_modules', 'esbuild'))) {
+    console.error('dist/public/ is missing or stale and esbuild is not installed: run `npm install` first.');
+    process.exit(1);
+  }
+  console.error('Building the widget (esbuild)…');
+  const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'build-web.mjs')], { stdio: 'inherit' });
+  if (r.status !== 0) process.exit(r.status ?? 1);
 }

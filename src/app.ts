@@ -3,20 +3,30 @@ import type { Express } from 'express';
 import { createClient } from 'redis';
 import { monotonicFactory } from 'ulid';
 import { createCommentService } from './comments/comment-service.js';
+import { createModerationService, type ModerationService, type SpamFeedback } from './comments/moderation-service.js';
+import { adminPage } from './http/admin-page.js';
+import { adminRoutes } from './http/admin-routes.js';
 import type { Config } from './config.js';
 import { createHttpApp } from './http/create-http-app.js';
+import { publicCors } from './http/cors.js';
+import { adminApi } from './http/admin-openapi.js';
+import { createOpenApiDocument, opsApi, publicApi } from './http/openapi.js';
+import { opsRoutes } from './http/ops-routes.js';
+import { akismetReadiness, redisReadiness, storageCheck } from './http/readiness.js';
 import { createRateLimiters } from './http/rate-limit.js';
+import { siteRoutes } from './http/site-routes.js';
 import { createRecheckJob } from './jobs/recheck-job.js';
 import { createRetentionJob } from './jobs/retention-job.js';
 import { startScheduler, type Scheduler } from './jobs/scheduler.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { createAkismetClient, type AkismetClient } from './spam/akismet.js';
-import { akismetCheck } from './spam/akismet-check.js';
+import { AKISMET_REVERIFY_MS, createAkismetClient, type AkismetClient } from './spam/akismet.js';
+import { akismetCheck, akismetInputOf, spamInputOfStored } from './spam/akismet-check.js';
 import { formTokenCheck } from './spam/form-token.js';
 import { honeypotCheck } from './spam/honeypot.js';
 import { createPipeline, type NamedCheck } from './spam/pipeline.js';
 import { bannedWordsCheck, linksCheck } from './spam/rules.js';
+import { instrumentStorage } from './storage/instrumented-storage.js';
 import { openStorage } from './storage/open-storage.js';
 import type { Storage } from './storage/storage.js';
 
@@ -35,6 +45,7 @@ export interface App {
   storage: Storage;
   metrics: Metrics;
   akismet: AkismetClient | null;
+  moderation: ModerationService;
   /** Background work; main.ts schedules it, tests call runOnce() directly. */
   jobs: {
     recheck: ReturnType<typeof createRecheckJob>;
@@ -49,9 +60,10 @@ const RETENTION_INTERVAL_MS = 3_600_000;
 
 export async function createApp(deps: AppDeps): Promise<App> {
   const { config, secret, logger } = deps;
-  const storage = deps.storage ?? (await openStorage(config, logger));
-  const clock = deps.clock ?? (() => new Date());
   const metrics = createMetrics({ processMetrics: true });
+  // Every storage call is timed for /metrics; the decorator changes nothing else.
+  const storage = instrumentStorage(deps.storage ?? (await openStorage(config, logger)), metrics.observeStorage);
+  const clock = deps.clock ?? (() => new Date());
   metrics.setUncheckedSource(() => storage.countUnchecked());
 
   const akismet = config.akismet.key
@@ -61,6 +73,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
         endpoint: config.akismet.endpoint,
         timeoutMs: config.akismet.timeoutMs,
         isTest: config.akismet.isTest,
+        lang: config.akismet.lang,
         logger,
         clock,
       })
@@ -118,6 +131,18 @@ export async function createApp(deps: AppDeps): Promise<App> {
   };
   let scheduler: Scheduler | null = null;
 
+  // Moderators' spam/ham decisions go back to Akismet with the commenter's original context, never the moderator's.
+  const feedback: SpamFeedback | null = akismet
+    ? {
+        spam: (c, url) => akismet.submitSpam(akismetInputOf(spamInputOfStored(c, url), config.publicUrl)),
+        ham: (c, url) => akismet.submitHam(akismetInputOf(spamInputOfStored(c, url), config.publicUrl)),
+      }
+    : null;
+  const moderation = createModerationService({ storage, clock, newId: () => ulid(clock().getTime()), secret, feedback, logger });
+  if (config.adminTokens.length === 0) logger.warn('ADMIN_TOKEN is not set: the admin API and moderation page are off');
+  else logger.info({ moderators: config.adminTokens.map((t) => t.label) }, 'admin API enabled');
+  const admin = config.adminTokens.length > 0 ? adminRoutes(moderation, config.adminTokens) : undefined;
+
   const redis = config.redisUrl ? await openRedis(config.redisUrl, logger) : null;
   const rateLimiters = createRateLimiters({
     limits: config.rateLimits,
@@ -126,13 +151,33 @@ export async function createApp(deps: AppDeps): Promise<App> {
     logger,
     onLimited: (limiter) => metrics.rateLimited.inc({ limiter }),
   });
-  const http = createHttpApp({ service, logger, trustProxy: config.trustProxy, rateLimiters });
+  const ops = opsRoutes({
+    readiness: [
+      storageCheck(storage),
+      akismetReadiness(akismet, { reverifyMs: AKISMET_REVERIFY_MS, now: () => clock().getTime() }),
+      redisReadiness(redis && { ping: () => redis.ping() }),
+    ],
+    metrics: { registry: metrics.registry, token: config.metricsToken },
+    openApiDocument: createOpenApiDocument([publicApi, opsApi, adminApi], { serverUrl: config.publicUrl }),
+  });
+  const http = createHttpApp({
+    service,
+    logger,
+    trustProxy: config.trustProxy,
+    rateLimiters,
+    ops,
+    observeRequest: metrics.observeRequest,
+    publicCors: publicCors({ allowedOrigins: config.allowedOrigins, publicUrl: config.publicUrl }),
+    site: siteRoutes({ service, publicUrl: config.publicUrl, avatars: config.avatars, rateLimiters, logger }),
+    ...(admin ? { admin, adminPage: adminPage() } : {}),
+  });
   return {
     http,
     storage,
     metrics,
     akismet,
     jobs,
+    moderation,
     startJobs() {
       scheduler ??= startScheduler(
         [
@@ -145,15 +190,40 @@ export async function createApp(deps: AppDeps): Promise<App> {
     async close() {
       try {
         await scheduler?.stop();
+        await moderation.drain();
         await storage.close();
       } finally {
-        if (redis?.isOpen) await redis.close();
+        if (redis?.isOpen) await closeRedis(redis);
       }
     },
   };
 }
 
 const REDIS_START_WAIT_MS = 2000;
+const REDIS_CLOSE_WAIT_MS = 1000;
+
+/**
+ * close() waits for pending commands, so a Redis that accepted the connection and then hung would hold the shutdown
+ * forever: wait briefly, then drop the connection. A client that is not connected is dropped at once.
+ */
+async function closeRedis(client: ReturnType<typeof createClient>): Promise<void> {
+  if (!client.isReady) {
+    client.destroy();
+    return;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const closed = await Promise.race([
+    client.close().then(
+      () => true,
+      () => true,
+    ),
+    new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), REDIS_CLOSE_WAIT_MS);
+    }),
+  ]);
+  clearTimeout(timer);
+  if (!closed && client.isOpen) client.destroy();
+}
 
 /**
  * The rate-limit store's client. Commands fail at once while disconnected (no offline queue: a request must not

@@ -47,6 +47,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { key: 'AKISMET_ENDPOINT', default: '', description: 'Base URL of an Akismet-compatible API, e.g. http://127.0.0.1:4010/1.1/ (tests, development). Unset: Akismet itself.' },
   { key: 'AKISMET_TIMEOUT_MS', default: '3000', description: 'How long to wait for Akismet before holding the comment as unchecked (100-30000).' },
   { key: 'AKISMET_TEST', default: '0', description: '1 sends is_test=1 with every Akismet call (for staging).' },
+  { key: 'SITE_LANG', default: 'en', description: "Language(s) of the sites' articles, comma-separated (e.g. en, fr_ca): Akismet's blog_lang." },
   { key: 'MIN_SUBMIT_SECONDS', default: '3', description: 'A comment posted sooner than this after its form token was issued is held for moderation (0-600).' },
   { key: 'FORM_TOKEN_MAX_AGE_HOURS', default: '24', description: 'Form tokens older than this are expired; such posts are held for moderation (1-720).' },
   { key: 'MAX_LINKS', default: '2', description: 'Comments with more links than this are held for moderation (0-100).' },
@@ -92,6 +93,7 @@ export interface Config {
     endpoint: string | null;
     timeoutMs: number;
     isTest: boolean;
+    lang: string;
   };
   minSubmitSeconds: number;
   formTokenMaxAgeHours: number;
@@ -205,6 +207,7 @@ const schema = z.object({
   }),
   AKISMET_TIMEOUT_MS: int('AKISMET_TIMEOUT_MS', 100, 30_000),
   AKISMET_TEST: oneOf('AKISMET_TEST', ['0', '1']),
+  SITE_LANG: value('SITE_LANG').pipe(z.string().regex(/^[A-Za-z]{2,3}(?:[_-][A-Za-z0-9]{2,8})?(?:\s*,\s*[A-Za-z]{2,3}(?:[_-][A-Za-z0-9]{2,8})?)*$/, 'must be language codes like en or en, fr_ca')),
   MIN_SUBMIT_SECONDS: int('MIN_SUBMIT_SECONDS', 0, 600),
   FORM_TOKEN_MAX_AGE_HOURS: int('FORM_TOKEN_MAX_AGE_HOURS', 1, 720),
   MAX_LINKS: int('MAX_LINKS', 0, 100),
@@ -283,6 +286,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
       endpoint: e.AKISMET_ENDPOINT,
       timeoutMs: e.AKISMET_TIMEOUT_MS,
       isTest: e.AKISMET_TEST === '1',
+      lang: e.SITE_LANG,
     }),
     minSubmitSeconds: e.MIN_SUBMIT_SECONDS,
     formTokenMaxAgeHours: e.FORM_TOKEN_MAX_AGE_HOURS,

@@ -24,6 +24,22 @@ export const REDACT_PATHS = [
   'req.headers.cookie',
   'req.headers["x-forwarded-for"]',
   'req.remoteAddress',
+  // Headers logged under any name (an error's request, a client's options), and Akismet's parameter names.
+  'headers.authorization',
+  'headers.cookie',
+  'headers["x-forwarded-for"]',
+  '*.headers.authorization',
+  '*.headers.cookie',
+  '*.headers["x-forwarded-for"]',
+  'remoteAddress',
+  '*.remoteAddress',
+  'editTokens',
+  'adminToken',
+  'metricsToken',
+  'user_ip',
+  'comment_author_email',
+  '*.user_ip',
+  '*.comment_author_email',
 ];
 
 export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {

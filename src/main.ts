@@ -5,8 +5,6 @@ import { ConfigError, configHelp, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { loadOrCreateSecret } from './secret-file.js';
 
-const SHUTDOWN_TIMEOUT_MS = 10_000;
-
 async function main(): Promise<void> {
   if (process.argv.includes('--help') || process.argv.includes('-h')) {
     process.stdout.write(configHelp());
@@ -40,13 +38,19 @@ async function main(): Promise<void> {
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down: no new connections, draining requests');
+    logger.info({ signal, timeoutMs: config.shutdownTimeoutMs }, 'shutting down: no new connections, draining requests');
     const force = setTimeout(() => {
-      logger.warn('shutdown timeout: closing remaining connections');
+      logger.warn({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown timeout: closing remaining connections');
       server.closeAllConnections();
-    }, SHUTDOWN_TIMEOUT_MS);
+    }, config.shutdownTimeoutMs);
     force.unref();
+    // A keep-alive connection whose last request just finished would otherwise hold the drain open until its idle
+    // timeout: close connections as soon as they are idle.
+    const sweep = setInterval(() => server.closeIdleConnections(), 100);
+    sweep.unref();
     server.close(() => {
+      clearInterval(sweep);
+      clearTimeout(force);
       app
         .close()
         .then(() => {

@@ -33,7 +33,7 @@ describe('loadConfig', () => {
       trustProxy: 0,
       logLevel: 'info',
       moderation: 'first-time',
-      akismet: { key: null, endpoint: null, timeoutMs: 3000, isTest: false },
+      akismet: { key: null, endpoint: null, timeoutMs: 3000, isTest: false, lang: 'en' },
       minSubmitSeconds: 3,
       formTokenMaxAgeHours: 24,
       maxLinks: 2,
@@ -72,7 +72,7 @@ describe('loadConfig', () => {
     });
     expect(c).toMatchObject({
       moderation: 'all',
-      akismet: { key: 'abc123def456', endpoint: 'http://127.0.0.1:4010/1.1/', timeoutMs: 3000, isTest: true },
+      akismet: { key: 'abc123def456', endpoint: 'http://127.0.0.1:4010/1.1/', timeoutMs: 3000, isTest: true, lang: 'en' },
       bannedWords: ['casino', 'cheap pills'],
       redisUrl: 'redis://127.0.0.1:6379',
       adminTokens: [
@@ -163,12 +163,14 @@ describe('loadConfig', () => {
     expect(Object.keys(problemsOf({ PORT: port }))).toEqual(['PORT']);
   });
 
-  it('documents every key in .env.example and in --help', () => {
+  it('documents every key in .env.example, in --help and in the README', () => {
     const example = fs.readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
+    const readme = fs.readFileSync(new URL('../README.md', import.meta.url), 'utf8');
     const help = configHelp();
     for (const k of CONFIG_KEYS) {
       expect(example).toMatch(new RegExp(`^#? ?${k.key}=`, 'm'));
       expect(help).toContain(k.key);
+      expect(readme).toContain(`| \`${k.key}\` |`);
     }
   });
 });

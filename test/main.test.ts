@@ -73,10 +73,13 @@ describe('the parley process', () => {
   });
 
   it('exits 1 on a bad configuration with one message naming every bad key', async () => {
-    const p = start({ PORT: 'http', MAX_DEPTH: '99', MONGODB_URI: 'localhost:27017' });
+    const badToken = 'too-short-admin-token';
+    const p = start({ PORT: 'http', MAX_DEPTH: '99', MONGODB_URI: 'localhost:27017', MODERATION: 'sometimes', ADMIN_TOKEN: badToken });
     expect(await p.exited).toBe(1);
-    expect(p.stderr()).toMatch(/Invalid configuration \(3 bad keys\)/);
-    for (const key of ['PORT', 'MAX_DEPTH', 'MONGODB_URI']) expect(p.stderr()).toContain(key);
+    expect(p.stderr()).toMatch(/Invalid configuration \(5 bad keys\)/);
+    for (const key of ['PORT', 'MAX_DEPTH', 'MONGODB_URI', 'MODERATION', 'ADMIN_TOKEN']) expect(p.stderr()).toMatch(new RegExp(`^  ${key}: `, 'm'));
+    expect(p.stderr()).not.toContain(badToken);
+    expect(p.stdout()).not.toContain('Parley listening');
   });
 
   it('prints every config key with its default for --help', async () => {
@@ -86,4 +89,125 @@ describe('the parley process', () => {
     expect(p.stdout()).toContain('default: 8080');
     expect(p.stdout()).toContain('MONGODB_URI');
   });
+});
+
+/** A POST whose body arrives when the test says so: headers first (with Expect: 100-continue), the body later. */
+function slowUpload(port: number, body: string) {
+  const socket = net.connect(port, '127.0.0.1');
+  let received = '';
+  socket.on('data', (d: Buffer) => (received += d.toString()));
+  socket.on('error', () => undefined);
+  const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+  socket.write(
+    'POST /api/v1/comments HTTP/1.1\r\n' +
+      `Host: 127.0.0.1:${port}\r\n` +
+      'Content-Type: application/json\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      'Expect: 100-continue\r\n\r\n',
+  );
+  return { socket, closed, received: () => received };
+}
+
+/** Resolves with the error code of a fresh connection attempt, or 'connected'. */
+function tryConnect(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    s.on('connect', () => {
+      s.destroy();
+      resolve('connected');
+    });
+    s.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
+  });
+}
+
+describe('graceful shutdown', () => {
+  const comment = JSON.stringify({ url: 'https://example.org/slow', name: 'Slow Poster', email: 'slow@example.org', body: 'word '.repeat(1800).trim() });
+
+  it('on SIGTERM stops accepting, lets a request in flight finish with 201, closes storage and exits 0', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-main-'));
+    const port = await freePort();
+    const p = start({ DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', SHUTDOWN_TIMEOUT_MS: '10000' });
+    await waitFor(() => p.stdout().includes('Parley listening'), 'the listening log line');
+
+    const upload = slowUpload(port, comment);
+    // The server is reading this request once it has asked for the body.
+    await waitFor(() => upload.received().includes('100 Continue'), 'the 100 Continue');
+    upload.socket.write(comment.slice(0, 4000));
+
+    p.child.kill('SIGTERM');
+    await waitFor(() => p.stdout().includes('shutting down'), 'the shutdown log line');
+    expect(await tryConnect(port)).toBe('ECONNREFUSED');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(p.child.exitCode).toBeNull();
+
+    upload.socket.write(comment.slice(4000));
+    await waitFor(() => /\r\n\r\n\{.*\}$/s.test(upload.received()), 'the response');
+    expect(upload.received()).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 201 Created\r\n/);
+    expect(upload.received()).toContain('"editToken"');
+    const answeredAt = Date.now();
+
+    expect(await p.exited).toBe(0);
+    // The finished keep-alive connection is closed at once, not after its idle timeout.
+    expect(Date.now() - answeredAt).toBeLessThan(2500);
+    await upload.closed;
+    expect(p.stdout()).toMatch(/"msg":"stopped"/);
+    expect(p.stdout()).not.toContain('shutdown timeout');
+    // The comment really was stored before the store was closed.
+    const Database = (await import('better-sqlite3')).default;
+    const db = new Database(path.join(dataDir, 'parley.db'), { readonly: true });
+    const row = db.prepare('SELECT author_name FROM comments').get() as { author_name: string } | undefined;
+    db.close();
+    expect(row?.author_name).toBe('Slow Poster');
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('on SIGINT cuts a request still running after SHUTDOWN_TIMEOUT_MS and still exits 0', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-main-'));
+    const port = await freePort();
+    const p = start({ DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', SHUTDOWN_TIMEOUT_MS: '500' });
+    await waitFor(() => p.stdout().includes('Parley listening'), 'the listening log line');
+
+    const upload = slowUpload(port, comment);
+    await waitFor(() => upload.received().includes('100 Continue'), 'the 100 Continue');
+    upload.socket.write(comment.slice(0, 100));
+    const signalledAt = Date.now();
+    p.child.kill('SIGINT');
+
+    // The rest of the body never comes: the server closes the connection at the deadline.
+    await upload.closed;
+    expect(Date.now() - signalledAt).toBeGreaterThanOrEqual(450);
+    expect(Date.now() - signalledAt).toBeLessThan(5000);
+    expect(upload.received()).not.toContain('201');
+    expect(await p.exited).toBe(0);
+    expect(p.stdout()).toContain('shutdown timeout: closing remaining connections');
+    expect(p.stdout()).toMatch(/"msg":"stopped"/);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+});
+
+describe('the built service', () => {
+  it('prints every config key with its default for `node dist/main.js --help`', async () => {
+    // Built the way `npm run build` builds, into a scratch directory so a developer's dist/ is left alone.
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-dist-'));
+    try {
+      const tsc = spawn(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', path.join(out, 'dist'), '--sourceMap', 'false'], { cwd: ROOT });
+      let tscOut = '';
+      tsc.stdout.on('data', (d: Buffer) => (tscOut += d.toString()));
+      const built = await new Promise<number | null>((resolve) => tsc.on('exit', resolve));
+      expect({ built, tscOut }).toEqual({ built: 0, tscOut: '' });
+      fs.writeFileSync(path.join(out, 'package.json'), JSON.stringify({ type: 'module' }));
+      fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(out, 'node_modules'));
+
+      const help = spawn(process.execPath, [path.join(out, 'dist', 'main.js'), '--help'], { cwd: out, env: { PATH: process.env.PATH ?? '' } });
+      let text = '';
+      help.stdout.on('data', (d: Buffer) => (text += d.toString()));
+      expect(await new Promise<number | null>((resolve) => help.on('exit', resolve))).toBe(0);
+      const { CONFIG_KEYS } = await import('../src/config.js');
+      for (const k of CONFIG_KEYS) {
+        expect(text).toMatch(new RegExp(`^  ${k.key} +default: ${(k.default === '' ? '(unset)' : k.default).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
+      }
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  }, 90_000);
 });

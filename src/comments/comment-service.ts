@@ -3,7 +3,7 @@ import type { Comment, CommentStatus, ModerationMode, RecheckState } from '../do
 import { THREAD_READ_STATUSES, PUBLIC_STATUSES } from '../domain/comment.js';
 import { AppError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../domain/errors.js';
 import { renderBody } from '../domain/markup.js';
-import { avatarKey, keyedHash, newToken, normalizeEmail, tokenMatches, type AvatarMode } from '../domain/privacy.js';
+import { avatarKey, emailKeyOf, ipKey, newToken, tokenMatches, type AvatarMode } from '../domain/privacy.js';
 import { resolveThread, threadKeyFromUrl, type ThreadPolicy } from '../domain/thread.js';
 import type { PageCursor, SortOrder, Storage } from '../storage/storage.js';
 import type { SpamPipeline } from '../spam/pipeline.js';
@@ -34,10 +34,7 @@ export interface CommentServiceDeps {
   };
 }
 
-/** The keyed hash that identifies an author across comments without storing a reversible form of the email. */
-export function emailKeyOf(email: string, secret: string): string {
-  return keyedHash(normalizeEmail(email), secret, 'email');
-}
+export { emailKeyOf };
 
 export interface ThreadSelector {
   url?: string | undefined;
@@ -220,6 +217,10 @@ export function createCommentService(deps: CommentServiceDeps) {
       if (thread.locked) throw new ForbiddenError('thread_locked', 'This thread is closed for new comments.');
 
       const emailKey = emailKeyOf(input.email, settings.secret);
+      const banHashes = [emailKey, ...(context.ip ? [ipKey(context.ip, settings.secret)] : [])];
+      if (await storage.findActiveBan({ hashes: banHashes, now })) {
+        throw new ForbiddenError('banned', 'You cannot comment here.');
+      }
       const duplicate = await storage.hasRecentDuplicate({
         threadKey: ref.key,
         emailKey,

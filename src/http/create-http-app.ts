@@ -4,7 +4,7 @@ import helmet from 'helmet';
 import type { CommentService } from '../comments/comment-service.js';
 import type { Logger } from '../logger.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
-import { requestId, requestLog, requireBodyType } from './middleware.js';
+import { requestId, requestLog, requireBodyType, type RequestObserver } from './middleware.js';
 import { publicRoutes } from './public-routes.js';
 import type { RateLimiters } from './rate-limit.js';
 
@@ -16,24 +16,28 @@ export interface HttpAppDeps {
   rateLimiters?: RateLimiters;
   /** Operators' endpoints (readiness, metrics, API description): never rate limited. */
   ops?: Router;
+  /** Every finished request's method, route pattern, status and duration (the HTTP metrics). */
+  observeRequest?: RequestObserver;
   /** CORS for the readers' API: answers browsers from the allowed origins only (and preflights). */
   publicCors?: RequestHandler;
   /** Moderators' API, mounted at /api/v1/admin behind its limiter; never answers cross-origin. */
   admin?: Router;
+  /** The moderation page (/admin), present only when the admin API is on. */
+  adminPage?: Router;
   /** Pages and assets: embed.js, count.js, the demo, the no-JavaScript thread page, the moderation page. */
   site?: Router;
 }
 
 export const BODY_LIMIT = '32kb';
 
-export function createHttpApp({ service, logger, trustProxy, rateLimiters, ops, publicCors, admin, site }: HttpAppDeps): express.Express {
+export function createHttpApp({ service, logger, trustProxy, rateLimiters, ops, observeRequest, publicCors, admin, adminPage, site }: HttpAppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   // A hop count: with 0, X-Forwarded-For is ignored and req.ip is the socket's address.
   app.set('trust proxy', trustProxy);
 
   app.use(requestId());
-  app.use(requestLog(logger));
+  app.use(requestLog(logger, observeRequest));
   app.use(helmet());
 
   app.get('/healthz', (_req, res) => {
@@ -58,6 +62,7 @@ export function createHttpApp({ service, logger, trustProxy, rateLimiters, ops, 
   if (rateLimiters) api.post('/comments', rateLimiters.postPerEmail);
   api.use(publicRoutes(service));
   app.use('/api/v1', api);
+  if (adminPage) app.use(adminPage);
   if (site) app.use(site);
 
   app.use(notFoundHandler());

@@ -43,6 +43,11 @@ function fromBodyParser(err: { type?: string; status?: number }): AppError | und
   }
 }
 
+/** The HTTP status of an error code, for pages that render errors as HTML (the no-JavaScript thread page). */
+export function statusOf(code: ErrorCode): number {
+  return STATUS[code];
+}
+
 export function sendError(res: Parameters<RequestHandler>[1], err: AppError): void {
   const body: ErrorResponse = {
     error: {

@@ -1,6 +1,6 @@
 /** Cross-cutting request middleware: request ids, request logs, content types. */
 import { randomUUID } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { AppError } from '../domain/errors.js';
 import type { Logger } from '../logger.js';
 
@@ -17,20 +17,48 @@ export function requestId(): RequestHandler {
   };
 }
 
-/** One JSON line per request: id, method, route pattern (never the raw URL, which may carry personal data), status, latency. */
-export function requestLog(logger: Logger): RequestHandler {
+/** What the request metrics get for each finished request. */
+export type RequestObserver = (request: { method: string; route: string; status: number; seconds: number }) => void;
+
+/**
+ * One JSON line per request: id, method, route pattern (never the raw URL, which may carry personal data), status,
+ * latency; the same figures go to `observe` (the request duration histogram).
+ */
+export function requestLog(logger: Logger, observe?: RequestObserver): RequestHandler {
   return (req, res, next) => {
     const start = process.hrtime.bigint();
+    const route = matchedRoute(req);
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
-      const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
       logger.info(
-        { requestId: res.locals.requestId, method: req.method, route, status: res.statusCode, ms: Math.round(ms * 10) / 10 },
+        { requestId: res.locals.requestId, method: req.method, route: route(), status: res.statusCode, ms: Math.round(ms * 10) / 10 },
         'request',
       );
+      observe?.({ method: req.method, route: route(), status: res.statusCode, seconds: ms / 1000 });
     });
     next();
   };
+}
+
+/**
+ * The full pattern of the route that handled the request (`/api/v1/comments/:id`), or 'unmatched'. It is taken when
+ * the router assigns req.route, because by the time the response finishes after an error, the router has already
+ * reset req.baseUrl (the pattern would read `/comments/:id`).
+ */
+function matchedRoute(req: Request): () => string {
+  let pattern = 'unmatched';
+  let current: unknown = req.route;
+  Object.defineProperty(req, 'route', {
+    configurable: true,
+    enumerable: true,
+    get: () => current,
+    set(value: unknown) {
+      current = value;
+      const path = (value as { path?: unknown } | undefined)?.path;
+      if (typeof path === 'string') pattern = `${req.baseUrl}${path}`;
+    },
+  });
+  return () => pattern;
 }
 
 const BODY_TYPES = ['application/json', 'application/x-www-form-urlencoded'];

@@ -23,7 +23,8 @@ import {
   parseThreadSelector,
 } from './validation.js';
 
-function requestContext(req: Request): RequestContext {
+/** The commenter's context for spam checks; shared with the no-JavaScript form (site routes). */
+export function requestContext(req: Request): RequestContext {
   return {
     ip: req.ip ?? null,
     userAgent: req.get('user-agent')?.slice(0, 512) ?? null,

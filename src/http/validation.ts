@@ -25,7 +25,9 @@ const requiredText = (max: number) =>
     .string({ error: (iss) => (iss.input === undefined ? 'required' : 'invalid') })
     .trim()
     .min(1, 'required')
-    .refine((s) => chars(s) <= max, 'too_long');
+    .refine((s) => chars(s) <= max, 'too_long')
+    // For the API description only (JSON Schema counts code points too); validation is the refine above.
+    .meta({ maxLength: max });
 
 const email = z
   .string({ error: (iss) => (iss.input === undefined ? 'required' : 'invalid') })
@@ -105,8 +107,11 @@ const counts = z.object({
     .refine((a) => a.length >= 1 && a.length <= LIMITS.countUrls, `between 1 and ${LIMITS.countUrls} urls`),
 });
 
+/** The request schemas, exported for the API description (src/http/openapi.ts); parse with the functions below. */
+export const schemas = { postComment, editComment, ownComments, threadOnly, listThread, counts } as const;
+
 /** Every bad field at once, each with a short stable code: required, invalid, too_long, unknown_field. */
-function fieldErrors(error: z.ZodError): FieldErrors {
+export function fieldErrors(error: z.ZodError): FieldErrors {
   const fields: FieldErrors = {};
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {

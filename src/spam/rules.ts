@@ -1,5 +1,6 @@
 /** Local content rules: too many links → held; a banned word or phrase → spam. */
 import { renderBody } from '../domain/markup.js';
+import { escapeRegExp } from '../domain/text.js';
 import type { NamedCheck } from './pipeline.js';
 
 /** Links the rendered comment would show (Markdown links, autolinks and bare URLs alike). */
@@ -14,7 +15,6 @@ export function linksCheck(maxLinks: number): NamedCheck {
   };
 }
 
-const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
  * Whole words or phrases, any case, in any script: a letter or digit on either side means "inside a word".

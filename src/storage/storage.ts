@@ -18,6 +18,7 @@
  * - Counts are of comments (roots and replies) whose status is in `statuses`, in one storage query.
  */
 import type { Comment, CommentStatus, EditRecord, RecheckState, SpamCheckState, SubmissionContext } from '../domain/comment.js';
+import type { AuditEntry, Ban, EraseMode } from '../domain/moderation.js';
 
 export type SortOrder = 'oldest' | 'newest';
 
@@ -33,6 +34,8 @@ export interface ThreadRecord {
   url: string | null;
   createdAt: Date;
   locked: boolean;
+  /** When the newest comment (any status) arrived; null for a thread without comments. */
+  lastCommentAt: Date | null;
 }
 
 export interface ListThreadRequest {
@@ -77,6 +80,41 @@ export interface DuplicateQuery {
   since: Date;
 }
 
+export interface QueueQuery {
+  statuses: readonly CommentStatus[];
+  threadKey?: string | undefined;
+  /** Case-insensitive substring of the body, the author's name or email (ASCII case folding). */
+  search?: string | undefined;
+  cursor: PageCursor | null;
+  limit: number;
+}
+
+export interface QueuePage {
+  /** Newest first: (createdAt, id) descending. */
+  comments: Comment[];
+  nextCursor: PageCursor | null;
+}
+
+export interface ThreadListPage {
+  /** Most recently commented first: (lastCommentAt, key) descending; threads without comments last. */
+  threads: ThreadRecord[];
+  nextCursor: string | null;
+}
+
+export interface AuditQuery {
+  commentId?: string | undefined;
+  cursor: PageCursor | null;
+  limit: number;
+}
+
+export interface AuditPage {
+  /** Newest first: (at, id) descending. */
+  entries: AuditEntry[];
+  nextCursor: PageCursor | null;
+}
+
+export type StatusCounts = Record<CommentStatus, number>;
+
 export interface DueRecheckQuery {
   now: Date;
   limit: number;
@@ -116,6 +154,35 @@ export interface Storage {
   countUnchecked(): Promise<number>;
   /** Erases ip, user agent and referrer of comments created before `before`; returns how many were erased. */
   eraseContextBefore(before: Date): Promise<number>;
+
+  // --- moderation
+  /** The moderation queue: comments in `statuses`, newest first, optionally one thread's, optionally searched. */
+  listQueue(query: QueueQuery): Promise<QueuePage>;
+  /** Comments per status (every status present, 0 when none), overall or for one thread; one query. */
+  countByStatus(query: { threadKey?: string | undefined }): Promise<StatusCounts>;
+  /** Comments per status for each thread (every key and status present); one query. */
+  countByThreadStatus(threadKeys: readonly string[]): Promise<Map<string, StatusCounts>>;
+  /** Locks or unlocks a thread, creating it if it does not exist yet. */
+  setThreadLocked(thread: { key: string; url: string | null; now: Date }, locked: boolean): Promise<ThreadRecord>;
+  /** Threads, most recently commented first; `cursor` is the opaque nextCursor of the previous page. */
+  listThreads(query: { cursor: string | null; limit: number }): Promise<ThreadListPage>;
+  appendAudit(entry: AuditEntry): Promise<void>;
+  listAudit(query: AuditQuery): Promise<AuditPage>;
+  insertBan(ban: Ban): Promise<void>;
+  /** Every ban, newest first, expired ones included. */
+  listBans(): Promise<Ban[]>;
+  /** True when a ban was removed. */
+  deleteBan(id: string): Promise<boolean>;
+  /** A ban on any of these hashes that has not expired at `now`. */
+  findActiveBan(query: { hashes: readonly string[]; now: Date }): Promise<Ban | undefined>;
+  /** Every comment of the author with this email key, oldest first (GDPR export). */
+  listByAuthor(emailKey: string): Promise<Comment[]>;
+  /**
+   * Removes the author's email, email key, avatar key, website, IP, user agent and referrer from all their comments.
+   * `delete` also empties name, body, html and history and marks the comments deleted; `anonymize` keeps the text
+   * under the name "Anonymous". Returns how many comments were changed.
+   */
+  eraseAuthor(query: { emailKey: string; mode: EraseMode }): Promise<number>;
 
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>;

@@ -72,6 +72,7 @@ describe('Akismet verdicts', () => {
       comment_author_url: 'https://ada.example/',
       comment_content: 'First! *Nice* article.',
       blog_charset: 'UTF-8',
+      blog_lang: 'en',
       honeypot_field_name: HONEYPOT_FIELD,
       is_test: '1',
     });

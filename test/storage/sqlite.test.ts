@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { openSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
+import { createMetrics } from '../../src/metrics.js';
+import { instrumentStorage } from '../../src/storage/instrumented-storage.js';
+import { openSqliteStorage, threadPageSql } from '../../src/storage/sqlite/sqlite-storage.js';
 import { makeComment, uniqueThreadKey } from '../support/comment-factory.js';
 import { describeStorageContract } from './storage-contract.js';
 
@@ -18,6 +20,7 @@ afterAll(() => {
 
 describeStorageContract('sqlite (file, WAL)', async () => openSqliteStorage({ dataDir: tempDir() }));
 describeStorageContract('sqlite (:memory:)', async () => openSqliteStorage({ dataDir: ':memory:' }));
+describeStorageContract('sqlite behind the timing decorator', async () => instrumentStorage(openSqliteStorage({ dataDir: ':memory:' }), createMetrics().observeStorage));
 
 describe('sqlite adapter', () => {
   it('keeps comments across a close and reopen of the same data directory', async () => {
@@ -47,13 +50,7 @@ describe('sqlite adapter', () => {
     const Database = (await import('better-sqlite3')).default;
     const db = new Database(path.join(dir, 'parley.db'), { readonly: true });
     const plan = db
-      .prepare(
-        `EXPLAIN QUERY PLAN WITH page AS (
-           SELECT * FROM comments WHERE thread_key = ? AND depth = 0 AND status IN (?, ?) AND (created_at, id) > (?, ?)
-           ORDER BY created_at ASC, id ASC LIMIT ?)
-         SELECT * FROM page UNION ALL
-         SELECT c.* FROM comments c WHERE c.root_id IN (SELECT id FROM page) AND c.depth >= 1 AND c.status IN (?, ?)`,
-      )
+      .prepare(`EXPLAIN QUERY PLAN ${threadPageSql(2, true, 'oldest')}`)
       .all('k', 'approved', 'deleted', 0, '', 10, 'approved', 'deleted') as { detail: string }[];
     db.close();
     const details = plan.map((p) => p.detail).join('\n');

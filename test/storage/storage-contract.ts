@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Comment, CommentStatus } from '../../src/domain/comment.js';
 import { AppError } from '../../src/domain/errors.js';
 import type { PageCursor, SortOrder, Storage } from '../../src/storage/storage.js';
+import type { AuditEntry, Ban } from '../../src/domain/moderation.js';
 import { makeComment, makeReply, testId, uniqueThreadKey } from '../support/comment-factory.js';
 
 const T0 = Date.parse('2026-03-01T12:00:00.000Z');
@@ -249,7 +250,7 @@ export function describeStorageContract(adapterName: string, open: () => Promise
       it('creates a thread once and keeps its first url and creation time', async () => {
         const key = uniqueThreadKey();
         const first = await storage.ensureThread({ key, url: key, now: at(0) });
-        expect(first).toEqual({ key, url: key, createdAt: at(0), locked: false });
+        expect(first).toEqual({ key, url: key, createdAt: at(0), locked: false, lastCommentAt: null });
         const second = await storage.ensureThread({ key, url: 'https://other.example/', now: at(60) });
         expect(second).toEqual(first);
         expect(await storage.getThread(key)).toEqual(first);
@@ -463,6 +464,166 @@ export function describeStorageContract(adapterName: string, open: () => Promise
 
       it('returns an empty map for no keys', async () => {
         expect((await storage.countByThreads({ threadKeys: [], statuses: ['approved'] })).size).toBe(0);
+      });
+    });
+
+    describe('moderation', () => {
+      it('lists the queue newest first by status, with keyset pages that never skip or repeat', async () => {
+        const threadKey = uniqueThreadKey('queue');
+        const far = Date.parse('2031-01-01T00:00:00.000Z');
+        const cs = Array.from({ length: 9 }, (_, i) =>
+          makeComment({ threadKey, status: i % 3 === 0 ? 'spam' : 'pending', createdAt: new Date(far + (i % 4) * 1000), id: `q${i}-${testId()}` }),
+        );
+        await insertAll(cs);
+        const seen: string[] = [];
+        let cursor: PageCursor | null = null;
+        do {
+          const page: Awaited<ReturnType<Storage['listQueue']>> = await storage.listQueue({ statuses: ['pending'], threadKey, cursor, limit: 2 });
+          seen.push(...page.comments.map((c) => c.id));
+          cursor = page.nextCursor;
+        } while (cursor);
+        const expected = cs
+          .filter((c) => c.status === 'pending')
+          .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1))
+          .map((c) => c.id);
+        expect(seen).toEqual(expected);
+        const both = await storage.listQueue({ statuses: ['pending', 'spam'], threadKey, cursor: null, limit: 100 });
+        expect(both.comments).toHaveLength(9);
+      });
+
+      it('searches the queue in body, name and email, case-insensitively and literally', async () => {
+        const threadKey = uniqueThreadKey('search');
+        const a = makeComment({ threadKey, status: 'pending', body: 'Totally about C++ (and .* regex)' });
+        const b = makeComment({ threadKey, status: 'pending', author: { name: 'Grace HOPPER', email: 'g@navy.example', emailKey: 'g', website: null, avatar: 'x' } });
+        const c = makeComment({ threadKey, status: 'pending', body: 'nothing here' });
+        await insertAll([a, b, c]);
+        const ids = async (search: string) =>
+          (await storage.listQueue({ statuses: ['pending'], threadKey, search, cursor: null, limit: 10 })).comments.map((x) => x.id);
+        expect(await ids('c++ (AND .*')).toEqual([a.id]);
+        expect(await ids('hopper')).toEqual([b.id]);
+        expect(await ids('NAVY.EXAMPLE')).toEqual([b.id]);
+        expect(await ids('.*')).toEqual([a.id]);
+        expect(await ids('zzz')).toEqual([]);
+      });
+
+      it('counts comments per status, overall and per thread, with every status present', async () => {
+        const threadKey = uniqueThreadKey('status');
+        await insertAll([
+          makeComment({ threadKey, status: 'pending' }),
+          makeComment({ threadKey, status: 'pending' }),
+          makeComment({ threadKey, status: 'spam' }),
+        ]);
+        expect(await storage.countByStatus({ threadKey })).toEqual({ pending: 2, approved: 0, spam: 1, rejected: 0, deleted: 0 });
+        const overall = await storage.countByStatus({});
+        expect(overall.pending).toBeGreaterThanOrEqual(2);
+        expect(Object.keys(overall).sort()).toEqual(['approved', 'deleted', 'pending', 'rejected', 'spam']);
+        const per = await storage.countByThreadStatus([threadKey, uniqueThreadKey('none')]);
+        expect(per.get(threadKey)).toEqual({ pending: 2, approved: 0, spam: 1, rejected: 0, deleted: 0 });
+        expect([...per.values()][1]).toEqual({ pending: 0, approved: 0, spam: 0, rejected: 0, deleted: 0 });
+      });
+
+      it('locks and unlocks a thread, creating it when needed', async () => {
+        const key = uniqueThreadKey('lock');
+        const locked = await storage.setThreadLocked({ key, url: key, now: at(0) }, true);
+        expect(locked).toMatchObject({ key, url: key, locked: true });
+        expect((await storage.ensureThread({ key, url: key, now: at(1) })).locked).toBe(true);
+        expect((await storage.setThreadLocked({ key, url: key, now: at(2) }, false)).locked).toBe(false);
+        expect((await storage.getThread(key))?.createdAt).toEqual(at(0));
+      });
+
+      it('lists threads by latest comment, newest first, in pages', async () => {
+        const base = Date.parse('2040-01-01T00:00:00.000Z');
+        const keys = Array.from({ length: 5 }, () => uniqueThreadKey('recent'));
+        for (const [i, key] of keys.entries()) {
+          await storage.ensureThread({ key, url: key, now: new Date(base) });
+          await storage.insertComment(makeComment({ threadKey: key, createdAt: new Date(base + (i + 1) * 60_000) }));
+        }
+        // The oldest thread gets a newer comment and moves to the front.
+        await storage.insertComment(makeComment({ threadKey: keys[0]!, createdAt: new Date(base + 10 * 60_000) }));
+        const first = await storage.listThreads({ cursor: null, limit: 3 });
+        expect(first.threads.map((t) => t.key)).toEqual([keys[0], keys[4], keys[3]]);
+        expect(first.threads[0]!.lastCommentAt).toEqual(new Date(base + 10 * 60_000));
+        const second = await storage.listThreads({ cursor: first.nextCursor, limit: 2 });
+        expect(second.threads.map((t) => t.key)).toEqual([keys[2], keys[1]]);
+      });
+
+      it('appends audit entries and lists them newest first, per comment or overall', async () => {
+        const commentId = testId('audited');
+        const entry = (i: number, extra: Partial<AuditEntry> = {}): AuditEntry => ({
+          id: `${String(i).padStart(3, '0')}-${testId('audit')}`,
+          at: new Date(Date.parse('2050-01-01T00:00:00.000Z') + i * 1000),
+          actor: 'alice',
+          action: 'approve',
+          commentId,
+          threadKey: null,
+          from: 'pending',
+          to: 'approved',
+          reason: i === 2 ? 'looks fine' : null,
+          ...extra,
+        });
+        const entries = [entry(1), entry(2), entry(3, { action: 'spam', from: 'approved', to: 'spam' })];
+        for (const e of entries) await storage.appendAudit(e);
+        await storage.appendAudit(entry(4, { commentId: null, action: 'lock_thread', threadKey: 'k', from: null, to: null }));
+        const page1 = await storage.listAudit({ commentId, cursor: null, limit: 2 });
+        expect(page1.entries).toEqual([entries[2], entries[1]]);
+        const page2 = await storage.listAudit({ commentId, cursor: page1.nextCursor, limit: 2 });
+        expect(page2.entries).toEqual([entries[0]]);
+        expect(page2.nextCursor).toBeNull();
+        const overall = await storage.listAudit({ cursor: null, limit: 1 });
+        expect(overall.entries[0]).toMatchObject({ action: 'lock_thread', commentId: null, threadKey: 'k' });
+      });
+
+      it('stores bans by hash, finds only active ones, and deletes them', async () => {
+        const now = new Date('2030-06-01T00:00:00.000Z');
+        const ban = (hash: string, expiresAt: Date | null, id = testId('ban')): Ban => ({
+          id,
+          kind: 'email',
+          hash,
+          reason: 'trolling',
+          createdAt: now,
+          expiresAt,
+          actor: 'alice',
+        });
+        const h1 = testId('h');
+        const h2 = testId('h');
+        const active = ban(h1, null);
+        const expired = ban(h2, new Date(now.getTime() - 1000));
+        await storage.insertBan(active);
+        await storage.insertBan(expired);
+        expect(await storage.findActiveBan({ hashes: [h1, 'other'], now })).toEqual(active);
+        expect(await storage.findActiveBan({ hashes: [h2], now })).toBeUndefined();
+        expect(await storage.findActiveBan({ hashes: [h2], now: new Date(now.getTime() - 5000) })).toEqual(expired);
+        expect((await storage.listBans()).map((b) => b.id)).toEqual(expect.arrayContaining([active.id, expired.id]));
+        expect(await storage.deleteBan(active.id)).toBe(true);
+        expect(await storage.deleteBan(active.id)).toBe(false);
+        expect(await storage.findActiveBan({ hashes: [h1], now })).toBeUndefined();
+      });
+
+      it('exports and erases an author by email key, leaving others untouched', async () => {
+        const k = testId('gdpr');
+        const threadKey = uniqueThreadKey('gdpr');
+        const author = { name: 'Erin', email: 'erin@example.org', emailKey: k, website: 'https://erin.example', avatar: 'av' };
+        const mine = [
+          makeComment({ threadKey, author, createdAt: at(1), body: 'mine one', history: [{ body: 'old', editedAt: at(1), by: 'author' }] }),
+          makeComment({ threadKey, author, createdAt: at(2), body: 'mine two' }),
+        ];
+        const other = makeComment({ threadKey, createdAt: at(3) });
+        await insertAll([...mine, other]);
+        expect((await storage.listByAuthor(k)).map((c) => c.id)).toEqual(mine.map((c) => c.id));
+
+        expect(await storage.eraseAuthor({ emailKey: k, mode: 'anonymize' })).toBe(2);
+        const anon = await storage.getComment(mine[0]!.id);
+        expect(anon).toMatchObject({ body: 'mine one', status: 'approved', history: [], editTokenHash: null });
+        expect(anon?.author).toEqual({ name: 'Anonymous', email: '', emailKey: '', website: null, avatar: '' });
+        expect(anon?.context).toEqual({ ip: null, userAgent: null, referrer: null });
+        expect(await storage.listByAuthor(k)).toEqual([]);
+        expect(await storage.getComment(other.id)).toEqual(other);
+
+        const k2 = testId('gdpr');
+        const gone = makeComment({ threadKey, author: { ...author, emailKey: k2 }, body: 'delete me' });
+        await storage.insertComment(gone);
+        expect(await storage.eraseAuthor({ emailKey: k2, mode: 'delete' })).toBe(1);
+        expect(await storage.getComment(gone.id)).toMatchObject({ status: 'deleted', body: '', html: '', author: { name: '', email: '' } });
       });
     });
 

@@ -30,6 +30,30 @@ export interface ThreadDoc {
   url: string | null;
   createdAt: Date;
   locked: boolean;
+  /** Epoch 0 while the thread has no comment: keeps the recent-first sort a plain indexed sort. */
+  lastCommentAt: Date;
+}
+
+export interface AuditDoc {
+  _id: string;
+  at: Date;
+  actor: string;
+  action: string;
+  commentId: string | null;
+  threadKey: string | null;
+  from: string | null;
+  to: string | null;
+  reason: string | null;
+}
+
+export interface BanDoc {
+  _id: string;
+  kind: 'email' | 'ip';
+  hash: string;
+  reason: string | null;
+  createdAt: Date;
+  expiresAt: Date | null;
+  actor: string;
 }
 
 // Strings are not `required`: mongoose's required rejects '' and the domain, not the store, decides what is valid.
@@ -111,13 +135,51 @@ const threadSchema = new Schema<ThreadDoc>(
     url: nullableString,
     createdAt: { type: Date, required: true },
     locked: { type: Boolean, default: false },
+    lastCommentAt: { type: Date, default: () => new Date(0) },
   },
   { ...schemaOptions, collection: 'threads' },
 );
+threadSchema.index({ lastCommentAt: -1, _id: -1 }, { name: 'threads_recent' });
+
+// The moderation queue by status, newest first.
+commentSchema.index({ status: 1, createdAt: -1, _id: -1 }, { name: 'queue' });
+
+const auditSchema = new Schema<AuditDoc>(
+  {
+    _id: { type: String, required: true },
+    at: { type: Date, required: true },
+    actor: { type: String },
+    action: { type: String },
+    commentId: nullableString,
+    threadKey: nullableString,
+    from: nullableString,
+    to: nullableString,
+    reason: nullableString,
+  },
+  { ...schemaOptions, collection: 'audit' },
+);
+auditSchema.index({ at: -1, _id: -1 }, { name: 'audit_recent' });
+auditSchema.index({ commentId: 1, at: -1, _id: -1 }, { name: 'audit_comment' });
+
+const banSchema = new Schema<BanDoc>(
+  {
+    _id: { type: String, required: true },
+    kind: { type: String, enum: ['email', 'ip'], required: true },
+    hash: { type: String },
+    reason: nullableString,
+    createdAt: { type: Date, required: true },
+    expiresAt: { type: Date, default: null },
+    actor: { type: String },
+  },
+  { ...schemaOptions, collection: 'bans' },
+);
+banSchema.index({ hash: 1 }, { name: 'ban_hash' });
 
 export interface MongoModels {
   comments: Model<CommentDoc>;
   threads: Model<ThreadDoc>;
+  audit: Model<AuditDoc>;
+  bans: Model<BanDoc>;
 }
 
 /** Models bound to one connection, so several stores (tests) can live in one process. */
@@ -125,5 +187,7 @@ export function createModels(connection: Connection): MongoModels {
   return {
     comments: connection.model<CommentDoc>('Comment', commentSchema, 'comments'),
     threads: connection.model<ThreadDoc>('Thread', threadSchema, 'threads'),
+    audit: connection.model<AuditDoc>('Audit', auditSchema, 'audit'),
+    bans: connection.model<BanDoc>('Ban', banSchema, 'bans'),
   };
 }

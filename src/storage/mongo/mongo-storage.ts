@@ -4,7 +4,9 @@
  * $match + $group only. No transactions, no projections on findAndModify, no collation.
  */
 import mongoose, { type Connection } from 'mongoose';
-import type { Comment } from '../../domain/comment.js';
+import { COMMENT_STATUSES, type Comment } from '../../domain/comment.js';
+import { escapeRegExp } from '../../domain/text.js';
+import { ANONYMOUS_NAME, type AuditEntry, type Ban, type EraseMode } from '../../domain/moderation.js';
 import { AppError, ConflictError, StorageUnavailableError, ValidationError } from '../../domain/errors.js';
 import type {
   CommentPatch,
@@ -13,13 +15,58 @@ import type {
   DuplicateQuery,
   ListThreadRequest,
   PageCursor,
+  AuditQuery,
+  QueueQuery,
+  StatusCounts,
   Storage,
   ThreadPage,
   ThreadRecord,
   UpdateOptions,
 } from '../storage.js';
 import { MAX_PAGE_LIMIT } from '../storage.js';
-import { createModels, type CommentDoc, type ThreadDoc } from './models.js';
+import { createModels, type AuditDoc, type BanDoc, type CommentDoc, type ThreadDoc } from './models.js';
+
+const zeroCounts = (): StatusCounts => Object.fromEntries(COMMENT_STATUSES.map((s) => [s, 0])) as StatusCounts;
+
+function toAudit(d: AuditDoc): AuditEntry {
+  return {
+    id: d._id,
+    at: new Date(d.at),
+    actor: d.actor,
+    action: d.action as AuditEntry['action'],
+    commentId: d.commentId ?? null,
+    threadKey: d.threadKey ?? null,
+    from: (d.from ?? null) as AuditEntry['from'],
+    to: (d.to ?? null) as AuditEntry['to'],
+    reason: d.reason ?? null,
+  };
+}
+
+function toBan(d: BanDoc): Ban {
+  return {
+    id: d._id,
+    kind: d.kind,
+    hash: d.hash,
+    reason: d.reason ?? null,
+    createdAt: new Date(d.createdAt),
+    expiresAt: d.expiresAt ? new Date(d.expiresAt) : null,
+    actor: d.actor,
+  };
+}
+
+function encodeThreadCursor(d: ThreadDoc): string {
+  return Buffer.from(JSON.stringify([new Date(d.lastCommentAt ?? 0).getTime(), d._id])).toString('base64url');
+}
+
+function decodeThreadCursor(raw: string): [Date, string] {
+  try {
+    const v: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
+    if (Array.isArray(v) && v.length === 2 && Number.isSafeInteger(v[0]) && typeof v[1] === 'string') return [new Date(v[0] as number), v[1]];
+  } catch {
+    // fall through
+  }
+  throw new ValidationError({ cursor: 'invalid' });
+}
 
 export interface MongoStorageLogger {
   info(o: object, msg?: string): void;
@@ -162,7 +209,14 @@ function toCommentDoc(c: Comment): CommentDoc {
 }
 
 function toThread(d: ThreadDoc): ThreadRecord {
-  return { key: d._id, url: d.url ?? null, createdAt: new Date(d.createdAt), locked: d.locked === true };
+  const last = d.lastCommentAt ? new Date(d.lastCommentAt) : null;
+  return {
+    key: d._id,
+    url: d.url ?? null,
+    createdAt: new Date(d.createdAt),
+    locked: d.locked === true,
+    lastCommentAt: last && last.getTime() > 0 ? last : null,
+  };
 }
 
 export async function openMongoStorage(opts: MongoStorageOptions): Promise<Storage> {
@@ -199,7 +253,7 @@ export async function openMongoStorage(opts: MongoStorageOptions): Promise<Stora
   connection.on('reconnected', () => logger?.info({ storage: 'mongo' }, 'MongoDB connection restored'));
   logger?.info({ storage: 'mongo', db: connection.name, host: connection.host }, 'MongoDB storage opened');
 
-  const { comments, threads } = models;
+  const { comments, threads, audit, bans } = models;
 
   async function ensureThread(thread: { key: string; url: string | null; now: Date }): Promise<ThreadRecord> {
     return guarded(async () => {
@@ -208,7 +262,7 @@ export async function openMongoStorage(opts: MongoStorageOptions): Promise<Stora
         doc = await threads
           .findOneAndUpdate(
             { _id: thread.key },
-            { $setOnInsert: { url: thread.url, createdAt: thread.now, locked: false } },
+            { $setOnInsert: { url: thread.url, createdAt: thread.now, locked: false, lastCommentAt: new Date(0) } },
             { upsert: true, returnDocument: 'after' },
           )
           .lean<ThreadDoc>();
@@ -242,6 +296,11 @@ export async function openMongoStorage(opts: MongoStorageOptions): Promise<Stora
     return guarded(async () => {
       try {
         await comments.create(toCommentDoc(comment));
+        // No transaction on FerretDB: the thread's activity time is a second, idempotent write.
+        await threads.updateOne(
+          { _id: comment.threadKey, lastCommentAt: trusted({ $lt: comment.createdAt }) },
+          { $set: { lastCommentAt: comment.createdAt } },
+        );
       } catch (err) {
         if (isDuplicateKey(err)) throw new ConflictError('conflict', `A comment with id ${comment.id} already exists.`);
         throw err;
@@ -414,6 +473,171 @@ export async function openMongoStorage(opts: MongoStorageOptions): Promise<Stora
     });
   }
 
+  async function listQueue(query: QueueQuery) {
+    return guarded(async () => {
+      const { statuses, threadKey, search, cursor, limit } = query;
+      assertStrings(statuses, 'statuses');
+      if (statuses.length === 0) return { comments: [], nextCursor: null };
+      const filter: Record<string, unknown> = { status: trusted({ $in: [...statuses] }) };
+      if (threadKey !== undefined) filter.threadKey = threadKey;
+      const and: Record<string, unknown>[] = [];
+      if (search) {
+        const re = trusted({ $regex: escapeRegExp(search), $options: 'i' });
+        and.push({ $or: [{ body: re }, { 'author.name': re }, { 'author.email': re }] });
+      }
+      if (cursor) {
+        assertCursor(cursor);
+        filter.createdAt = trusted({ $lte: cursor.createdAt });
+        and.push({ $or: [{ createdAt: trusted({ $lt: cursor.createdAt }) }, { createdAt: cursor.createdAt, _id: trusted({ $lt: cursor.id }) }] });
+      }
+      if (and.length > 0) filter.$and = and;
+      const docs = await comments.find(filter).sort({ createdAt: -1, _id: -1 }).limit(limit + 1).lean<CommentDoc[]>();
+      const page = docs.slice(0, limit);
+      const last = page[page.length - 1];
+      return {
+        comments: page.map(toComment),
+        nextCursor: docs.length > limit && last ? { createdAt: new Date(last.createdAt), id: last._id } : null,
+      };
+    });
+  }
+
+  async function countByStatus(query: { threadKey?: string | undefined }): Promise<StatusCounts> {
+    return guarded(async () => {
+      if (query.threadKey !== undefined) assertStrings([query.threadKey], 'threadKey');
+      const match = query.threadKey !== undefined ? [{ $match: { threadKey: query.threadKey } }] : [];
+      const rows = await comments.aggregate<{ _id: string; n: number }>([...match, { $group: { _id: '$status', n: { $sum: 1 } } }]);
+      const counts = zeroCounts();
+      for (const r of rows) if (r._id in counts) counts[r._id as keyof StatusCounts] = Number(r.n);
+      return counts;
+    });
+  }
+
+  async function countByThreadStatus(threadKeys: readonly string[]): Promise<Map<string, StatusCounts>> {
+    return guarded(async () => {
+      assertStrings(threadKeys, 'threadKeys');
+      const result = new Map<string, StatusCounts>(threadKeys.map((k) => [k, zeroCounts()]));
+      if (threadKeys.length === 0) return result;
+      const rows = await comments.aggregate<{ _id: { k: string; s: string }; n: number }>([
+        { $match: { threadKey: { $in: [...new Set(threadKeys)] } } },
+        { $group: { _id: { k: '$threadKey', s: '$status' }, n: { $sum: 1 } } },
+      ]);
+      for (const r of rows) {
+        const counts = result.get(r._id.k);
+        if (counts && r._id.s in counts) counts[r._id.s as keyof StatusCounts] = Number(r.n);
+      }
+      return result;
+    });
+  }
+
+  async function setThreadLocked(thread: { key: string; url: string | null; now: Date }, locked: boolean): Promise<ThreadRecord> {
+    return guarded(async () => {
+      await ensureThread(thread);
+      const doc = await threads.findOneAndUpdate({ _id: thread.key }, { $set: { locked } }, { returnDocument: 'after' }).lean<ThreadDoc>();
+      if (!doc) throw new StorageUnavailableError('The thread could not be read back.');
+      return toThread(doc);
+    });
+  }
+
+  async function listThreads(query: { cursor: string | null; limit: number }) {
+    return guarded(async () => {
+      const filter: Record<string, unknown> = {};
+      if (query.cursor) {
+        const [at, key] = decodeThreadCursor(query.cursor);
+        filter.lastCommentAt = trusted({ $lte: at });
+        filter.$or = [{ lastCommentAt: trusted({ $lt: at }) }, { lastCommentAt: at, _id: trusted({ $lt: key }) }];
+      }
+      const docs = await threads.find(filter).sort({ lastCommentAt: -1, _id: -1 }).limit(query.limit + 1).lean<ThreadDoc[]>();
+      const page = docs.slice(0, query.limit);
+      const last = page[page.length - 1];
+      return { threads: page.map(toThread), nextCursor: docs.length > query.limit && last ? encodeThreadCursor(last) : null };
+    });
+  }
+
+  async function appendAudit(e: AuditEntry): Promise<void> {
+    return guarded(async () => {
+      await audit.create({
+        _id: e.id,
+        at: e.at,
+        actor: e.actor,
+        action: e.action,
+        commentId: e.commentId,
+        threadKey: e.threadKey,
+        from: e.from,
+        to: e.to,
+        reason: e.reason,
+      });
+    });
+  }
+
+  async function listAudit(query: AuditQuery) {
+    return guarded(async () => {
+      const filter: Record<string, unknown> = {};
+      if (query.commentId !== undefined) filter.commentId = query.commentId;
+      if (query.cursor) {
+        assertCursor(query.cursor);
+        filter.at = trusted({ $lte: query.cursor.createdAt });
+        filter.$or = [{ at: trusted({ $lt: query.cursor.createdAt }) }, { at: query.cursor.createdAt, _id: trusted({ $lt: query.cursor.id }) }];
+      }
+      const docs = await audit.find(filter).sort({ at: -1, _id: -1 }).limit(query.limit + 1).lean<AuditDoc[]>();
+      const page = docs.slice(0, query.limit);
+      const last = page[page.length - 1];
+      return { entries: page.map(toAudit), nextCursor: docs.length > query.limit && last ? { createdAt: new Date(last.at), id: last._id } : null };
+    });
+  }
+
+  async function insertBan(b: Ban): Promise<void> {
+    return guarded(async () => {
+      await bans.create({ _id: b.id, kind: b.kind, hash: b.hash, reason: b.reason, createdAt: b.createdAt, expiresAt: b.expiresAt, actor: b.actor });
+    });
+  }
+
+  async function listBans(): Promise<Ban[]> {
+    return guarded(async () => (await bans.find({}).sort({ createdAt: -1, _id: -1 }).lean<BanDoc[]>()).map(toBan));
+  }
+
+  async function deleteBan(id: string): Promise<boolean> {
+    return guarded(async () => (await bans.deleteOne({ _id: id })).deletedCount > 0);
+  }
+
+  async function findActiveBan(query: { hashes: readonly string[]; now: Date }): Promise<Ban | undefined> {
+    return guarded(async () => {
+      assertStrings(query.hashes, 'hashes');
+      if (query.hashes.length === 0) return undefined;
+      const doc = await bans
+        .findOne({
+          hash: trusted({ $in: [...query.hashes] }),
+          $or: [{ expiresAt: null }, { expiresAt: trusted({ $gt: query.now }) }],
+        })
+        .sort({ createdAt: -1 })
+        .lean<BanDoc>();
+      return doc ? toBan(doc) : undefined;
+    });
+  }
+
+  async function listByAuthor(emailKey: string): Promise<Comment[]> {
+    return guarded(async () => (await comments.find({ 'author.emailKey': emailKey }).sort({ createdAt: 1, _id: 1 }).lean<CommentDoc[]>()).map(toComment));
+  }
+
+  async function eraseAuthor(query: { emailKey: string; mode: EraseMode }): Promise<number> {
+    return guarded(async () => {
+      const common: Record<string, unknown> = {
+        'author.email': '',
+        'author.emailKey': '',
+        'author.avatar': '',
+        'author.website': null,
+        context: { ip: null, userAgent: null, referrer: null },
+        history: [],
+        editTokenHash: null,
+      };
+      const $set =
+        query.mode === 'delete'
+          ? { ...common, 'author.name': '', body: '', html: '', status: 'deleted', recheck: null }
+          : { ...common, 'author.name': ANONYMOUS_NAME };
+      const result = await comments.updateMany({ 'author.emailKey': query.emailKey }, { $set });
+      return result.modifiedCount;
+    });
+  }
+
   async function ping(): Promise<void> {
     return guarded(async () => {
       const db = connection.db;
@@ -442,6 +666,19 @@ export async function openMongoStorage(opts: MongoStorageOptions): Promise<Stora
     listDueRechecks,
     countUnchecked,
     eraseContextBefore,
+    listQueue,
+    countByStatus,
+    countByThreadStatus,
+    setThreadLocked,
+    listThreads,
+    appendAudit,
+    listAudit,
+    insertBan,
+    listBans,
+    deleteBan,
+    findActiveBan,
+    listByAuthor,
+    eraseAuthor,
     ping,
     close,
   };

@@ -52,6 +52,36 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX comments_author ON comments (author_email_key, status);
   CREATE INDEX comments_recheck ON comments (spam_check, recheck_at);
   `,
+  `
+  -- Moderation: the queue by status, threads by latest activity, the audit log and bans (hashes only).
+  CREATE INDEX comments_queue ON comments (status, created_at, id);
+  ALTER TABLE threads ADD COLUMN last_comment_at INTEGER NOT NULL DEFAULT 0;
+  UPDATE threads SET last_comment_at = coalesce((SELECT max(created_at) FROM comments WHERE thread_key = threads.key), 0);
+  CREATE INDEX threads_recent ON threads (last_comment_at, key);
+  CREATE TABLE audit (
+    id          TEXT PRIMARY KEY,
+    at          INTEGER NOT NULL,
+    actor       TEXT NOT NULL,
+    action      TEXT NOT NULL,
+    comment_id  TEXT,
+    thread_key  TEXT,
+    from_status TEXT,
+    to_status   TEXT,
+    reason      TEXT
+  );
+  CREATE INDEX audit_at ON audit (at, id);
+  CREATE INDEX audit_comment ON audit (comment_id, at, id);
+  CREATE TABLE bans (
+    id         TEXT PRIMARY KEY,
+    kind       TEXT NOT NULL,
+    hash       TEXT NOT NULL,
+    reason     TEXT,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER,
+    actor      TEXT NOT NULL
+  );
+  CREATE INDEX bans_hash ON bans (hash);
+  `,
 ];
 
 export function migrate(db: Database): void {

@@ -3,7 +3,9 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database, Statement } from 'better-sqlite3';
 import type { Comment, CommentStatus, EditRecord, SpamCheckState } from '../../domain/comment.js';
-import { ConflictError } from '../../domain/errors.js';
+import { COMMENT_STATUSES } from '../../domain/comment.js';
+import { ConflictError, ValidationError } from '../../domain/errors.js';
+import { ANONYMOUS_NAME, type AuditEntry, type Ban } from '../../domain/moderation.js';
 import type {
   CommentPatch,
   CountRequest,
@@ -11,6 +13,7 @@ import type {
   Storage,
   ThreadPage,
   ThreadRecord,
+  StatusCounts,
   UpdateOptions,
 } from '../storage.js';
 import { migrate } from './schema.js';
@@ -47,6 +50,72 @@ interface ThreadRow {
   url: string | null;
   created_at: number;
   locked: number;
+  last_comment_at: number;
+}
+
+interface AuditRow {
+  id: string;
+  at: number;
+  actor: string;
+  action: string;
+  comment_id: string | null;
+  thread_key: string | null;
+  from_status: string | null;
+  to_status: string | null;
+  reason: string | null;
+}
+
+interface BanRow {
+  id: string;
+  kind: string;
+  hash: string;
+  reason: string | null;
+  created_at: number;
+  expires_at: number | null;
+  actor: string;
+}
+
+const zeroCounts = (): StatusCounts => Object.fromEntries(COMMENT_STATUSES.map((s) => [s, 0])) as StatusCounts;
+
+function toAudit(r: AuditRow): AuditEntry {
+  return {
+    id: r.id,
+    at: new Date(r.at),
+    actor: r.actor,
+    action: r.action as AuditEntry['action'],
+    commentId: r.comment_id,
+    threadKey: r.thread_key,
+    from: r.from_status as AuditEntry['from'],
+    to: r.to_status as AuditEntry['to'],
+    reason: r.reason,
+  };
+}
+
+function toBan(r: BanRow): Ban {
+  return {
+    id: r.id,
+    kind: r.kind as Ban['kind'],
+    hash: r.hash,
+    reason: r.reason,
+    createdAt: new Date(r.created_at),
+    expiresAt: r.expires_at === null ? null : new Date(r.expires_at),
+    actor: r.actor,
+  };
+}
+
+/** Opaque cursor of the thread list: the last thread's (last_comment_at, key). */
+function encodeThreadCursor(r: ThreadRow): string {
+  return Buffer.from(JSON.stringify([r.last_comment_at, r.key])).toString('base64url');
+}
+
+function decodeThreadCursor(raw: string): [number, string] {
+  try {
+    const v: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
+    if (Array.isArray(v) && v.length === 2 && Number.isSafeInteger(v[0]) && typeof v[1] === 'string') return [v[0] as number, v[1]];
+  } catch {
+    // fall through
+  }
+  throw new ValidationError({ cursor: 'invalid' });
 }
 
 interface StoredEdit {
@@ -111,10 +180,39 @@ function storedEdit(h: EditRecord): StoredEdit {
 }
 
 function toThread(r: ThreadRow): ThreadRecord {
-  return { key: r.key, url: r.url, createdAt: new Date(r.created_at), locked: r.locked === 1 };
+  return {
+    key: r.key,
+    url: r.url,
+    createdAt: new Date(r.created_at),
+    locked: r.locked === 1,
+    lastCommentAt: r.last_comment_at > 0 ? new Date(r.last_comment_at) : null,
+  };
 }
 
 const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+
+/**
+ * One statement reads a thread page: the page of roots (one extra row tells whether another page follows) and all
+ * their replies. INDEXED BY pins the plan: without statistics the planner may prefer the status index and scan every
+ * thread. Parameters: threadKey, ...statuses, [cursor createdAt, cursor id], limit + 1, ...statuses.
+ */
+export function threadPageSql(statusCount: number, withCursor: boolean, sort: 'oldest' | 'newest'): string {
+  const dir = sort === 'oldest' ? 'ASC' : 'DESC';
+  const cmp = sort === 'oldest' ? '>' : '<';
+  const inStatuses = placeholders(statusCount);
+  return `
+    WITH page AS (
+      SELECT * FROM comments INDEXED BY comments_roots
+      WHERE thread_key = ? AND depth = 0 AND status IN (${inStatuses})
+        ${withCursor ? `AND (created_at, id) ${cmp} (?, ?)` : ''}
+      ORDER BY created_at ${dir}, id ${dir}
+      LIMIT ?
+    )
+    SELECT * FROM page
+    UNION ALL
+    SELECT c.* FROM comments c INDEXED BY comments_replies
+    WHERE c.root_id IN (SELECT id FROM page) AND c.depth >= 1 AND c.status IN (${inStatuses})`;
+}
 
 export interface SqliteStorageOptions {
   /** A directory to hold `parley.db`, or `:memory:`. */
@@ -203,7 +301,10 @@ export function openSqliteStorage({ dataDir }: SqliteStorageOptions): Storage {
 
     async insertComment(comment) {
       try {
-        stmt(insertSql).run(toRow(comment));
+        db.transaction(() => {
+          stmt(insertSql).run(toRow(comment));
+          stmt('UPDATE threads SET last_comment_at = max(last_comment_at, ?) WHERE key = ?').run(comment.createdAt.getTime(), comment.threadKey);
+        })();
       } catch (err) {
         if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
           throw new ConflictError('conflict', 'A comment with this id already exists.');
@@ -222,22 +323,7 @@ export function openSqliteStorage({ dataDir }: SqliteStorageOptions): Storage {
 
     async listThread({ threadKey, statuses, sort, cursor, limit }: ListThreadRequest): Promise<ThreadPage> {
       if (statuses.length === 0) return { roots: [], replies: [], nextCursor: null };
-      const dir = sort === 'oldest' ? 'ASC' : 'DESC';
-      const cmp = sort === 'oldest' ? '>' : '<';
-      const inStatuses = placeholders(statuses.length);
-      // One statement: the page of roots (one extra row tells whether another page follows) and their replies.
-      const sql = `
-        WITH page AS (
-          SELECT * FROM comments
-          WHERE thread_key = ? AND depth = 0 AND status IN (${inStatuses})
-            ${cursor ? `AND (created_at, id) ${cmp} (?, ?)` : ''}
-          ORDER BY created_at ${dir}, id ${dir}
-          LIMIT ?
-        )
-        SELECT * FROM page
-        UNION ALL
-        SELECT c.* FROM comments c
-        WHERE c.root_id IN (SELECT id FROM page) AND c.depth >= 1 AND c.status IN (${inStatuses})`;
+      const sql = threadPageSql(statuses.length, cursor !== null, sort);
       const params: unknown[] = [threadKey, ...statuses];
       if (cursor) params.push(cursor.createdAt.getTime(), cursor.id);
       params.push(limit + 1, ...statuses);
@@ -305,6 +391,156 @@ export function openSqliteStorage({ dataDir }: SqliteStorageOptions): Storage {
         `UPDATE comments SET ip = NULL, user_agent = NULL, referrer = NULL
          WHERE created_at < ? AND (ip IS NOT NULL OR user_agent IS NOT NULL OR referrer IS NOT NULL)`,
       ).run(before.getTime()).changes;
+    },
+
+    async listQueue({ statuses, threadKey, search, cursor, limit }) {
+      if (statuses.length === 0) return { comments: [], nextCursor: null };
+      const where = [`status IN (${placeholders(statuses.length)})`];
+      const params: unknown[] = [...statuses];
+      if (threadKey !== undefined) {
+        where.push('thread_key = ?');
+        params.push(threadKey);
+      }
+      if (search) {
+        where.push('(instr(lower(body), ?) > 0 OR instr(lower(author_name), ?) > 0 OR instr(lower(author_email), ?) > 0)');
+        const needle = search.toLowerCase();
+        params.push(needle, needle, needle);
+      }
+      if (cursor) {
+        where.push('(created_at, id) < (?, ?)');
+        params.push(cursor.createdAt.getTime(), cursor.id);
+      }
+      const rows = stmt(`SELECT * FROM comments WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT ?`).all(
+        ...params,
+        limit + 1,
+      ) as CommentRow[];
+      const page = rows.slice(0, limit);
+      const last = page[page.length - 1];
+      return {
+        comments: page.map(toComment),
+        nextCursor: rows.length > limit && last ? { createdAt: new Date(last.created_at), id: last.id } : null,
+      };
+    },
+
+    async countByStatus({ threadKey }) {
+      const rows = (
+        threadKey === undefined
+          ? stmt('SELECT status, COUNT(*) AS n FROM comments GROUP BY status').all()
+          : stmt('SELECT status, COUNT(*) AS n FROM comments WHERE thread_key = ? GROUP BY status').all(threadKey)
+      ) as { status: string; n: number }[];
+      const counts = zeroCounts();
+      for (const r of rows) if (r.status in counts) counts[r.status as keyof StatusCounts] = r.n;
+      return counts;
+    },
+
+    async countByThreadStatus(threadKeys) {
+      const result = new Map<string, StatusCounts>(threadKeys.map((k) => [k, zeroCounts()]));
+      if (threadKeys.length === 0) return result;
+      const rows = stmt(
+        `SELECT thread_key AS k, status, COUNT(*) AS n FROM comments WHERE thread_key IN (${placeholders(threadKeys.length)})
+         GROUP BY thread_key, status`,
+      ).all(...threadKeys) as { k: string; status: string; n: number }[];
+      for (const r of rows) {
+        const counts = result.get(r.k);
+        if (counts && r.status in counts) counts[r.status as keyof StatusCounts] = r.n;
+      }
+      return result;
+    },
+
+    async setThreadLocked({ key, url, now }, locked) {
+      stmt('INSERT INTO threads (key, url, created_at, locked) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET locked = excluded.locked').run(
+        key,
+        url,
+        now.getTime(),
+        locked ? 1 : 0,
+      );
+      return toThread(stmt('SELECT * FROM threads WHERE key = ?').get(key) as ThreadRow);
+    },
+
+    async listThreads({ cursor, limit }) {
+      const after = cursor ? decodeThreadCursor(cursor) : null;
+      const rows = (
+        after
+          ? stmt('SELECT * FROM threads WHERE (last_comment_at, key) < (?, ?) ORDER BY last_comment_at DESC, key DESC LIMIT ?').all(
+              after[0],
+              after[1],
+              limit + 1,
+            )
+          : stmt('SELECT * FROM threads ORDER BY last_comment_at DESC, key DESC LIMIT ?').all(limit + 1)
+      ) as ThreadRow[];
+      const page = rows.slice(0, limit);
+      const last = page[page.length - 1];
+      return { threads: page.map(toThread), nextCursor: rows.length > limit && last ? encodeThreadCursor(last) : null };
+    },
+
+    async appendAudit(e) {
+      stmt(
+        `INSERT INTO audit (id, at, actor, action, comment_id, thread_key, from_status, to_status, reason)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(e.id, e.at.getTime(), e.actor, e.action, e.commentId, e.threadKey, e.from, e.to, e.reason);
+    },
+
+    async listAudit({ commentId, cursor, limit }) {
+      const where: string[] = [];
+      const params: unknown[] = [];
+      if (commentId !== undefined) {
+        where.push('comment_id = ?');
+        params.push(commentId);
+      }
+      if (cursor) {
+        where.push('(at, id) < (?, ?)');
+        params.push(cursor.createdAt.getTime(), cursor.id);
+      }
+      const sql = `SELECT * FROM audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY at DESC, id DESC LIMIT ?`;
+      const rows = stmt(sql).all(...params, limit + 1) as AuditRow[];
+      const page = rows.slice(0, limit);
+      const last = page[page.length - 1];
+      return { entries: page.map(toAudit), nextCursor: rows.length > limit && last ? { createdAt: new Date(last.at), id: last.id } : null };
+    },
+
+    async insertBan(b) {
+      stmt('INSERT INTO bans (id, kind, hash, reason, created_at, expires_at, actor) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+        b.id,
+        b.kind,
+        b.hash,
+        b.reason,
+        b.createdAt.getTime(),
+        b.expiresAt ? b.expiresAt.getTime() : null,
+        b.actor,
+      );
+    },
+
+    async listBans() {
+      return (stmt('SELECT * FROM bans ORDER BY created_at DESC, id DESC').all() as BanRow[]).map(toBan);
+    },
+
+    async deleteBan(id) {
+      return stmt('DELETE FROM bans WHERE id = ?').run(id).changes > 0;
+    },
+
+    async findActiveBan({ hashes, now }) {
+      if (hashes.length === 0) return undefined;
+      const row = stmt(
+        `SELECT * FROM bans WHERE hash IN (${placeholders(hashes.length)}) AND (expires_at IS NULL OR expires_at > ?)
+         ORDER BY created_at DESC LIMIT 1`,
+      ).get(...hashes, now.getTime()) as BanRow | undefined;
+      return row ? toBan(row) : undefined;
+    },
+
+    async listByAuthor(emailKey) {
+      return (stmt('SELECT * FROM comments WHERE author_email_key = ? ORDER BY created_at, id').all(emailKey) as CommentRow[]).map(toComment);
+    },
+
+    async eraseAuthor({ emailKey, mode }) {
+      const common = `author_email = '', author_email_key = '', avatar = '', author_website = NULL, ip = NULL, user_agent = NULL,
+        referrer = NULL, history = '[]', edit_token_hash = NULL`;
+      const sql =
+        mode === 'delete'
+          ? `UPDATE comments SET ${common}, author_name = '', body = '', html = '', status = 'deleted', recheck_at = NULL,
+               recheck_attempts = NULL WHERE author_email_key = ?`
+          : `UPDATE comments SET ${common}, author_name = ? WHERE author_email_key = ?`;
+      const info = mode === 'delete' ? stmt(sql).run(emailKey) : stmt(sql).run(ANONYMOUS_NAME, emailKey);
+      return info.changes;
     },
 
     async ping() {

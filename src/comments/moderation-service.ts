@@ -1,0 +1,206 @@
+/**
+ * Moderators' use cases: the queue, decisions (with Akismet feedback), edits, thread locks, bans, the audit log and
+ * per-author export and erasure. Every decision writes an audit entry naming the moderator's token label.
+ */
+import type { Comment, CommentStatus } from '../domain/comment.js';
+import { canTransition, COMMENT_STATUSES } from '../domain/comment.js';
+import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.js';
+import { renderBody } from '../domain/markup.js';
+import {
+  ACTION_TARGET,
+  type AuditAction,
+  type AuditEntry,
+  type Ban,
+  type EraseMode,
+  type ModerationAction,
+} from '../domain/moderation.js';
+import { emailKeyOf, ipKey } from '../domain/privacy.js';
+import { resolveThread } from '../domain/thread.js';
+import type { PageCursor, StatusCounts, Storage, ThreadRecord } from '../storage/storage.js';
+
+/** Sends the commenter's original context to the spam service when a moderator corrects or confirms it. */
+export interface SpamFeedback {
+  spam(comment: Comment, threadUrl: string | null): Promise<boolean>;
+  ham(comment: Comment, threadUrl: string | null): Promise<boolean>;
+}
+
+export interface ModerationDeps {
+  storage: Storage;
+  clock: () => Date;
+  newId: () => string;
+  secret: string;
+  feedback?: SpamFeedback | null;
+  logger?: { warn(o: object, msg?: string): void; error(o: object, msg?: string): void };
+}
+
+export interface QueueInput {
+  statuses: readonly CommentStatus[];
+  url?: string | undefined;
+  threadId?: string | undefined;
+  search?: string | undefined;
+  cursor: PageCursor | null;
+  limit: number;
+}
+
+export interface BulkResult {
+  id: string;
+  ok: boolean;
+  status?: CommentStatus;
+  error?: string;
+}
+
+const ANY_ORIGIN = { allowedOrigins: null };
+
+export function createModerationService(deps: ModerationDeps) {
+  const { storage, clock, newId, secret } = deps;
+  const inFlight = new Set<Promise<unknown>>();
+
+  async function audit(entry: Omit<AuditEntry, 'id' | 'at'>): Promise<void> {
+    await storage.appendAudit({ id: newId(), at: clock(), ...entry });
+  }
+
+  async function threadUrlOf(c: Comment): Promise<string | null> {
+    if (c.threadKey.startsWith('http')) return c.threadKey;
+    return (await storage.getThread(c.threadKey))?.url ?? null;
+  }
+
+  /** Feedback goes out in the background: a slow spam service never holds up a moderator. */
+  function sendFeedback(kind: 'spam' | 'ham', c: Comment): void {
+    const feedback = deps.feedback;
+    if (!feedback) return;
+    const p = threadUrlOf(c)
+      .then((url) => feedback[kind](c, url))
+      .catch((err: unknown) => deps.logger?.error({ err, commentId: c.id }, 'spam feedback failed'))
+      .finally(() => inFlight.delete(p));
+    inFlight.add(p);
+  }
+
+  async function act(actor: string, id: string, action: ModerationAction, reason: string | null): Promise<Comment> {
+    const comment = await storage.getComment(id);
+    if (!comment) throw new NotFoundError('comment_not_found', 'No such comment.');
+    const to = ACTION_TARGET[action];
+    if (!canTransition(comment.status, to)) {
+      throw new ConflictError('conflict', `A ${comment.status} comment cannot be moved to ${to} (${action}).`);
+    }
+    const verdictSettled = action === 'spam' || action === 'ham' || action === 'approve';
+    const updated = await storage.updateComment(
+      id,
+      { status: to, ...(verdictSettled ? { spamCheck: comment.spamCheck === 'none' ? 'none' : 'checked', recheck: null } : {}) },
+      { ifStatus: comment.status },
+    );
+    // Someone else decided in between: report it rather than overwrite their decision.
+    if (!updated) throw new ConflictError('conflict', 'The comment changed while you were deciding; reload and try again.');
+    await audit({ actor, action, commentId: id, threadKey: comment.threadKey, from: comment.status, to, reason });
+    if (action === 'spam') sendFeedback('spam', updated);
+    if (action === 'ham') sendFeedback('ham', updated);
+    return updated;
+  }
+
+  return {
+    async queue(input: QueueInput): Promise<{ comments: Comment[]; nextCursor: PageCursor | null; counts: StatusCounts }> {
+      const threadKey = input.url || input.threadId ? resolveThread(input, ANY_ORIGIN).key : undefined;
+      const [page, counts] = await Promise.all([
+        storage.listQueue({ statuses: input.statuses, threadKey, search: input.search, cursor: input.cursor, limit: input.limit }),
+        storage.countByStatus({ threadKey }),
+      ]);
+      return { ...page, counts };
+    },
+
+    threadUrlOf,
+
+    act,
+
+    async bulk(actor: string, ids: readonly string[], action: ModerationAction, reason: string | null): Promise<BulkResult[]> {
+      const results: BulkResult[] = [];
+      for (const id of new Set(ids)) {
+        try {
+          const c = await act(actor, id, action, reason);
+          results.push({ id, ok: true, status: c.status });
+        } catch (err) {
+          if (err instanceof NotFoundError || err instanceof ConflictError) results.push({ id, ok: false, error: err.code });
+          else throw err;
+        }
+      }
+      return results;
+    },
+
+    async edit(actor: string, id: string, body: string, reason: string | null): Promise<Comment> {
+      const comment = await storage.getComment(id);
+      if (!comment || comment.status === 'deleted') throw new NotFoundError('comment_not_found', 'No such comment.');
+      const now = clock();
+      const updated = await storage.updateComment(
+        id,
+        { body, html: renderBody(body), editedAt: now, appendHistory: { body: comment.body, editedAt: now, by: 'moderator' } },
+        { ifStatus: comment.status },
+      );
+      if (!updated) throw new ConflictError('conflict', 'The comment changed while you were editing; reload and try again.');
+      await audit({ actor, action: 'edit', commentId: id, threadKey: comment.threadKey, from: comment.status, to: comment.status, reason });
+      return updated;
+    },
+
+    async lockThread(actor: string, selector: { url?: string | undefined; threadId?: string | undefined }, locked: boolean, reason: string | null): Promise<ThreadRecord> {
+      const ref = resolveThread(selector, ANY_ORIGIN);
+      const thread = await storage.setThreadLocked({ key: ref.key, url: ref.url, now: clock() }, locked);
+      const action: AuditAction = locked ? 'lock_thread' : 'unlock_thread';
+      await audit({ actor, action, commentId: null, threadKey: ref.key, from: null, to: null, reason });
+      return thread;
+    },
+
+    async listThreads(cursor: string | null, limit: number): Promise<{ threads: (ThreadRecord & { counts: StatusCounts })[]; nextCursor: string | null }> {
+      const page = await storage.listThreads({ cursor, limit });
+      const counts = await storage.countByThreadStatus(page.threads.map((t) => t.key));
+      return {
+        threads: page.threads.map((t) => ({ ...t, counts: counts.get(t.key) ?? (Object.fromEntries(COMMENT_STATUSES.map((s) => [s, 0])) as StatusCounts) })),
+        nextCursor: page.nextCursor,
+      };
+    },
+
+    async ban(actor: string, input: { email?: string | undefined; ip?: string | undefined; reason: string | null; expiresAt: Date | null }): Promise<Ban> {
+      if (!input.email === !input.ip) throw new ValidationError({ email: 'email_or_ip' }, 'Ban either an email or an IP.');
+      const ban: Ban = {
+        id: newId(),
+        kind: input.email ? 'email' : 'ip',
+        hash: input.email ? emailKeyOf(input.email, secret) : ipKey(input.ip!, secret),
+        reason: input.reason,
+        createdAt: clock(),
+        expiresAt: input.expiresAt,
+        actor,
+      };
+      if (ban.expiresAt && ban.expiresAt.getTime() <= ban.createdAt.getTime()) {
+        throw new ValidationError({ expiresAt: 'invalid' }, 'expiresAt must be in the future.');
+      }
+      await storage.insertBan(ban);
+      await audit({ actor, action: 'ban', commentId: null, threadKey: null, from: null, to: null, reason: input.reason });
+      return ban;
+    },
+
+    listBans: () => storage.listBans(),
+
+    async unban(actor: string, id: string): Promise<void> {
+      if (!(await storage.deleteBan(id))) throw new NotFoundError('not_found', 'No such ban.');
+      await audit({ actor, action: 'unban', commentId: null, threadKey: null, from: null, to: null, reason: null });
+    },
+
+    audit: (query: { commentId?: string | undefined; cursor: PageCursor | null; limit: number }) => storage.listAudit(query),
+
+    async exportAuthor(actor: string, email: string): Promise<Comment[]> {
+      const comments = await storage.listByAuthor(emailKeyOf(email, secret));
+      // The audit entry names no email: the log must not become a register of who asked about whom.
+      await audit({ actor, action: 'export_author', commentId: null, threadKey: null, from: null, to: null, reason: `${comments.length} comments` });
+      return comments;
+    },
+
+    async eraseAuthor(actor: string, email: string, mode: EraseMode): Promise<number> {
+      const erased = await storage.eraseAuthor({ emailKey: emailKeyOf(email, secret), mode });
+      await audit({ actor, action: 'erase_author', commentId: null, threadKey: null, from: null, to: null, reason: `${mode}: ${erased} comments` });
+      return erased;
+    },
+
+    /** Waits for spam feedback still in flight (shutdown, tests). */
+    async drain(): Promise<void> {
+      await Promise.all([...inFlight]);
+    },
+  };
+}
+
+export type ModerationService = ReturnType<typeof createModerationService>;

@@ -1,0 +1,57 @@
+/** Moderators' decisions: the actions, where each leads, the audit entry it leaves, and bans. */
+import type { CommentStatus } from './comment.js';
+
+export const MODERATION_ACTIONS = ['approve', 'reject', 'spam', 'ham', 'delete', 'restore'] as const;
+export type ModerationAction = (typeof MODERATION_ACTIONS)[number];
+
+/** The status an action moves a comment to. Whether the move is allowed is canTransition's call. */
+export const ACTION_TARGET: Record<ModerationAction, CommentStatus> = {
+  approve: 'approved',
+  reject: 'rejected',
+  spam: 'spam',
+  // "Not spam": the comment is published.
+  ham: 'approved',
+  delete: 'deleted',
+  // A restored comment goes back to the queue for a fresh decision.
+  restore: 'pending',
+};
+
+export type AuditAction =
+  | ModerationAction
+  | 'edit'
+  | 'lock_thread'
+  | 'unlock_thread'
+  | 'ban'
+  | 'unban'
+  | 'export_author'
+  | 'erase_author';
+
+export interface AuditEntry {
+  id: string;
+  at: Date;
+  /** The label of the moderator's token. */
+  actor: string;
+  action: AuditAction;
+  commentId: string | null;
+  /** The thread a thread-level action concerned. */
+  threadKey: string | null;
+  from: CommentStatus | null;
+  to: CommentStatus | null;
+  reason: string | null;
+}
+
+export interface Ban {
+  id: string;
+  kind: 'email' | 'ip';
+  /** Keyed hash of the normalised email or of the IP: the address itself is never stored. */
+  hash: string;
+  reason: string | null;
+  createdAt: Date;
+  expiresAt: Date | null;
+  actor: string;
+}
+
+export type EraseMode = 'delete' | 'anonymize';
+
+/** What an anonymised author is called afterwards. */
+export const ANONYMOUS_NAME = 'Anonymous';

@@ -1,0 +1,100 @@
+/** The admin API's JSON shapes: what moderators need, including private fields the public never sees. */
+import type { Comment, CommentStatus } from '../domain/comment.js';
+import type { AuditEntry, Ban } from '../domain/moderation.js';
+import type { StatusCounts, ThreadRecord } from '../storage/storage.js';
+
+export interface AdminComment {
+  id: string;
+  threadKey: string;
+  threadUrl: string | null;
+  parentId: string | null;
+  status: CommentStatus;
+  author: { name: string; email: string; website: string | null; avatar: string };
+  /** Until erased by retention. */
+  ip: string | null;
+  userAgent: string | null;
+  referrer: string | null;
+  body: string;
+  /** The server's sanitised HTML: the only form of the text the moderation page renders. */
+  html: string;
+  createdAt: string;
+  editedAt: string | null;
+  spam: { check: Comment['spamCheck']; reasons: string[]; nextRecheckAt: string | null };
+  history: { body: string; editedAt: string; by: 'author' | 'moderator' }[];
+}
+
+export function toAdminComment(c: Comment, threadUrl: string | null): AdminComment {
+  return {
+    id: c.id,
+    threadKey: c.threadKey,
+    threadUrl,
+    parentId: c.parentId,
+    status: c.status,
+    author: { name: c.author.name, email: c.author.email, website: c.author.website, avatar: c.author.avatar },
+    ip: c.context.ip,
+    userAgent: c.context.userAgent,
+    referrer: c.context.referrer,
+    body: c.body,
+    html: c.html,
+    createdAt: c.createdAt.toISOString(),
+    editedAt: c.editedAt ? c.editedAt.toISOString() : null,
+    spam: { check: c.spamCheck, reasons: [...c.spamReasons], nextRecheckAt: c.recheck ? c.recheck.nextAt.toISOString() : null },
+    history: c.history.map((h) => ({ body: h.body, editedAt: h.editedAt.toISOString(), by: h.by })),
+  };
+}
+
+export interface AdminQueueResponse {
+  comments: AdminComment[];
+  counts: StatusCounts;
+  nextCursor: string | null;
+}
+
+export interface AdminThread {
+  key: string;
+  url: string | null;
+  locked: boolean;
+  createdAt: string;
+  lastCommentAt: string | null;
+  counts?: StatusCounts;
+}
+
+export function toAdminThread(t: ThreadRecord & { counts?: StatusCounts }): AdminThread {
+  return {
+    key: t.key,
+    url: t.url,
+    locked: t.locked,
+    createdAt: t.createdAt.toISOString(),
+    lastCommentAt: t.lastCommentAt ? t.lastCommentAt.toISOString() : null,
+    ...(t.counts ? { counts: t.counts } : {}),
+  };
+}
+
+export interface AdminAuditEntry {
+  id: string;
+  actor: string;
+  action: string;
+  commentId: string | null;
+  threadKey: string | null;
+  from: CommentStatus | null;
+  to: CommentStatus | null;
+  reason: string | null;
+  at: string;
+}
+
+export function toAdminAudit(e: AuditEntry): AdminAuditEntry {
+  return { id: e.id, actor: e.actor, action: e.action, commentId: e.commentId, threadKey: e.threadKey, from: e.from, to: e.to, reason: e.reason, at: e.at.toISOString() };
+}
+
+/** A ban as moderators see it: no address (none is stored), no hash (nothing to gain from showing it). */
+export interface AdminBan {
+  id: string;
+  kind: 'email' | 'ip';
+  reason: string | null;
+  createdAt: string;
+  expiresAt: string | null;
+  actor: string;
+}
+
+export function toAdminBan(b: Ban): AdminBan {
+  return { id: b.id, kind: b.kind, reason: b.reason, createdAt: b.createdAt.toISOString(), expiresAt: b.expiresAt ? b.expiresAt.toISOString() : null, actor: b.actor };
+}

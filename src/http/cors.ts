@@ -1,0 +1,51 @@
+/**
+ * CORS for the readers' API (mounted on /api/v1 only). Browsers get answers from ALLOWED_ORIGINS (unset: any
+ * origin) and from this service's own origin; a request from any other origin is refused with 403 before it does
+ * anything, which also stops the simple cross-site form posts that no preflight guards. Requests without an Origin
+ * header (servers, curl, same-origin GETs) are not CORS and pass. The admin API never answers cross-origin: its
+ * paths get no CORS headers here, whatever the router order. Hand-written (the `cors` package would need the same
+ * origin logic plus the admin exception around it).
+ */
+import type { Request, RequestHandler } from 'express';
+import { ForbiddenError } from '../domain/errors.js';
+
+export interface PublicCorsOptions {
+  /** Normalised origins, or null for any origin (config.allowedOrigins). */
+  allowedOrigins: readonly string[] | null;
+  /** config.publicUrl: its origin is this service's own. */
+  publicUrl: string | null;
+  /** How long a browser may cache a preflight answer. */
+  maxAgeSeconds?: number;
+}
+
+export const CORS_METHODS = 'GET, HEAD, POST, PATCH, DELETE';
+export const CORS_HEADERS = 'Authorization, Content-Type';
+const EXPOSED = 'X-Request-Id, Retry-After, RateLimit, RateLimit-Policy';
+const ADMIN_PATH = /^\/admin(?:\/|$)/i;
+
+export function publicCors({ allowedOrigins, publicUrl, maxAgeSeconds = 600 }: PublicCorsOptions): RequestHandler {
+  const own = publicUrl ? new URL(publicUrl).origin : null;
+  const isAllowed = (origin: string, req: Request) =>
+    allowedOrigins === null || allowedOrigins.includes(origin) || origin === own || origin === `${req.protocol}://${req.get('host') ?? ''}`;
+
+  return (req, res, next) => {
+    if (ADMIN_PATH.test(req.path)) return next();
+    // Whether an answer carries CORS headers depends on Origin: shared caches must keep them apart.
+    res.vary('Origin');
+    const origin = req.get('origin');
+    if (origin === undefined) return next();
+    if (!isAllowed(origin, req)) return next(new ForbiddenError('origin_not_allowed', 'This site may not use the comments API.'));
+    res.set('Access-Control-Allow-Origin', allowedOrigins === null ? '*' : origin);
+    if (req.method === 'OPTIONS') {
+      res.set({
+        'Access-Control-Allow-Methods': CORS_METHODS,
+        'Access-Control-Allow-Headers': CORS_HEADERS,
+        'Access-Control-Max-Age': String(maxAgeSeconds),
+      });
+      res.status(204).end();
+      return;
+    }
+    res.set('Access-Control-Expose-Headers', EXPOSED);
+    next();
+  };
+}

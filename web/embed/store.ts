@@ -1,0 +1,80 @@
+/**
+ * What the widget keeps in the reader's browser (the embedding site's localStorage): the author's details, only when
+ * they ticked "Save my name…", and the edit tokens of their own comments. Storage may be unavailable or full
+ * (private modes, sandboxed frames): every access is best effort.
+ */
+export interface SavedAuthor {
+  name: string;
+  email: string;
+  website: string;
+}
+
+export interface OwnComment {
+  id: string;
+  token: string;
+  /** The server's thread key. */
+  thread: string;
+  /** When it was posted (ms). */
+  at: number;
+  /** The Markdown the author wrote, to edit from (the server only returns HTML). */
+  body: string;
+  /** The server said the edit window has closed; the token still finds a held comment. */
+  closed?: boolean;
+}
+
+const AUTHOR_KEY = 'parley:author';
+const OWN_KEY = 'parley:own';
+/** Long enough for a held comment to be decided; the API takes at most 100 tokens at once. */
+const OWN_MAX_AGE_MS = 30 * 86_400_000;
+const OWN_MAX = 100;
+
+function read<T>(key: string): T | null {
+  try {
+    return JSON.parse(localStorage.getItem(key) ?? 'null') as T | null;
+  } catch {
+    return null;
+  }
+}
+
+function write(key: string, value: unknown): void {
+  try {
+    if (value === null) localStorage.removeItem(key);
+    else localStorage.setItem(key, JSON.stringify(value));
+  } catch {
+    // Storage off or full: the feature degrades, the comment does not.
+  }
+}
+
+export function loadAuthor(): SavedAuthor | null {
+  const a = read<Partial<SavedAuthor>>(AUTHOR_KEY);
+  return a && typeof a.name === 'string' && typeof a.email === 'string'
+    ? { name: a.name, email: a.email, website: typeof a.website === 'string' ? a.website : '' }
+    : null;
+}
+
+/** Null forgets the saved details. */
+export function saveAuthor(author: SavedAuthor | null): void {
+  write(AUTHOR_KEY, author);
+}
+
+function allOwn(): OwnComment[] {
+  const list = read<OwnComment[]>(OWN_KEY);
+  const since = Date.now() - OWN_MAX_AGE_MS;
+  return Array.isArray(list) ? list.filter((o) => o && typeof o.id === 'string' && typeof o.token === 'string' && o.at > since) : [];
+}
+
+export function ownIn(thread: string): OwnComment[] {
+  return allOwn().filter((o) => o.thread === thread);
+}
+
+export function findOwn(id: string): OwnComment | undefined {
+  return allOwn().find((o) => o.id === id);
+}
+
+export function putOwn(own: OwnComment): void {
+  write(OWN_KEY, [...allOwn().filter((o) => o.id !== own.id), own].slice(-OWN_MAX));
+}
+
+export function dropOwn(id: string): void {
+  write(OWN_KEY, allOwn().filter((o) => o.id !== id));
+}
