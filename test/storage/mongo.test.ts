@@ -11,6 +11,8 @@ import { openMongoStorage } from '../../src/storage/mongo/mongo-storage.js';
 import type { Storage } from '../../src/storage/storage.js';
 import { makeComment, testId, uniqueThreadKey } from '../support/comment-factory.js';
 import { describeStorageContract } from './storage-contract.js';
+import request from 'supertest';
+import { createTestApp, validComment, type TestApp } from '../support/test-app.js';
 
 // Bounded: the first run downloads a mongod (~100 MB); with no network it fails within seconds.
 const MEMORY_SERVER_TIMEOUT_MS = 60_000;
@@ -75,6 +77,34 @@ if (typeof found !== 'string') {
   });
 
   describeStorageContract(`mongo (${found.source})`, () => openMongoStorage({ uri }));
+
+  describe('the service on MongoDB (HTTP smoke test)', () => {
+    const TOKEN = 'mongo-smoke-moderator-token-0123456789';
+    let app: TestApp | undefined;
+    afterAll(async () => {
+      await app?.close();
+    });
+
+    it('posts, nests, holds, moderates and counts through the HTTP API', async () => {
+      app = await createTestApp({ ADMIN_TOKEN: `smoke:${TOKEN}`, MODERATION: 'first-time' }, await openMongoStorage({ uri }));
+      const url = `${uniqueThreadKey('smoke')}?p=1`;
+      const first = await request(app.http).post('/api/v1/comments').send(validComment({ url, body: 'first on mongo' }));
+      expect(first.status).toBe(201);
+      expect(first.body.status).toBe('pending');
+      const queue = await request(app.http).get('/api/v1/admin/comments?status=pending').set('Authorization', `Bearer ${TOKEN}`);
+      expect(queue.body.comments.map((c: { id: string }) => c.id)).toContain(first.body.comment.id);
+      await request(app.http).post(`/api/v1/admin/comments/${first.body.comment.id}/approve`).set('Authorization', `Bearer ${TOKEN}`).expect(200);
+      const reply = await request(app.http).post('/api/v1/comments').send(validComment({ url, body: 'reply on mongo', parentId: first.body.comment.id }));
+      expect(reply.body.status).toBe('approved');
+      const thread = await request(app.http).get('/api/v1/threads').query({ url });
+      expect(thread.body.thread.commentCount).toBe(2);
+      expect(thread.body.comments[0].replies[0].id).toBe(reply.body.comment.id);
+      const counts = await request(app.http).get('/api/v1/counts').query({ url });
+      expect(counts.body.counts[url]).toBe(2);
+      expect(JSON.stringify([first.body, thread.body, counts.body])).not.toContain('ada@example.org');
+      expect((await request(app.http).get('/readyz')).body.checks.storage).toBe('ok');
+    });
+  });
 
   describe('mongo adapter', () => {
     let storage: Storage;
