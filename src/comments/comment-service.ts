@@ -153,12 +153,13 @@ export function createCommentService(deps: CommentServiceDeps) {
     publishOrHold,
 
     /** A signed, expiring form token for a thread; the widget fetches it with the thread. */
-    issueFormToken(selector: ThreadSelector): { token: string; minSubmitSeconds: number; expiresAt: Date } {
+    issueFormToken(selector: ThreadSelector): { token: string; minSubmitSeconds: number; expiresAt: Date; editWindowMinutes: number } {
       const ref = resolveThread(selector, settings.threadPolicy);
       const now = clock();
       return {
         token: issueFormToken(settings.secret, ref.key, now),
         minSubmitSeconds: settings.minSubmitSeconds,
+        editWindowMinutes: settings.editWindowMinutes,
         expiresAt: new Date(now.getTime() + settings.formTokenMaxAgeHours * 3_600_000),
       };
     },

@@ -57,6 +57,8 @@ export interface FormTokenResponse {
   expiresAt: string;
   /** The name of the hidden field that must stay empty. */
   honeypotField: string;
+  /** How long after posting an author may edit or delete with the edit token (EDIT_WINDOW_MINUTES). */
+  editWindowMinutes: number;
 }
 
 /** The author's own comments, found by their edit tokens; held ones are marked pending. */

@@ -112,6 +112,7 @@ export const FormTokenResponseSchema = z.object({
   minSubmitSeconds: z.int().min(0),
   expiresAt: isoDate,
   honeypotField: z.string().describe(`The hidden form field that must stay empty (${HONEYPOT_FIELD}).`),
+  editWindowMinutes: z.int().min(0).describe('How long after posting the author may edit or delete with the edit token.'),
 });
 
 export const PostCommentResponseSchema = z.object({

@@ -54,6 +54,7 @@ export function publicRoutes(service: CommentService): Router {
       minSubmitSeconds: issued.minSubmitSeconds,
       expiresAt: issued.expiresAt.toISOString(),
       honeypotField: HONEYPOT_FIELD,
+      editWindowMinutes: issued.editWindowMinutes,
     };
     res.set('Cache-Control', 'no-store').json(body);
   });

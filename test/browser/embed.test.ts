@@ -343,6 +343,25 @@ if (hasBrowser) {
       await context.close();
     });
 
+    it('hides Edit and Delete once the edit window has passed', async () => {
+      const { page, context } = await open('window');
+      await fill(page, { body: 'Soon frozen', name: 'Karl', email: 'karl@example.org' });
+      await submit(page);
+      const li = page.locator('#parley .list > li', { hasText: 'Karl' });
+      await li.locator('button', { hasText: 'Edit' }).waitFor();
+      // Sixteen minutes later (EDIT_WINDOW_MINUTES is 15): age the stored edit token and reload.
+      await page.evaluate(`(() => {
+        const own = JSON.parse(localStorage.getItem('parley:own'));
+        for (const o of own) o.at -= 16 * 60 * 1000;
+        localStorage.setItem('parley:own', JSON.stringify(own));
+      })()`);
+      await page.reload();
+      await page.locator('#parley .body', { hasText: 'Soon frozen' }).waitFor();
+      await expect(page.locator('#parley .list > li', { hasText: 'Karl' }).locator('button', { hasText: 'Edit' }).count()).resolves.toBe(0);
+      await expect(page.locator('#parley .list > li', { hasText: 'Karl' }).locator('button', { hasText: 'Delete' }).count()).resolves.toBe(0);
+      await context.close();
+    });
+
     it('pages with "Load more" and sorts newest first', async () => {
       for (let i = 1; i <= 33; i += 1) await seed('many', { email: `m${i}@example.org`, body: `Comment number ${i}` });
       const { page, context } = await open('many');

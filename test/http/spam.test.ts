@@ -220,7 +220,7 @@ describe('local checks', () => {
       const res = await request(app.http).get('/api/v1/form-token').query({ url: ARTICLE });
       expect(res.status).toBe(200);
       expect(res.headers['cache-control']).toBe('no-store');
-      expect(res.body).toMatchObject({ minSubmitSeconds: 3, honeypotField: HONEYPOT_FIELD, token: expect.stringMatching(/^v1\./) });
+      expect(res.body).toMatchObject({ minSubmitSeconds: 3, editWindowMinutes: 15, honeypotField: HONEYPOT_FIELD, token: expect.stringMatching(/^v1\./) });
     });
 
     it('publishes a post made a few seconds after the token was issued', async () => {

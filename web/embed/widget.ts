@@ -200,7 +200,8 @@ export function mount(o: WidgetOptions): void {
     if (c.status !== 'pending') {
       acts.append(h('button', { type: 'button', class: 'link rp', 'aria-label': s.replyTo.replace('{name}', name), onclick: () => openReply(c.id) }, s.reply));
     }
-    if (own && !own.closed) {
+    // The buttons go once the edit window has passed (the server enforces it either way).
+    if (own && !own.closed && (!token || Date.now() - own.at < token.editWindowMinutes * 60_000)) {
       acts.append(
         h('button', { type: 'button', class: 'link', onclick: () => startEdit(c.id) }, s.edit),
         h('button', { type: 'button', class: 'link', onclick: () => void remove(c.id) }, s.del),
