@@ -2,6 +2,7 @@
 import type { Comment, CommentStatus, ModerationMode, RecheckState } from '../domain/comment.js';
 import { THREAD_READ_STATUSES, PUBLIC_STATUSES } from '../domain/comment.js';
 import { AppError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../domain/errors.js';
+import { decodeKeyset, encodeKeyset } from '../domain/cursor.js';
 import { renderBody } from '../domain/markup.js';
 import { avatarKey, emailKeyOf, ipKey, newToken, tokenMatches, type AvatarMode } from '../domain/privacy.js';
 import { resolveThread, threadKeyFromUrl, type ThreadPolicy } from '../domain/thread.js';
@@ -85,19 +86,12 @@ export interface ListThreadInput extends ThreadSelector {
 }
 
 export function encodeCursor(c: PageCursor): string {
-  return Buffer.from(JSON.stringify([c.createdAt.getTime(), c.id])).toString('base64url');
+  return encodeKeyset(c.createdAt.getTime(), c.id);
 }
 
 export function decodeCursor(raw: string): PageCursor {
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
-    if (Array.isArray(parsed) && parsed.length === 2 && Number.isSafeInteger(parsed[0]) && typeof parsed[1] === 'string') {
-      return { createdAt: new Date(parsed[0] as number), id: parsed[1] };
-    }
-  } catch {
-    // fall through
-  }
-  throw new ValidationError({ cursor: 'invalid' }, 'The cursor is not one this service issued.');
+  const [ms, id] = decodeKeyset(raw);
+  return { createdAt: new Date(ms), id };
 }
 
 /** Nests a page's replies under their parents; drops replies whose parent is hidden and deleted leaves. */

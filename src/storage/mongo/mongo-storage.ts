@@ -5,6 +5,7 @@
  */
 import mongoose, { type Connection } from 'mongoose';
 import { COMMENT_STATUSES, type Comment } from '../../domain/comment.js';
+import { decodeKeyset, encodeKeyset } from '../../domain/cursor.js';
 import { escapeRegExp } from '../../domain/text.js';
 import { ANONYMOUS_NAME, type AuditEntry, type Ban, type EraseMode } from '../../domain/moderation.js';
 import { AppError, ConflictError, StorageUnavailableError, ValidationError } from '../../domain/errors.js';
@@ -54,19 +55,6 @@ function toBan(d: BanDoc): Ban {
   };
 }
 
-function encodeThreadCursor(d: ThreadDoc): string {
-  return Buffer.from(JSON.stringify([new Date(d.lastCommentAt ?? 0).getTime(), d._id])).toString('base64url');
-}
-
-function decodeThreadCursor(raw: string): [Date, string] {
-  try {
-    const v: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
-    if (Array.isArray(v) && v.length === 2 && Number.isSafeInteger(v[0]) && typeof v[1] === 'string') return [new Date(v[0] as number), v[1]];
-  } catch {
-    // fall through
-  }
-  throw new ValidationError({ cursor: 'invalid' });
-}
 
 export interface MongoStorageLogger {
   info(o: object, msg?: string): void;
@@ -542,14 +530,15 @@ export async function openMongoStorage(opts: MongoStorageOptions): Promise<Stora
     return guarded(async () => {
       const filter: Record<string, unknown> = {};
       if (query.cursor) {
-        const [at, key] = decodeThreadCursor(query.cursor);
+        const [ms, key] = decodeKeyset(query.cursor);
+        const at = new Date(ms);
         filter.lastCommentAt = trusted({ $lte: at });
         filter.$or = [{ lastCommentAt: trusted({ $lt: at }) }, { lastCommentAt: at, _id: trusted({ $lt: key }) }];
       }
       const docs = await threads.find(filter).sort({ lastCommentAt: -1, _id: -1 }).limit(query.limit + 1).lean<ThreadDoc[]>();
       const page = docs.slice(0, query.limit);
       const last = page[page.length - 1];
-      return { threads: page.map(toThread), nextCursor: docs.length > query.limit && last ? encodeThreadCursor(last) : null };
+      return { threads: page.map(toThread), nextCursor: docs.length > query.limit && last ? encodeKeyset(new Date(last.lastCommentAt ?? 0).getTime(), last._id) : null };
     });
   }
 

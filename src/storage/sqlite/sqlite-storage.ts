@@ -4,7 +4,8 @@ import BetterSqlite3 from 'better-sqlite3';
 import type { Database, Statement } from 'better-sqlite3';
 import type { Comment, CommentStatus, EditRecord, SpamCheckState } from '../../domain/comment.js';
 import { COMMENT_STATUSES } from '../../domain/comment.js';
-import { ConflictError, ValidationError } from '../../domain/errors.js';
+import { decodeKeyset, encodeKeyset } from '../../domain/cursor.js';
+import { ConflictError } from '../../domain/errors.js';
 import { ANONYMOUS_NAME, type AuditEntry, type Ban } from '../../domain/moderation.js';
 import type {
   CommentPatch,
@@ -103,20 +104,6 @@ function toBan(r: BanRow): Ban {
   };
 }
 
-/** Opaque cursor of the thread list: the last thread's (last_comment_at, key). */
-function encodeThreadCursor(r: ThreadRow): string {
-  return Buffer.from(JSON.stringify([r.last_comment_at, r.key])).toString('base64url');
-}
-
-function decodeThreadCursor(raw: string): [number, string] {
-  try {
-    const v: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
-    if (Array.isArray(v) && v.length === 2 && Number.isSafeInteger(v[0]) && typeof v[1] === 'string') return [v[0] as number, v[1]];
-  } catch {
-    // fall through
-  }
-  throw new ValidationError({ cursor: 'invalid' });
-}
 
 interface StoredEdit {
   body: string;
@@ -458,7 +445,7 @@ export function openSqliteStorage({ dataDir }: SqliteStorageOptions): Storage {
     },
 
     async listThreads({ cursor, limit }) {
-      const after = cursor ? decodeThreadCursor(cursor) : null;
+      const after = cursor ? decodeKeyset(cursor) : null;
       const rows = (
         after
           ? stmt('SELECT * FROM threads WHERE (last_comment_at, key) < (?, ?) ORDER BY last_comment_at DESC, key DESC LIMIT ?').all(
@@ -470,7 +457,7 @@ export function openSqliteStorage({ dataDir }: SqliteStorageOptions): Storage {
       ) as ThreadRow[];
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];
-      return { threads: page.map(toThread), nextCursor: rows.length > limit && last ? encodeThreadCursor(last) : null };
+      return { threads: page.map(toThread), nextCursor: rows.length > limit && last ? encodeKeyset(last.last_comment_at, last.key) : null };
     },
 
     async appendAudit(e) {
