@@ -6,7 +6,7 @@ import { decodeKeyset, encodeKeyset } from '../domain/cursor.js';
 import { renderBody } from '../domain/markup.js';
 import { avatarKey, emailKeyOf, ipKey, newToken, tokenMatches, type AvatarMode } from '../domain/privacy.js';
 import { resolveThread, threadKeyFromUrl, type ThreadPolicy } from '../domain/thread.js';
-import type { PageCursor, SortOrder, Storage } from '../storage/storage.js';
+import type { CommentPatch, PageCursor, SortOrder, Storage } from '../storage/storage.js';
 import type { SpamPipeline } from '../spam/pipeline.js';
 import { issueFormToken } from '../spam/form-token.js';
 import { firstRecheck } from './recheck-schedule.js';
@@ -92,6 +92,11 @@ export function encodeCursor(c: PageCursor): string {
 export function decodeCursor(raw: string): PageCursor {
   const [ms, id] = decodeKeyset(raw);
   return { createdAt: new Date(ms), id };
+}
+
+/** The patch of a body edit: re-rendered HTML, the edit time, and the previous body kept in the history. */
+export function bodyEdit(previous: Comment, body: string, now: Date, by: 'author' | 'moderator'): CommentPatch {
+  return { body, html: renderBody(body), editedAt: now, appendHistory: { body: previous.body, editedAt: now, by } };
 }
 
 /** Nests a page's replies under their parents; drops replies whose parent is hidden and deleted leaves. */
@@ -284,12 +289,7 @@ export function createCommentService(deps: CommentServiceDeps) {
 
     async editOwn(id: string, token: string | undefined, body: string): Promise<Comment> {
       const comment = await findOwn(id, token);
-      const now = clock();
-      const updated = await storage.updateComment(
-        id,
-        { body, html: renderBody(body), editedAt: now, appendHistory: { body: comment.body, editedAt: now, by: 'author' } },
-        { ifStatus: comment.status },
-      );
+      const updated = await storage.updateComment(id, bodyEdit(comment, body, clock(), 'author'), { ifStatus: comment.status });
       if (!updated) throw new NotFoundError('comment_not_found', 'No such comment.');
       return updated;
     },

@@ -3,9 +3,8 @@
  * per-author export and erasure. Every decision writes an audit entry naming the moderator's token label.
  */
 import type { Comment, CommentStatus } from '../domain/comment.js';
-import { canTransition, COMMENT_STATUSES } from '../domain/comment.js';
+import { canTransition, emptyStatusCounts } from '../domain/comment.js';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.js';
-import { renderBody } from '../domain/markup.js';
 import {
   ACTION_TARGET,
   type AuditAction,
@@ -16,6 +15,7 @@ import {
 } from '../domain/moderation.js';
 import { emailKeyOf, ipKey } from '../domain/privacy.js';
 import { resolveThread } from '../domain/thread.js';
+import { bodyEdit } from './comment-service.js';
 import type { PageCursor, StatusCounts, Storage, ThreadRecord } from '../storage/storage.js';
 
 /** Sends the commenter's original context to the spam service when a moderator corrects or confirms it. */
@@ -127,12 +127,7 @@ export function createModerationService(deps: ModerationDeps) {
     async edit(actor: string, id: string, body: string, reason: string | null): Promise<Comment> {
       const comment = await storage.getComment(id);
       if (!comment || comment.status === 'deleted') throw new NotFoundError('comment_not_found', 'No such comment.');
-      const now = clock();
-      const updated = await storage.updateComment(
-        id,
-        { body, html: renderBody(body), editedAt: now, appendHistory: { body: comment.body, editedAt: now, by: 'moderator' } },
-        { ifStatus: comment.status },
-      );
+      const updated = await storage.updateComment(id, bodyEdit(comment, body, clock(), 'moderator'), { ifStatus: comment.status });
       if (!updated) throw new ConflictError('conflict', 'The comment changed while you were editing; reload and try again.');
       await audit({ actor, action: 'edit', commentId: id, threadKey: comment.threadKey, from: comment.status, to: comment.status, reason });
       return updated;
@@ -150,7 +145,7 @@ export function createModerationService(deps: ModerationDeps) {
       const page = await storage.listThreads({ cursor, limit });
       const counts = await storage.countByThreadStatus(page.threads.map((t) => t.key));
       return {
-        threads: page.threads.map((t) => ({ ...t, counts: counts.get(t.key) ?? (Object.fromEntries(COMMENT_STATUSES.map((s) => [s, 0])) as StatusCounts) })),
+        threads: page.threads.map((t) => ({ ...t, counts: counts.get(t.key) ?? emptyStatusCounts() })),
         nextCursor: page.nextCursor,
       };
     },

@@ -3,6 +3,11 @@
 export const COMMENT_STATUSES = ['pending', 'approved', 'spam', 'rejected', 'deleted'] as const;
 export type CommentStatus = (typeof COMMENT_STATUSES)[number];
 
+/** A count per status with every status present, all zero: what per-status counts start from. */
+export function emptyStatusCounts(): Record<CommentStatus, number> {
+  return Object.fromEntries(COMMENT_STATUSES.map((s) => [s, 0])) as Record<CommentStatus, number>;
+}
+
 /** Statuses any reader may see. A `deleted` comment is shown only as a "[deleted]" placeholder while it has visible replies. */
 export const PUBLIC_STATUSES: readonly CommentStatus[] = ['approved'];
 /** Statuses a public thread read loads: the public ones plus deleted placeholders that keep the tree's shape. */

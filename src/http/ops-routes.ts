@@ -2,10 +2,10 @@
  * Operators' endpoints, mounted above every rate limiter: GET /readyz, GET /metrics (only when METRICS_TOKEN is
  * set, then bearer-protected) and GET /api/v1/openapi.json. /healthz (liveness, no I/O) lives in create-http-app.ts.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { Router } from 'express';
 import type { Registry } from 'prom-client';
 import { AppError } from '../domain/errors.js';
+import { hashToken, tokenMatches } from '../domain/privacy.js';
 import { sendError } from './error-handler.js';
 import { runReadiness, type ReadinessCheck } from './readiness.js';
 import { bearerToken } from './validation.js';
@@ -30,10 +30,10 @@ export function opsRoutes({ readiness, metrics, openApiDocument }: OpsRoutesDeps
 
   // Unset token: no route at all, so /metrics is the same 404 as any unknown path.
   if (metrics.token) {
-    const expected = digest(metrics.token);
+    const expected = hashToken(metrics.token);
     router.get('/metrics', async (req, res) => {
       const given = bearerToken(req.get('authorization'));
-      if (given === undefined || !timingSafeEqual(digest(given), expected)) {
+      if (given === undefined || !tokenMatches(given, expected)) {
         res.set('WWW-Authenticate', 'Bearer realm="metrics"');
         sendError(res, new AppError('unauthorized', 'Send the metrics token as Authorization: Bearer <METRICS_TOKEN>.'));
         return;
@@ -49,9 +49,4 @@ export function opsRoutes({ readiness, metrics, openApiDocument }: OpsRoutesDeps
   });
 
   return router;
-}
-
-/** Equal-length digests, so the comparison takes the same time whatever was sent. */
-function digest(token: string): Buffer {
-  return createHash('sha256').update(token, 'utf8').digest();
 }

@@ -4,7 +4,7 @@
  * $match + $group only. No transactions, no projections on findAndModify, no collation.
  */
 import mongoose, { type Connection } from 'mongoose';
-import { COMMENT_STATUSES, type Comment } from '../../domain/comment.js';
+import { emptyStatusCounts, type Comment } from '../../domain/comment.js';
 import { decodeKeyset, encodeKeyset } from '../../domain/cursor.js';
 import { escapeRegExp } from '../../domain/text.js';
 import { ANONYMOUS_NAME, type AuditEntry, type Ban, type EraseMode } from '../../domain/moderation.js';
@@ -26,8 +26,6 @@ import type {
 } from '../storage.js';
 import { MAX_PAGE_LIMIT } from '../storage.js';
 import { createModels, type AuditDoc, type BanDoc, type CommentDoc, type ThreadDoc } from './models.js';
-
-const zeroCounts = (): StatusCounts => Object.fromEntries(COMMENT_STATUSES.map((s) => [s, 0])) as StatusCounts;
 
 function toAudit(d: AuditDoc): AuditEntry {
   return {
@@ -494,7 +492,7 @@ export async function openMongoStorage(opts: MongoStorageOptions): Promise<Stora
       if (query.threadKey !== undefined) assertStrings([query.threadKey], 'threadKey');
       const match = query.threadKey !== undefined ? [{ $match: { threadKey: query.threadKey } }] : [];
       const rows = await comments.aggregate<{ _id: string; n: number }>([...match, { $group: { _id: '$status', n: { $sum: 1 } } }]);
-      const counts = zeroCounts();
+      const counts = emptyStatusCounts();
       for (const r of rows) if (r._id in counts) counts[r._id as keyof StatusCounts] = Number(r.n);
       return counts;
     });
@@ -503,7 +501,7 @@ export async function openMongoStorage(opts: MongoStorageOptions): Promise<Stora
   async function countByThreadStatus(threadKeys: readonly string[]): Promise<Map<string, StatusCounts>> {
     return guarded(async () => {
       assertStrings(threadKeys, 'threadKeys');
-      const result = new Map<string, StatusCounts>(threadKeys.map((k) => [k, zeroCounts()]));
+      const result = new Map<string, StatusCounts>(threadKeys.map((k) => [k, emptyStatusCounts()]));
       if (threadKeys.length === 0) return result;
       const rows = await comments.aggregate<{ _id: { k: string; s: string }; n: number }>([
         { $match: { threadKey: { $in: [...new Set(threadKeys)] } } },

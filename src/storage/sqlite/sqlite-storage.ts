@@ -3,7 +3,6 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database, Statement } from 'better-sqlite3';
 import type { Comment, CommentStatus, EditRecord, SpamCheckState } from '../../domain/comment.js';
-import { COMMENT_STATUSES } from '../../domain/comment.js';
 import { decodeKeyset, encodeKeyset } from '../../domain/cursor.js';
 import { ConflictError } from '../../domain/errors.js';
 import { ANONYMOUS_NAME, type AuditEntry, type Ban } from '../../domain/moderation.js';
@@ -17,6 +16,7 @@ import type {
   StatusCounts,
   UpdateOptions,
 } from '../storage.js';
+import { emptyStatusCounts } from '../../domain/comment.js';
 import { migrate } from './schema.js';
 
 interface CommentRow {
@@ -75,8 +75,6 @@ interface BanRow {
   expires_at: number | null;
   actor: string;
 }
-
-const zeroCounts = (): StatusCounts => Object.fromEntries(COMMENT_STATUSES.map((s) => [s, 0])) as StatusCounts;
 
 function toAudit(r: AuditRow): AuditEntry {
   return {
@@ -415,13 +413,13 @@ export function openSqliteStorage({ dataDir }: SqliteStorageOptions): Storage {
           ? stmt('SELECT status, COUNT(*) AS n FROM comments GROUP BY status').all()
           : stmt('SELECT status, COUNT(*) AS n FROM comments WHERE thread_key = ? GROUP BY status').all(threadKey)
       ) as { status: string; n: number }[];
-      const counts = zeroCounts();
+      const counts = emptyStatusCounts();
       for (const r of rows) if (r.status in counts) counts[r.status as keyof StatusCounts] = r.n;
       return counts;
     },
 
     async countByThreadStatus(threadKeys) {
-      const result = new Map<string, StatusCounts>(threadKeys.map((k) => [k, zeroCounts()]));
+      const result = new Map<string, StatusCounts>(threadKeys.map((k) => [k, emptyStatusCounts()]));
       if (threadKeys.length === 0) return result;
       const rows = stmt(
         `SELECT thread_key AS k, status, COUNT(*) AS n FROM comments WHERE thread_key IN (${placeholders(threadKeys.length)})
