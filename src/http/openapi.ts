@@ -148,6 +148,10 @@ export const ReadinessResponseSchema = z.object({
     redis: z.enum(['ok', 'not_configured', ...failing]),
   }),
   failing: z.array(z.string()).optional().describe('The checks that are not ready.'),
+  degraded: z
+    .array(z.string())
+    .optional()
+    .describe('Optional checks that failed (Redis): still ready; meanwhile reads and posts pass their rate limits unchecked.'),
 });
 
 export const OpenApiResponseSchema = z.looseObject({ openapi: z.literal('3.1.0'), info: z.looseObject({}), paths: z.looseObject({}) });
@@ -335,7 +339,7 @@ export const opsApi: ApiSection = {
       method: 'get',
       path: '/readyz',
       operationId: 'readiness',
-      summary: 'Readiness: storage answers, the Akismet key is not rejected, Redis answers when configured.',
+      summary: 'Readiness: storage answers and the Akismet key is not rejected; Redis down is reported as degraded, still 200.',
       description: 'Each check is bounded (1 s); the answer names every check and, when not ready, the failing ones.',
       tags: ['operations'],
       responses: {
