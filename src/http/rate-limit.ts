@@ -41,7 +41,7 @@ export interface RateLimiters {
   postPerEmail: RequestHandler;
   /** An author's PATCH and DELETE of /api/v1/comments/:id, per IP: per minute, then per hour. Mount before body parsing. */
   editPerIp: RequestHandler[];
-  /** Counts GET and HEAD only; mount it on the public API. */
+  /** Counts GET and HEAD, and POST /comments/mine; mount it on the public API. */
   read: RequestHandler;
   admin: RequestHandler;
 }
@@ -84,7 +84,7 @@ export function createRateLimiters(deps: RateLimitDeps): RateLimiters {
       make('edit-ip-minute', limits.editsPerMinute, MINUTE, byIp, { skip: notEdit }),
       make('edit-ip-hour', limits.editsPerHour, HOUR, byIp, { skip: notEdit }),
     ],
-    read: make('read', limits.readsPerMinute, MINUTE, byIp, { skip: (req) => req.method !== 'GET' && req.method !== 'HEAD' }),
+    read: make('read', limits.readsPerMinute, MINUTE, byIp, { skip: (req) => !isRead(req) }),
     admin: make('admin', limits.adminPerMinute, MINUTE, byIp, { failOpen: false }),
   };
 }
@@ -102,6 +102,9 @@ interface LimiterOptions {
 }
 
 const notEdit = (req: Request): boolean => req.method !== 'PATCH' && req.method !== 'DELETE';
+/** GET and HEAD, and the widget's POST /comments/mine (a read sent as POST so edit tokens stay out of URLs). */
+const isRead = (req: Request): boolean =>
+  req.method === 'GET' || req.method === 'HEAD' || (req.method === 'POST' && req.path === '/comments/mine');
 
 function createLimiter(
   deps: RateLimitDeps,

@@ -252,6 +252,15 @@ describe('rate limits (memory store)', () => {
     expect(limited.headers['ratelimit-policy']).toContain('"read"; q=3; w=60');
   });
 
+  it('counts the widget\'s POST /comments/mine as a read', async () => {
+    const app = await start({ RATE_LIMIT_READS_PER_MINUTE: '2' });
+    const created = await post(app, comment());
+    const mine = () => request(app.http).post('/api/v1/comments/mine').send({ comments: [{ id: created.body.comment.id, editToken: created.body.editToken }] });
+    expect(await inOrder(mine, mine)).toEqual([200, 200]);
+    expectRateLimited(await mine(), 'read');
+    expectRateLimited(await request(app.http).get('/api/v1/threads').query({ url: ARTICLE }), 'read');
+  });
+
   it('never limits /healthz', async () => {
     const app = await start({ RATE_LIMIT_READS_PER_MINUTE: '1' });
     const health = await Promise.all(Array.from({ length: 10 }, () => request(app.http).get('/healthz')));
