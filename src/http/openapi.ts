@@ -173,7 +173,7 @@ void mirrors;
 /** An error answer in the common shape; the description names the codes it carries. */
 export const errorResponse = (description: string): ResponseSpec => ({ description, schema: ErrorResponseSchema });
 const error = errorResponse;
-const RATE_LIMITED = error('rate_limited: too many requests from this address (Retry-After says when to try again).');
+const RATE_LIMITED = error('rate_limited: too many requests from this address, or posts from this email (Retry-After says when to try again).');
 const SERVER_ERRORS = {
   500: error('internal_error.'),
   503: error('storage_unavailable: the store does not answer; try again shortly.'),
@@ -279,6 +279,7 @@ export const publicApi: ApiSection = {
         200: { description: 'The matching comments.', schema: OwnCommentsResponseSchema },
         400: error('validation_failed or invalid_json.'),
         ...BODY_ERRORS,
+        429: RATE_LIMITED,
         ...SERVER_ERRORS,
       },
     },
@@ -298,6 +299,7 @@ export const publicApi: ApiSection = {
         403: error('forbidden (the token is not this comment’s) or edit_window_closed.'),
         404: error('comment_not_found.'),
         ...BODY_ERRORS,
+        429: RATE_LIMITED,
         ...SERVER_ERRORS,
       },
     },
@@ -314,6 +316,7 @@ export const publicApi: ApiSection = {
         401: error('unauthorized: no edit token.'),
         403: error('forbidden or edit_window_closed.'),
         404: error('comment_not_found.'),
+        429: RATE_LIMITED,
         ...SERVER_ERRORS,
       },
     },
