@@ -141,6 +141,18 @@ describe('rate limits (memory store)', () => {
     expectEmailLimited(await post(app, comment({ email: victim }), '203.0.113.52'));
   });
 
+  it('counts accepted no-JavaScript form posts (303) against the email, and not the refused ones', async () => {
+    const app = await start({ TRUST_PROXY: '1', RATE_LIMIT_POSTS_PER_EMAIL_PER_HOUR: '1' });
+    const form = (overrides: Record<string, unknown>, ip: string) =>
+      request(app.http).post('/threads/html').type('form').set('X-Forwarded-For', ip).send(comment(overrides) as Record<string, string>);
+    const email = 'form.victim@example.org';
+    for (let i = 0; i < 3; i++) expect((await form({ email, website: 'not a url' }, `198.51.100.${i + 1}`)).status).toBe(400);
+    expect((await form({ email }, '203.0.113.90')).status).toBe(303);
+    const limited = await form({ email }, '203.0.113.91');
+    expect(limited.status).toBe(429);
+    expect(JSON.stringify(limited.headers)).not.toContain('post-email-hour');
+  });
+
   it('does not count refused posts (a duplicate) against the email either', async () => {
     const app = await start({ RATE_LIMIT_POSTS_PER_EMAIL_PER_HOUR: '2' });
     const email = 'dup@example.org';
