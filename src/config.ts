@@ -58,6 +58,8 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { key: 'RATE_LIMIT_POSTS_PER_HOUR', default: '30', description: 'Comments one IP may post per hour.' },
   { key: 'RATE_LIMIT_POSTS_PER_EMAIL_PER_HOUR', default: '10', description: 'Comments one email address may post per hour.' },
   { key: 'RATE_LIMIT_READS_PER_MINUTE', default: '300', description: 'Read requests one IP may make per minute.' },
+  { key: 'RATE_LIMIT_EDITS_PER_MINUTE', default: '5', description: 'Edits and deletes of their own comments one IP may make per minute.' },
+  { key: 'RATE_LIMIT_EDITS_PER_HOUR', default: '30', description: 'Edits and deletes of their own comments one IP may make per hour.' },
   {
     key: 'ADMIN_TOKEN',
     default: '',
@@ -111,6 +113,8 @@ export interface Config {
     postsPerEmailPerHour: number;
     readsPerMinute: number;
     adminPerMinute: number;
+    editsPerMinute: number;
+    editsPerHour: number;
   };
 }
 
@@ -226,6 +230,8 @@ const schema = z.object({
   RATE_LIMIT_POSTS_PER_EMAIL_PER_HOUR: int('RATE_LIMIT_POSTS_PER_EMAIL_PER_HOUR', 1, 1_000_000),
   RATE_LIMIT_READS_PER_MINUTE: int('RATE_LIMIT_READS_PER_MINUTE', 1, 1_000_000),
   RATE_LIMIT_ADMIN_PER_MINUTE: int('RATE_LIMIT_ADMIN_PER_MINUTE', 1, 100_000),
+  RATE_LIMIT_EDITS_PER_MINUTE: int('RATE_LIMIT_EDITS_PER_MINUTE', 1, 100_000),
+  RATE_LIMIT_EDITS_PER_HOUR: int('RATE_LIMIT_EDITS_PER_HOUR', 1, 1_000_000),
   ADMIN_TOKEN: value('ADMIN_TOKEN').transform((s, ctx) => {
     const parsed = parseAdminTokens(s);
     if (parsed.problem) {
@@ -303,6 +309,8 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
       postsPerEmailPerHour: e.RATE_LIMIT_POSTS_PER_EMAIL_PER_HOUR,
       readsPerMinute: e.RATE_LIMIT_READS_PER_MINUTE,
       adminPerMinute: e.RATE_LIMIT_ADMIN_PER_MINUTE,
+      editsPerMinute: e.RATE_LIMIT_EDITS_PER_MINUTE,
+      editsPerHour: e.RATE_LIMIT_EDITS_PER_HOUR,
     }),
   });
 }

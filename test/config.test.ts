@@ -43,7 +43,7 @@ describe('loadConfig', () => {
       adminTokens: [],
       metricsToken: null,
       shutdownTimeoutMs: 10000,
-      rateLimits: { postsPerMinute: 5, postsPerHour: 30, postsPerEmailPerHour: 10, readsPerMinute: 300, adminPerMinute: 120 },
+      rateLimits: { postsPerMinute: 5, postsPerHour: 30, postsPerEmailPerHour: 10, readsPerMinute: 300, adminPerMinute: 120, editsPerMinute: 5, editsPerHour: 30 },
     });
     expect(Object.isFrozen(c)).toBe(true);
     expect(Object.isFrozen(c.akismet)).toBe(true);

@@ -55,6 +55,9 @@ export function createHttpApp({ service, logger, trustProxy, rateLimiters, ops, 
     api.use(rateLimiters.read);
     // Per IP before any body is parsed, so a flood costs no parsing.
     api.post('/comments', ...rateLimiters.postPerIp);
+    // An author's PATCH and DELETE of /comments/:id (the limiters skip other methods); a path prefix, not a :id route,
+    // so nothing is decoded before the limit.
+    api.use('/comments', ...rateLimiters.editPerIp);
   }
   api.use(requireBodyType());
   api.use(express.json({ limit: BODY_LIMIT, strict: true }));

@@ -148,6 +148,10 @@ export const ReadinessResponseSchema = z.object({
     redis: z.enum(['ok', 'not_configured', ...failing]),
   }),
   failing: z.array(z.string()).optional().describe('The checks that are not ready.'),
+  degraded: z
+    .array(z.string())
+    .optional()
+    .describe('Optional checks that failed (Redis): still ready; meanwhile reads and posts pass their rate limits unchecked.'),
 });
 
 export const OpenApiResponseSchema = z.looseObject({ openapi: z.literal('3.1.0'), info: z.looseObject({}), paths: z.looseObject({}) });
@@ -169,7 +173,7 @@ void mirrors;
 /** An error answer in the common shape; the description names the codes it carries. */
 export const errorResponse = (description: string): ResponseSpec => ({ description, schema: ErrorResponseSchema });
 const error = errorResponse;
-const RATE_LIMITED = error('rate_limited: too many requests from this address (Retry-After says when to try again).');
+const RATE_LIMITED = error('rate_limited: too many requests from this address, or posts from this email (Retry-After says when to try again).');
 const SERVER_ERRORS = {
   500: error('internal_error.'),
   503: error('storage_unavailable: the store does not answer; try again shortly.'),
@@ -275,6 +279,7 @@ export const publicApi: ApiSection = {
         200: { description: 'The matching comments.', schema: OwnCommentsResponseSchema },
         400: error('validation_failed or invalid_json.'),
         ...BODY_ERRORS,
+        429: RATE_LIMITED,
         ...SERVER_ERRORS,
       },
     },
@@ -294,6 +299,7 @@ export const publicApi: ApiSection = {
         403: error('forbidden (the token is not this comment’s) or edit_window_closed.'),
         404: error('comment_not_found.'),
         ...BODY_ERRORS,
+        429: RATE_LIMITED,
         ...SERVER_ERRORS,
       },
     },
@@ -310,6 +316,7 @@ export const publicApi: ApiSection = {
         401: error('unauthorized: no edit token.'),
         403: error('forbidden or edit_window_closed.'),
         404: error('comment_not_found.'),
+        429: RATE_LIMITED,
         ...SERVER_ERRORS,
       },
     },
@@ -335,7 +342,7 @@ export const opsApi: ApiSection = {
       method: 'get',
       path: '/readyz',
       operationId: 'readiness',
-      summary: 'Readiness: storage answers, the Akismet key is not rejected, Redis answers when configured.',
+      summary: 'Readiness: storage answers and the Akismet key is not rejected; Redis down is reported as degraded, still 200.',
       description: 'Each check is bounded (1 s); the answer names every check and, when not ready, the failing ones.',
       tags: ['operations'],
       responses: {

@@ -1,5 +1,6 @@
 /**
- * Rate limits (express-rate-limit 8): posting per IP (minute and hour) and per email, reading per IP, admin per IP.
+ * Rate limits (express-rate-limit 8): posting per IP (minute and hour) and per email, an author's edits and deletes
+ * per IP (minute and hour), reading per IP, admin per IP.
  * With Redis, every limiter has its own RedisStore and key prefix, so the limits hold across instances; without
  * it, each limiter counts in process memory. Keys never hold an email and, like the IP hashes elsewhere, never a
  * raw IP: both go through the server's keyed hash before they reach a store.
@@ -31,9 +32,16 @@ export interface RateLimitDeps {
 export interface RateLimiters {
   /** Before body parsing on POST /api/v1/comments: per minute, then per hour. */
   postPerIp: RequestHandler[];
-  /** After body parsing on POST /api/v1/comments. */
+  /**
+   * After body parsing on POST /api/v1/comments. Counts only posts that were accepted (status below 400): a request that fails
+   * validation (or is refused for any other reason) costs the address nothing, so a stranger cannot lock someone
+   * out by sending bad requests with their email. Sends no RateLimit headers: they would tell anyone how many
+   * times an address posted this hour.
+   */
   postPerEmail: RequestHandler;
-  /** Counts GET and HEAD only; mount it on the public API. */
+  /** An author's PATCH and DELETE of /api/v1/comments/:id, per IP: per minute, then per hour. Mount before body parsing. */
+  editPerIp: RequestHandler[];
+  /** Counts GET and HEAD, and POST /comments/mine; mount it on the public API. */
   read: RequestHandler;
   admin: RequestHandler;
 }
@@ -65,8 +73,18 @@ export function createRateLimiters(deps: RateLimitDeps): RateLimiters {
       make('post-ip-hour', limits.postsPerHour, HOUR, byIp),
     ],
     // No string email: validation answers 400, and there is nothing to key on.
-    postPerEmail: make('post-email-hour', limits.postsPerEmailPerHour, HOUR, byEmail, { skip: (req) => !bodyEmail(req) }),
-    read: make('read', limits.readsPerMinute, MINUTE, byIp, { skip: (req) => req.method !== 'GET' && req.method !== 'HEAD' }),
+    postPerEmail: make('post-email-hour', limits.postsPerEmailPerHour, HOUR, byEmail, {
+      skip: (req) => !bodyEmail(req),
+      countOnlyAccepted: true,
+      private: true,
+    }),
+    // Every edit runs the whole spam pipeline again (Akismet included), so edits get their own per-IP budget.
+    // Refused ones count too: a wrong edit token is a guess worth slowing down.
+    editPerIp: [
+      make('edit-ip-minute', limits.editsPerMinute, MINUTE, byIp, { skip: notEdit }),
+      make('edit-ip-hour', limits.editsPerHour, HOUR, byIp, { skip: notEdit }),
+    ],
+    read: make('read', limits.readsPerMinute, MINUTE, byIp, { skip: (req) => !isRead(req) }),
     admin: make('admin', limits.adminPerMinute, MINUTE, byIp, { failOpen: false }),
   };
 }
@@ -74,7 +92,19 @@ export function createRateLimiters(deps: RateLimitDeps): RateLimiters {
 interface LimiterOptions {
   skip?: (req: Request) => boolean;
   failOpen?: boolean;
+  /**
+   * Take back the hit of any request that ends with a status of 400 or more, or is aborted (express-rate-limit's
+   * skipFailedRequests): only accepted requests use up the allowance.
+   */
+  countOnlyAccepted?: boolean;
+  /** No RateLimit/RateLimit-Policy headers, and a Retry-After of the whole window (not when the first hit was). */
+  private?: boolean;
 }
+
+const notEdit = (req: Request): boolean => req.method !== 'PATCH' && req.method !== 'DELETE';
+/** GET and HEAD, and the widget's POST /comments/mine (a read sent as POST so edit tokens stay out of URLs). */
+const isRead = (req: Request): boolean =>
+  req.method === 'GET' || req.method === 'HEAD' || (req.method === 'POST' && req.path === '/comments/mine');
 
 function createLimiter(
   deps: RateLimitDeps,
@@ -87,11 +117,13 @@ function createLimiter(
   const limiter = rateLimit({
     windowMs,
     limit: o.limit,
-    standardHeaders: 'draft-8',
+    standardHeaders: o.private ? false : 'draft-8',
     legacyHeaders: false,
     identifier: name,
     keyGenerator: o.keyGenerator,
     ...(o.skip ? { skip: o.skip } : {}),
+    // The default test of success is a status below 400: the no-JavaScript form answers an accepted post with a 303.
+    ...(o.countOnlyAccepted ? { skipFailedRequests: true } : {}),
     passOnStoreError: failOpen,
     ...(deps.redis ? { store: redisStore(deps.redis, `parley:rl:${name}:`) } : {}),
     // During an outage every request fails the same way: one line a minute is enough.
@@ -106,7 +138,7 @@ function createLimiter(
     },
     handler: (req, res) => {
       deps.onLimited?.(name);
-      const resetTime = (req as Request & { rateLimit?: RateLimitInfo }).rateLimit?.resetTime;
+      const resetTime = o.private ? undefined : (req as Request & { rateLimit?: RateLimitInfo }).rateLimit?.resetTime;
       const seconds = resetTime ? Math.ceil((resetTime.getTime() - Date.now()) / 1000) : Math.ceil(windowMs / 1000);
       res.set('Retry-After', String(Math.max(1, seconds)));
       sendError(res, new AppError('rate_limited', MESSAGE));

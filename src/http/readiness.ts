@@ -1,5 +1,7 @@
 /**
- * Readiness: may this instance take traffic? Each check is bounded (a check that does not answer in time reads
+ * Readiness: may this instance take traffic? A required check that fails makes it not ready (503); an optional one
+ * (a dependency the service works around, like Redis for rate limits) only marks it degraded, still 200: an outage
+ * shared by every instance must not pull them all from the load balancer at once. Each check is bounded (a check that does not answer in time reads
  * "timeout" and fails), all run at once, so GET /readyz answers within about one check timeout whatever hangs.
  * The checks only see the small interfaces below; app.ts hands in the concrete storage, Akismet client and Redis.
  */
@@ -13,26 +15,33 @@ export interface CheckState {
 
 export interface ReadinessCheck {
   name: string;
+  /** True: the service keeps working without it, so failing makes the instance degraded, not unready. */
+  optional?: boolean;
   run(): Promise<CheckState>;
 }
 
 export interface ReadinessReport {
   status: 'ready' | 'not_ready';
   checks: Record<string, string>;
-  /** Present when not ready: the checks that failed. */
+  /** Present when not ready: the required checks that failed. */
   failing?: string[];
+  /** Present when an optional check failed: the instance serves, with less (e.g. no rate limits on reads and posts). */
+  degraded?: string[];
 }
 
 export const READINESS_CHECK_TIMEOUT_MS = 1000;
 
 export async function runReadiness(checks: readonly ReadinessCheck[], timeoutMs = READINESS_CHECK_TIMEOUT_MS): Promise<ReadinessReport> {
-  const results = await Promise.all(checks.map(async (c) => [c.name, await bounded(c, timeoutMs)] as const));
-  const failing = results.filter(([, r]) => !r.ready).map(([name]) => name);
+  const results = await Promise.all(checks.map(async (c) => [c, await bounded(c, timeoutMs)] as const));
+  const down = (optional: boolean) => results.filter(([c, r]) => !r.ready && (c.optional ?? false) === optional).map(([c]) => c.name);
+  const failing = down(false);
+  const degraded = down(true);
   const report: ReadinessReport = {
     status: failing.length === 0 ? 'ready' : 'not_ready',
-    checks: Object.fromEntries(results.map(([name, r]) => [name, r.state])),
+    checks: Object.fromEntries(results.map(([c, r]) => [c.name, r.state])),
   };
   if (failing.length > 0) report.failing = failing;
+  if (degraded.length > 0) report.degraded = degraded;
   return report;
 }
 
@@ -91,10 +100,15 @@ export function akismetReadiness(akismet: AkismetKeySource | null, options: { re
   };
 }
 
-/** A PING through the client the rate limiters use (commands fail at once while it is disconnected). */
+/**
+ * A PING through the client the rate limiters use (commands fail at once while it is disconnected). Optional: while
+ * Redis is down, reads and posts pass their limiters (fail open) and only the admin API refuses (fail closed), so
+ * the instance is degraded, not unready.
+ */
 export function redisReadiness(redis: { ping(): Promise<unknown> } | null): ReadinessCheck {
   return {
     name: 'redis',
+    optional: true,
     async run() {
       if (!redis) return { ready: true, state: 'not_configured' };
       await redis.ping();

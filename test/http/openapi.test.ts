@@ -257,6 +257,22 @@ describe('real answers match the document', () => {
     expect(limited.status).toBe(429);
     conforms('post', '/api/v1/comments', limited);
 
+    const edits = await app({ RATE_LIMIT_EDITS_PER_MINUTE: '1', RATE_LIMIT_READS_PER_MINUTE: '1' });
+    const own = (await request(edits.http).post('/api/v1/comments').send(validComment())).body as { comment: { id: string }; editToken: string };
+    const auth = `Bearer ${own.editToken}`;
+    await request(edits.http).patch(`/api/v1/comments/${own.comment.id}`).set('Authorization', auth).send({ body: 'edited' });
+    const editLimited = await request(edits.http).patch(`/api/v1/comments/${own.comment.id}`).set('Authorization', auth).send({ body: 'again' });
+    expect(editLimited.status).toBe(429);
+    conforms('patch', '/api/v1/comments/{id}', editLimited);
+    const deleteLimited = await request(edits.http).delete(`/api/v1/comments/${own.comment.id}`).set('Authorization', auth);
+    expect(deleteLimited.status).toBe(429);
+    conforms('delete', '/api/v1/comments/{id}', deleteLimited);
+    const mine = () => request(edits.http).post('/api/v1/comments/mine').send({ comments: [{ id: own.comment.id, editToken: own.editToken }] });
+    await mine();
+    const mineLimited = await mine();
+    expect(mineLimited.status).toBe(429);
+    conforms('post', '/api/v1/comments/mine', mineLimited);
+
     const broken = await app();
     await broken.storage.close();
     const failed = await request(broken.http).post('/api/v1/comments').send(validComment());

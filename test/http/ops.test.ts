@@ -152,21 +152,42 @@ describe('GET /readyz', () => {
     expect(res.body).toEqual({ status: 'ready', checks: { storage: 'ok', akismet: 'unreachable', redis: 'not_configured' } });
   });
 
-  it('answers 503 naming redis when REDIS_URL is set and nothing answers there', async () => {
+  it('stays ready (200) but reports Redis as degraded when REDIS_URL is set and nothing answers there, and keeps serving', async () => {
     const a = await start({ REDIS_URL: 'redis://127.0.0.1:1' });
     const res = await request(a.http).get('/readyz');
-    expect(res.status).toBe(503);
-    expect(res.body).toMatchObject({ status: 'not_ready', checks: { storage: 'ok', redis: 'unavailable' }, failing: ['redis'] });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      status: 'ready',
+      checks: { storage: 'ok', akismet: 'not_configured', redis: 'unavailable' },
+      degraded: ['redis'],
+    });
+    // What "degraded" promises: the limits fail open, so readers and commenters are still served.
+    expect((await request(a.http).post('/api/v1/comments').send(validComment())).status).toBe(201);
+    expect((await request(a.http).get('/api/v1/threads').query({ url: ARTICLE })).status).toBe(200);
   });
 
-  it('never hangs: a Redis that stops answering is reported as a timeout', async () => {
+  it('is still not ready (503) when storage fails while Redis is down: only storage is failing', async () => {
+    const a = await start({ REDIS_URL: 'redis://127.0.0.1:1' });
+    await a.storage.close();
+    const res = await request(a.http).get('/readyz');
+    expect(res.status).toBe(503);
+    expect(res.body).toEqual({
+      status: 'not_ready',
+      checks: { storage: 'unavailable', akismet: 'not_configured', redis: 'unavailable' },
+      failing: ['storage'],
+      degraded: ['redis'],
+    });
+  });
+
+  it('never hangs: a Redis that stops answering is reported as a timeout, degraded but ready', async () => {
     const hung = await startHungRedis();
     try {
       const a = await start({ REDIS_URL: hung.url });
       // The hung server never answers: an answer at all, naming a timeout, shows the check is bounded.
       const res = await request(a.http).get('/readyz');
-      expect(res.status).toBe(503);
-      expect(res.body).toMatchObject({ checks: { storage: 'ok', redis: 'timeout' }, failing: ['redis'] });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ status: 'ready', checks: { storage: 'ok', redis: 'timeout' }, degraded: ['redis'] });
+      expect(res.body.failing).toBeUndefined();
       // And shutting down does not wait for the hung server either (it would never finish).
       await a.close();
       app = undefined;

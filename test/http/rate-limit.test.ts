@@ -48,6 +48,25 @@ function expectRateLimited(res: request.Response, limiter: string): void {
   expect(res.headers['ratelimit']).toMatch(new RegExp(`"${limiter}"; r=0; t=\\d+`));
 }
 
+/** The per-email limiter answers like the others but says nothing in headers about the address's count or timing. */
+function expectEmailLimited(res: request.Response): void {
+  expect(res.status).toBe(429);
+  expect(res.body).toEqual({ error: { code: 'rate_limited', message: MESSAGE, requestId: res.headers['x-request-id'] } });
+  expect(res.headers['retry-after']).toBe('3600');
+  expect(JSON.stringify(res.headers)).not.toContain('post-email-hour');
+}
+
+const edit = (app: TestApp, id: string, token: string, forwardedFor?: string) => {
+  const req = request(app.http).patch(`/api/v1/comments/${id}`).set('Authorization', `Bearer ${token}`);
+  if (forwardedFor) req.set('X-Forwarded-For', forwardedFor);
+  return req.send({ body: `Edited ${++serial}.` });
+};
+const remove = (app: TestApp, id: string, token: string, forwardedFor?: string) => {
+  const req = request(app.http).delete(`/api/v1/comments/${id}`).set('Authorization', `Bearer ${token}`);
+  if (forwardedFor) req.set('X-Forwarded-For', forwardedFor);
+  return req;
+};
+
 describe('rate limits (memory store)', () => {
   it('answers 429 in the common error shape with Retry-After and draft-8 headers past the per-minute post limit', async () => {
     const app = await start({ RATE_LIMIT_POSTS_PER_MINUTE: '3' });
@@ -85,12 +104,119 @@ describe('rate limits (memory store)', () => {
         () => post(app, comment({ email: '  ADA@Example.org ' }), '203.0.113.2'),
       ),
     ).toEqual([201, 201]);
-    expectRateLimited(await post(app, comment({ email: 'ada@example.org' }), '203.0.113.3'), 'post-email-hour');
+    expectEmailLimited(await post(app, comment({ email: 'ada@example.org' }), '203.0.113.3'));
     // Another person on the same IP is not held back; a post without an email is left to validation.
     expect(await post(app, comment({ email: 'grace@example.org' }), '203.0.113.3').then((r) => r.status)).toBe(201);
     const noEmail = await post(app, comment({ email: undefined }), '203.0.113.3');
     expect(noEmail.status).toBe(400);
     expect(noEmail.body.error.fields).toEqual({ email: 'required' });
+  });
+
+  it('counts only posts that pass validation: bad requests carrying a stranger\'s email do not lock them out', async () => {
+    const app = await start({ TRUST_PROXY: '1', RATE_LIMIT_POSTS_PER_EMAIL_PER_HOUR: '2' });
+    const victim = 'victim@example.org';
+    // Nine requests that each fail validation (bad website, empty body, unknown field value…), from several IPs.
+    const bad = [
+      { website: 'not a url' },
+      { body: '' },
+      { name: '' },
+      { website: 'javascript:alert(1)' },
+      { body: 'x'.repeat(100_000) },
+      { parentId: 42 },
+      { url: 'not-a-url' },
+      { name: 'n'.repeat(10_000) },
+      { website: 'ftp://example.org' },
+    ];
+    for (const [i, overrides] of bad.entries()) {
+      const res = await post(app, comment({ email: victim, ...overrides }), `198.51.100.${i + 1}`);
+      expect([400, 413]).toContain(res.status);
+    }
+    // The owner of the address posts normally, up to the limit; the limit still holds for accepted posts.
+    expect(
+      await inOrder(
+        () => post(app, comment({ email: victim }), '203.0.113.50'),
+        () => post(app, comment({ email: victim }), '203.0.113.51'),
+      ),
+    ).toEqual([201, 201]);
+    expectEmailLimited(await post(app, comment({ email: victim }), '203.0.113.52'));
+  });
+
+  it('counts accepted no-JavaScript form posts (303) against the email, and not the refused ones', async () => {
+    const app = await start({ TRUST_PROXY: '1', RATE_LIMIT_POSTS_PER_EMAIL_PER_HOUR: '1' });
+    const form = (overrides: Record<string, unknown>, ip: string) =>
+      request(app.http).post('/threads/html').type('form').set('X-Forwarded-For', ip).send(comment(overrides) as Record<string, string>);
+    const email = 'form.victim@example.org';
+    for (let i = 0; i < 3; i++) expect((await form({ email, website: 'not a url' }, `198.51.100.${i + 1}`)).status).toBe(400);
+    expect((await form({ email }, '203.0.113.90')).status).toBe(303);
+    const limited = await form({ email }, '203.0.113.91');
+    expect(limited.status).toBe(429);
+    expect(JSON.stringify(limited.headers)).not.toContain('post-email-hour');
+  });
+
+  it('does not count refused posts (a duplicate) against the email either', async () => {
+    const app = await start({ RATE_LIMIT_POSTS_PER_EMAIL_PER_HOUR: '2' });
+    const email = 'dup@example.org';
+    const same = comment({ email });
+    expect(await inOrder(() => post(app, same), () => post(app, same), () => post(app, same))).toEqual([201, 409, 409]);
+    expect(await inOrder(() => post(app, comment({ email })), () => post(app, comment({ email })))).toEqual([201, 429]);
+  });
+
+  it('sends no per-email count in headers: a post by a frequent poster looks like a first post', async () => {
+    const app = await start({ TRUST_PROXY: '1', RATE_LIMIT_POSTS_PER_EMAIL_PER_HOUR: '5' });
+    const frequent = 'frequent@example.org';
+    for (let i = 0; i < 3; i++) expect((await post(app, comment({ email: frequent }), `203.0.113.${60 + i}`)).status).toBe(201);
+    // Same per-IP state (a fresh IP each), different email histories: the rate-limit headers must not differ.
+    const fromFrequent = await post(app, comment({ email: frequent }), '203.0.113.70');
+    const fromNew = await post(app, comment({ email: 'first-time@example.org' }), '203.0.113.71');
+    expect(fromFrequent.status).toBe(201);
+    expect(fromNew.status).toBe(201);
+    const rateHeaders = (res: request.Response) =>
+      Object.fromEntries(
+        Object.entries(res.headers)
+          .filter(([k]) => /ratelimit|retry-after/i.test(k))
+          // The per-IP parts differ by IP (partition key) and may tick (reset time): blank them out.
+          .map(([k, v]) => [k, String(v).replace(/t=\d+/g, 't=?').replace(/pk=:[^:]*:/g, 'pk=?')]),
+      );
+    expect(rateHeaders(fromFrequent)).toEqual(rateHeaders(fromNew));
+    // The per-IP limiters keep their headers; nothing names the email limiter.
+    expect(fromNew.headers['ratelimit-policy']).toContain('"post-ip-minute"');
+    expect(JSON.stringify(fromFrequent.headers)).not.toContain('post-email-hour');
+    expect(JSON.stringify(fromFrequent.headers)).not.toMatch(/q=5\b/);
+  });
+
+  it('limits an author\'s edits and deletes per IP per minute, in the common error shape', async () => {
+    const app = await start({ TRUST_PROXY: '1', RATE_LIMIT_EDITS_PER_MINUTE: '3' });
+    const created = await post(app, comment(), '203.0.113.80');
+    expect(created.status).toBe(201);
+    const { id } = created.body.comment as { id: string };
+    const token = created.body.editToken as string;
+    expect(
+      await inOrder(
+        () => edit(app, id, token, '203.0.113.80'),
+        () => edit(app, id, 'wrong-token', '203.0.113.80'),
+        () => edit(app, id, token, '203.0.113.80'),
+      ),
+    ).toEqual([200, 403, 200]);
+    const limited = await edit(app, id, token, '203.0.113.80');
+    expectRateLimited(limited, 'edit-ip-minute');
+    expectRateLimited(await remove(app, id, token, '203.0.113.80'), 'edit-ip-minute');
+    // Another IP is not held back, and posting and reading have their own budgets.
+    expect((await edit(app, id, token, '203.0.113.81')).status).toBe(200);
+    expect((await post(app, comment(), '203.0.113.80')).status).toBe(201);
+    expect((await request(app.http).get('/api/v1/threads').query({ url: ARTICLE }).set('X-Forwarded-For', '203.0.113.80')).status).toBe(200);
+  });
+
+  it('limits deletes per IP per hour, sharing the budget with edits', async () => {
+    const app = await start({ RATE_LIMIT_EDITS_PER_MINUTE: '100', RATE_LIMIT_EDITS_PER_HOUR: '2' });
+    const a = await post(app, comment());
+    const b = await post(app, comment());
+    expect(await inOrder(() => edit(app, a.body.comment.id, a.body.editToken), () => remove(app, a.body.comment.id, a.body.editToken))).toEqual([200, 204]);
+    const limited = await remove(app, b.body.comment.id, b.body.editToken);
+    expectRateLimited(limited, 'edit-ip-hour');
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(3500);
+    // The comment is still there: the refused delete did nothing.
+    const read = await request(app.http).get('/api/v1/threads').query({ url: ARTICLE });
+    expect(read.body.comments.map((c: { id: string }) => c.id)).toContain(b.body.comment.id);
   });
 
   it('ignores X-Forwarded-For with TRUST_PROXY=0: spoofed addresses do not reset the limit', async () => {
@@ -138,6 +264,15 @@ describe('rate limits (memory store)', () => {
     expect(limited.headers['ratelimit-policy']).toContain('"read"; q=3; w=60');
   });
 
+  it('counts the widget\'s POST /comments/mine as a read', async () => {
+    const app = await start({ RATE_LIMIT_READS_PER_MINUTE: '2' });
+    const created = await post(app, comment());
+    const mine = () => request(app.http).post('/api/v1/comments/mine').send({ comments: [{ id: created.body.comment.id, editToken: created.body.editToken }] });
+    expect(await inOrder(mine, mine)).toEqual([200, 200]);
+    expectRateLimited(await mine(), 'read');
+    expectRateLimited(await request(app.http).get('/api/v1/threads').query({ url: ARTICLE }), 'read');
+  });
+
   it('never limits /healthz', async () => {
     const app = await start({ RATE_LIMIT_READS_PER_MINUTE: '1' });
     const health = await Promise.all(Array.from({ length: 10 }, () => request(app.http).get('/healthz')));
@@ -169,7 +304,7 @@ describe('rate limits (memory store)', () => {
 function limitedApp(redis: RedisLike) {
   const logger = createLogger('silent');
   const limiters = createRateLimiters({
-    limits: { postsPerMinute: 1, postsPerHour: 1, postsPerEmailPerHour: 1, readsPerMinute: 1, adminPerMinute: 1 },
+    limits: { postsPerMinute: 1, postsPerHour: 1, postsPerEmailPerHour: 1, readsPerMinute: 1, adminPerMinute: 1, editsPerMinute: 1, editsPerHour: 1 },
     redis,
     secret: TEST_SECRET,
     logger,
@@ -194,7 +329,7 @@ describe('rate limits when the store fails', () => {
   it('counts every 429 through onLimited', async () => {
     const limited: string[] = [];
     const limiters = createRateLimiters({
-      limits: { postsPerMinute: 1, postsPerHour: 9, postsPerEmailPerHour: 9, readsPerMinute: 1, adminPerMinute: 9 },
+      limits: { postsPerMinute: 1, postsPerHour: 9, postsPerEmailPerHour: 9, readsPerMinute: 1, adminPerMinute: 9, editsPerMinute: 9, editsPerHour: 9 },
       redis: null,
       secret: TEST_SECRET,
       logger: createLogger('silent'),
@@ -273,6 +408,22 @@ if (redisProblem === null) {
         expect(key).not.toContain('example.org');
         expect(key).not.toContain('203.0.113');
       }
+    });
+
+    it('takes back the hits of refused posts in Redis too, so only accepted posts count against an email', async () => {
+      const env = { REDIS_URL, TRUST_PROXY: '1', RATE_LIMIT_POSTS_PER_EMAIL_PER_HOUR: '2' };
+      const a = await start(env);
+      const b = await start(env);
+      const victim = 'victim.redis@example.org';
+      for (let i = 0; i < 9; i++) {
+        expect((await post(i % 2 ? a : b, comment({ email: victim, website: 'not a url' }), `198.51.100.${i + 1}`)).status).toBe(400);
+      }
+      const codes = await inOrder(
+        () => post(a, comment({ email: victim }), '203.0.113.20'),
+        () => post(b, comment({ email: victim }), '203.0.113.21'),
+      );
+      expect(codes).toEqual([201, 201]);
+      expectEmailLimited(await post(a, comment({ email: victim }), '203.0.113.22'));
     });
 
     it('starts counting once Redis is back, when it was down as the limiters were created', async () => {

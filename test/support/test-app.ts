@@ -26,6 +26,8 @@ const GENEROUS_RATE_LIMITS = {
   RATE_LIMIT_POSTS_PER_EMAIL_PER_HOUR: '10000',
   RATE_LIMIT_READS_PER_MINUTE: '10000',
   RATE_LIMIT_ADMIN_PER_MINUTE: '10000',
+  RATE_LIMIT_EDITS_PER_MINUTE: '10000',
+  RATE_LIMIT_EDITS_PER_HOUR: '10000',
 };
 
 export async function createTestApp(env: Record<string, string> = {}, storage?: Storage): Promise<TestApp> {
