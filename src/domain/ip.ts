@@ -111,10 +111,20 @@ export function parseCidr(input: string): { address: IpAddress; prefix: number |
   return { address, prefix };
 }
 
-function mask(version: IpVersion, prefix: number): bigint {
+function maskOf(version: IpVersion, prefix: number): bigint {
   const bits = BigInt(BITS[version]);
   const all = (1n << bits) - 1n;
   return (all << (bits - BigInt(prefix))) & all;
+}
+
+// A ban check masks one address with every prefix: compute each mask once.
+const MASKS: Record<IpVersion, bigint[]> = {
+  4: Array.from({ length: 33 }, (_, p) => maskOf(4, p)),
+  6: Array.from({ length: 129 }, (_, p) => maskOf(6, p)),
+};
+
+function mask(version: IpVersion, prefix: number): bigint {
+  return MASKS[version][prefix]!;
 }
 
 /** The network of `address` with `prefix` bits kept. */
