@@ -4,7 +4,8 @@ import { THREAD_READ_STATUSES, PUBLIC_STATUSES } from '../domain/comment.js';
 import { AppError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../domain/errors.js';
 import { decodeKeyset, encodeKeyset } from '../domain/cursor.js';
 import { renderBody } from '../domain/markup.js';
-import { avatarKey, emailKeyOf, ipKey, newToken, tokenMatches, type AvatarMode } from '../domain/privacy.js';
+import { banHashesFor } from '../domain/ban.js';
+import { avatarKey, emailKeyOf, newToken, tokenMatches, type AvatarMode } from '../domain/privacy.js';
 import { resolveThread, threadKeyFromUrl, type ThreadPolicy } from '../domain/thread.js';
 import type { CommentPatch, PageCursor, SortOrder, Storage } from '../storage/storage.js';
 import type { SpamPipeline } from '../spam/pipeline.js';
@@ -217,8 +218,7 @@ export function createCommentService(deps: CommentServiceDeps) {
       if (thread.locked) throw new ForbiddenError('thread_locked', 'This thread is closed for new comments.');
 
       const emailKey = emailKeyOf(input.email, settings.secret);
-      const banHashes = [emailKey, ...(context.ip ? [ipKey(context.ip, settings.secret)] : [])];
-      if (await storage.findActiveBan({ hashes: banHashes, now })) {
+      if (await storage.findActiveBan({ hashes: banHashesFor(input.email, context.ip, settings.secret), now })) {
         throw new ForbiddenError('banned', 'You cannot comment here.');
       }
       const duplicate = await storage.hasRecentDuplicate({

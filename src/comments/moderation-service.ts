@@ -13,7 +13,8 @@ import {
   type EraseMode,
   type ModerationAction,
 } from '../domain/moderation.js';
-import { emailKeyOf, ipKey } from '../domain/privacy.js';
+import { banKey } from '../domain/ban.js';
+import { emailKeyOf } from '../domain/privacy.js';
 import { resolveThread } from '../domain/thread.js';
 import { bodyEdit } from './comment-service.js';
 import type { PageCursor, StatusCounts, Storage, ThreadRecord } from '../storage/storage.js';
@@ -150,12 +151,19 @@ export function createModerationService(deps: ModerationDeps) {
       };
     },
 
-    async ban(actor: string, input: { email?: string | undefined; ip?: string | undefined; reason: string | null; expiresAt: Date | null }): Promise<Ban> {
-      if (!input.email === !input.ip) throw new ValidationError({ email: 'email_or_ip' }, 'Ban either an email or an IP.');
+    async ban(
+      actor: string,
+      input: { email?: string | undefined; ip?: string | undefined; domain?: string | undefined; reason: string | null; expiresAt: Date | null },
+    ): Promise<Ban> {
+      const given = [input.email, input.ip, input.domain].filter((v) => v !== undefined);
+      if (given.length !== 1) throw new ValidationError({ email: 'email_or_ip' }, 'Ban one email, IP (or prefix) or domain.');
+      const target = banKey(
+        input.email !== undefined ? { email: input.email } : input.ip !== undefined ? { ip: input.ip } : { domain: input.domain! },
+        secret,
+      );
       const ban: Ban = {
         id: newId(),
-        kind: input.email ? 'email' : 'ip',
-        hash: input.email ? emailKeyOf(input.email, secret) : ipKey(input.ip!, secret),
+        ...target,
         reason: input.reason,
         createdAt: clock(),
         expiresAt: input.expiresAt,

@@ -1,4 +1,5 @@
 /** Moderators' decisions: the actions, where each leads, the audit entry it leaves, and bans. */
+import type { BanKind } from './ban.js';
 import type { CommentStatus } from './comment.js';
 
 export const MODERATION_ACTIONS = ['approve', 'reject', 'spam', 'ham', 'delete', 'restore'] as const;
@@ -42,9 +43,11 @@ export interface AuditEntry {
 
 export interface Ban {
   id: string;
-  kind: 'email' | 'ip';
-  /** Keyed hash of the normalised email or of the IP: the address itself is never stored. */
+  kind: BanKind;
+  /** Keyed hash of the normalised email, the domain or the IP network (see domain/ban.ts): no address is stored. */
   hash: string;
+  /** For an IP ban, the prefix length it covers (null for bans stored before prefixes: one address). */
+  prefix: number | null;
   reason: string | null;
   createdAt: Date;
   expiresAt: Date | null;

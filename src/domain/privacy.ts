@@ -22,12 +22,6 @@ export function keyedHash(value: string, secret: string, purpose: string): strin
   return createHmac('sha256', secret).update(`${purpose}:${value}`).digest('hex');
 }
 
-/** The keyed hash an IP is banned and matched by; IPv4-mapped IPv6 addresses count as their IPv4 form. */
-export function ipKey(ip: string, secret: string): string {
-  const normalized = ip.trim().toLowerCase().replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1');
-  return keyedHash(normalized, secret, 'ip');
-}
-
 /** The keyed hash that identifies an author across comments without storing a reversible form of the email. */
 export function emailKeyOf(email: string, secret: string): string {
   return keyedHash(normalizeEmail(email), secret, 'email');

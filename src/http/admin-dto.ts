@@ -1,5 +1,6 @@
 /** The admin API's JSON shapes: what moderators need, including private fields the public never sees. */
 import type { Comment, CommentStatus } from '../domain/comment.js';
+import type { BanKind } from '../domain/ban.js';
 import type { AuditEntry, Ban } from '../domain/moderation.js';
 import type { StatusCounts, ThreadRecord } from '../storage/storage.js';
 
@@ -85,10 +86,12 @@ export function toAdminAudit(e: AuditEntry): AdminAuditEntry {
   return { id: e.id, actor: e.actor, action: e.action, commentId: e.commentId, threadKey: e.threadKey, from: e.from, to: e.to, reason: e.reason, at: e.at.toISOString() };
 }
 
-/** A ban as moderators see it: no address (none is stored), no hash (nothing to gain from showing it). */
+/** A ban as moderators see it: no address or domain (none is stored), no hash (nothing to gain from showing it). */
 export interface AdminBan {
   id: string;
-  kind: 'email' | 'ip';
+  kind: BanKind;
+  /** The prefix an IP ban covers, e.g. 64 for an IPv6 address; null for other kinds. */
+  prefix: number | null;
   reason: string | null;
   createdAt: string;
   expiresAt: string | null;
@@ -96,5 +99,5 @@ export interface AdminBan {
 }
 
 export function toAdminBan(b: Ban): AdminBan {
-  return { id: b.id, kind: b.kind, reason: b.reason, createdAt: b.createdAt.toISOString(), expiresAt: b.expiresAt ? b.expiresAt.toISOString() : null, actor: b.actor };
+  return { id: b.id, kind: b.kind, prefix: b.prefix, reason: b.reason, createdAt: b.createdAt.toISOString(), expiresAt: b.expiresAt ? b.expiresAt.toISOString() : null, actor: b.actor };
 }

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { BulkResult } from '../comments/moderation-service.js';
+import { BAN_KINDS } from '../domain/ban.js';
 import { COMMENT_STATUSES } from '../domain/comment.js';
 import type { AdminAuditEntry, AdminBan, AdminComment, AdminQueueResponse, AdminThread } from './admin-dto.js';
 import { adminSchemas as S } from './admin-validation.js';
@@ -57,7 +58,8 @@ export const AdminAuditEntrySchema = z.object({
 
 export const AdminBanSchema = z.object({
   id: z.string(),
-  kind: z.enum(['email', 'ip']),
+  kind: z.enum(BAN_KINDS),
+  prefix: z.number().int().nullable(),
   reason: z.string().nullable(),
   createdAt: isoDate,
   expiresAt: isoDate.nullable(),
@@ -181,7 +183,7 @@ export const adminApi: ApiSection = {
       method: 'post',
       path: '/bans',
       operationId: 'adminBan',
-      summary: 'Ban an email or an IP (stored as a keyed hash only), optionally until a date.',
+      summary: 'Ban an email (any case, any +tag), a domain and its subdomains, or an IP (an IPv6 address bans its /64) or prefix; stored as a keyed hash only, optionally until a date.',
       body: { schema: S.banBody, contentTypes: JSON_ONLY },
       responses: { 201: { description: 'The ban.', schema: z.object({ ban: AdminBanSchema }) }, ...BODY },
     }),

@@ -84,6 +84,7 @@ export function adminRoutes(moderation: ModerationService, tokens: readonly Labe
     const ban = await moderation.ban(actorOf(res), {
       email: b.email,
       ip: b.ip,
+      domain: b.domain,
       reason: b.reason ?? null,
       expiresAt: b.expiresAt ? new Date(b.expiresAt) : null,
     });

@@ -54,7 +54,9 @@ export const adminSchemas = {
   banBody: z
     .object({
       email: z.preprocess(blank, z.string().trim().max(LIMITS.emailChars, 'too_long').pipe(z.email({ error: 'invalid' })).optional()),
-      ip: z.preprocess(blank, z.union([z.ipv4(), z.ipv6()], { error: 'invalid' }).optional()),
+      // An address or a prefix (`2001:db8::/48`); domain/ban.ts parses it (zod's ipv6 accepts zone ids).
+      ip: z.preprocess(blank, z.string({ error: 'invalid' }).trim().max(64, 'invalid').optional()),
+      domain: z.preprocess(blank, z.string({ error: 'invalid' }).trim().max(253, 'too_long').optional()),
       reason,
       expiresAt: z.preprocess(blank, z.iso.datetime({ offset: true, error: 'invalid' }).optional()),
     })

@@ -99,6 +99,32 @@ if (!hasChromium) {
       expect(cspViolations).toEqual([]);
     }, 60_000);
 
+    it('bans the IP of a comment from its card, by kind and value', async () => {
+      const posted = await request(app.http).post('/api/v1/comments').send(validComment({ body: 'From a soon banned address', email: 'ipban@example.org' }));
+      await page.goto(`${base}/admin`);
+      if (await page.locator('#token').isVisible()) {
+        await page.fill('#token', TOKEN);
+        await page.click('button[type=submit]');
+      }
+      const card = page.locator(`article[data-id="${posted.body.comment.id}"]`);
+      await card.waitFor();
+      const prompts: string[] = [];
+      const onDialog = (d: import('playwright-core').Dialog) => {
+        prompts.push(d.defaultValue());
+        void d.accept(d.defaultValue());
+      };
+      page.on('dialog', onDialog);
+      await card.getByRole('button', { name: 'Ban IP' }).click();
+      await page.getByText('IP banned: new comments from it will be refused.').waitFor();
+      page.off('dialog', onDialog);
+      expect(prompts[0]).toMatch(/127\.0\.0\.1$/);
+      const bans = await request(app.http).get('/api/v1/admin/bans').set('Authorization', `Bearer ${TOKEN}`);
+      expect(bans.body.bans).toEqual([expect.objectContaining({ kind: 'ip', prefix: 32, actor: 'editor' })]);
+      const refused = await request(app.http).post('/api/v1/comments').send(validComment({ body: 'Again', email: 'other@example.org' }));
+      expect(refused.status).toBe(403);
+      expect(cspViolations).toEqual([]);
+    }, 60_000);
+
     it('serves the page with a strict Content-Security-Policy', async () => {
       const res = await request(app.http).get('/admin');
       expect(res.status).toBe(200);

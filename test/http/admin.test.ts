@@ -243,7 +243,7 @@ describe('bans', () => {
     app = await createTestApp(ADMIN_ENV);
     const created = await admin().post('/bans', { email: 'Troll@Example.org', reason: 'abuse' });
     expect(created.status).toBe(201);
-    expect(created.body.ban).toEqual({ id: expect.any(String), kind: 'email', reason: 'abuse', createdAt: expect.any(String), expiresAt: null, actor: 'alice' });
+    expect(created.body.ban).toEqual({ id: expect.any(String), kind: 'email', prefix: null, reason: 'abuse', createdAt: expect.any(String), expiresAt: null, actor: 'alice' });
     const refused = await request(app.http).post('/api/v1/comments').send(validComment({ email: 'troll@example.org' }));
     expect(refused.status).toBe(403);
     expect(refused.body.error).toMatchObject({ code: 'banned', message: 'You cannot comment here.' });

@@ -5,6 +5,9 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { createMetrics } from '../../src/metrics.js';
 import { instrumentStorage } from '../../src/storage/instrumented-storage.js';
 import { openSqliteStorage, threadPageSql } from '../../src/storage/sqlite/sqlite-storage.js';
+import { MIGRATIONS } from '../../src/storage/sqlite/schema.js';
+import { banHashesFor } from '../../src/domain/ban.js';
+import { keyedHash } from '../../src/domain/privacy.js';
 import { makeComment, uniqueThreadKey } from '../support/comment-factory.js';
 import { describeStorageContract } from './storage-contract.js';
 
@@ -23,6 +26,31 @@ describeStorageContract('sqlite (:memory:)', async () => openSqliteStorage({ dat
 describeStorageContract('sqlite behind the timing decorator', async () => instrumentStorage(openSqliteStorage({ dataDir: ':memory:' }), createMetrics().observeStorage));
 
 describe('sqlite adapter', () => {
+  it('upgrades a database from before ban prefixes, keeping its bans and their matching', async () => {
+    const dir = tempDir();
+    const Database = (await import('better-sqlite3')).default;
+    const old = new Database(path.join(dir, 'parley.db'));
+    // The schema as shipped before the bans.prefix column: the first three migrations.
+    for (const sql of MIGRATIONS.slice(0, 3)) old.exec(sql);
+    old.pragma('user_version = 3');
+    const legacyIpHash = keyedHash('203.0.113.9', 'secret', 'ip');
+    old.prepare('INSERT INTO bans (id, kind, hash, reason, created_at, expires_at, actor) VALUES (?, ?, ?, ?, ?, ?, ?)').run('b1', 'ip', legacyIpHash, 'old', 1, null, 'alice');
+    old.close();
+
+    const storage = openSqliteStorage({ dataDir: dir });
+    expect(await storage.listBans()).toEqual([
+      { id: 'b1', kind: 'ip', hash: legacyIpHash, prefix: null, reason: 'old', createdAt: new Date(1), expiresAt: null, actor: 'alice' },
+    ]);
+    const now = new Date();
+    // A ban stored by exact address before the upgrade still matches that address, also in its IPv4-mapped form.
+    expect(await storage.findActiveBan({ hashes: banHashesFor('a@example.org', '::ffff:203.0.113.9', 'secret'), now })).toMatchObject({ id: 'b1' });
+    expect(await storage.findActiveBan({ hashes: banHashesFor('a@example.org', '203.0.113.10', 'secret'), now })).toBeUndefined();
+    await storage.close();
+    const db = new Database(path.join(dir, 'parley.db'), { readonly: true });
+    expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    db.close();
+  });
+
   it('keeps comments across a close and reopen of the same data directory', async () => {
     const dir = tempDir();
     const first = openSqliteStorage({ dataDir: dir });

@@ -579,6 +579,7 @@ export function describeStorageContract(adapterName: string, open: () => Promise
           id,
           kind: 'email',
           hash,
+          prefix: null,
           reason: 'trolling',
           createdAt: now,
           expiresAt,
@@ -597,6 +598,31 @@ export function describeStorageContract(adapterName: string, open: () => Promise
         expect(await storage.deleteBan(active.id)).toBe(true);
         expect(await storage.deleteBan(active.id)).toBe(false);
         expect(await storage.findActiveBan({ hashes: [h1], now })).toBeUndefined();
+      });
+
+      it('keeps each ban kind and its prefix, and finds a ban among many hashes in one lookup', async () => {
+        const now = new Date('2030-06-02T00:00:00.000Z');
+        const make = (kind: Ban['kind'], prefix: number | null): Ban => ({
+          id: testId('ban'),
+          kind,
+          hash: testId('h'),
+          prefix,
+          reason: null,
+          createdAt: now,
+          expiresAt: null,
+          actor: 'alice',
+        });
+        const bans = [make('ip', 48), make('domain', null), make('email', null)];
+        for (const b of bans) await storage.insertBan(b);
+        for (const b of bans) {
+          const decoys = Array.from({ length: 150 }, () => testId('decoy'));
+          decoys.splice(75, 0, b.hash);
+          expect(await storage.findActiveBan({ hashes: decoys, now })).toEqual(b);
+        }
+        expect(await storage.findActiveBan({ hashes: Array.from({ length: 150 }, () => testId('decoy')), now })).toBeUndefined();
+        const listed = await storage.listBans();
+        for (const b of bans) expect(listed.find((l) => l.id === b.id)).toEqual(b);
+        for (const b of bans) await storage.deleteBan(b.id);
       });
 
       it('exports and erases an author by email key, leaving others untouched', async () => {

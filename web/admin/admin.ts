@@ -144,6 +144,10 @@ function commentCard(c: AdminComment, index: number): HTMLElement {
   lock.addEventListener('click', () => void lockThread(c));
   const ban = h('button', { type: 'button', class: 'link' }, 'Ban author');
   ban.addEventListener('click', () => void banAuthor(c));
+  const banIp = h('button', { type: 'button', class: 'link' }, 'Ban IP');
+  banIp.addEventListener('click', () => void banBy('ip', c.ip));
+  const banDomain = h('button', { type: 'button', class: 'link' }, 'Ban domain');
+  banDomain.addEventListener('click', () => void banBy('domain', c.author.email ? c.author.email.slice(c.author.email.lastIndexOf('@') + 1) : null));
 
   const card = h(
     'article',
@@ -167,7 +171,7 @@ function commentCard(c: AdminComment, index: number): HTMLElement {
       text,
       c.history.length > 0 ? h('div', { class: 'meta' }, `Edited ${c.history.length}×`) : null,
       actions,
-      h('div', { class: 'more' }, lock, ban),
+      h('div', { class: 'more' }, lock, ban, banIp, banDomain),
     ),
   );
   return card;
@@ -286,6 +290,22 @@ async function banAuthor(c: AdminComment): Promise<void> {
   try {
     await api('POST', '/bans', { email: c.author.email, reason });
     announce('Author banned: their new comments will be refused.');
+  } catch (err) {
+    fail(err);
+  }
+}
+
+/** The moderator may edit the value: widen an IP to a prefix (`2001:db8::/48`), or a subdomain to its parent. */
+async function banBy(kind: 'ip' | 'domain', value: string | null): Promise<void> {
+  if (!value) return announce(`No ${kind === 'ip' ? 'IP' : 'email domain'} is kept for this comment; nothing to ban.`, true);
+  const hint = kind === 'ip' ? 'an address bans its /64 for IPv6; add /NN for a prefix' : 'its subdomains are banned too';
+  const target = window.prompt(`Ban this ${kind === 'ip' ? 'IP' : 'domain'} (${hint}):`, value);
+  if (target === null || target.trim() === '') return;
+  const reason = window.prompt('Reason (optional):', '');
+  if (reason === null) return;
+  try {
+    await api('POST', '/bans', { [kind]: target.trim(), reason });
+    announce(kind === 'ip' ? 'IP banned: new comments from it will be refused.' : 'Domain banned: new comments from its addresses will be refused.');
   } catch (err) {
     fail(err);
   }

@@ -48,8 +48,10 @@ export interface AuditDoc {
 
 export interface BanDoc {
   _id: string;
-  kind: 'email' | 'ip';
+  kind: 'email' | 'ip' | 'domain';
   hash: string;
+  /** Absent on bans stored before prefixes (one address). */
+  prefix?: number | null;
   reason: string | null;
   createdAt: Date;
   expiresAt: Date | null;
@@ -164,8 +166,9 @@ auditSchema.index({ commentId: 1, at: -1, _id: -1 }, { name: 'audit_comment' });
 const banSchema = new Schema<BanDoc>(
   {
     _id: { type: String, required: true },
-    kind: { type: String, enum: ['email', 'ip'], required: true },
+    kind: { type: String, enum: ['email', 'ip', 'domain'], required: true },
     hash: { type: String },
+    prefix: { type: Number, default: null },
     reason: nullableString,
     createdAt: { type: Date, required: true },
     expiresAt: { type: Date, default: null },

@@ -46,6 +46,7 @@ function toBan(d: BanDoc): Ban {
     id: d._id,
     kind: d.kind,
     hash: d.hash,
+    prefix: d.prefix ?? null,
     reason: d.reason ?? null,
     createdAt: new Date(d.createdAt),
     expiresAt: d.expiresAt ? new Date(d.expiresAt) : null,
@@ -574,7 +575,7 @@ export async function openMongoStorage(opts: MongoStorageOptions): Promise<Stora
 
   async function insertBan(b: Ban): Promise<void> {
     return guarded(async () => {
-      await bans.create({ _id: b.id, kind: b.kind, hash: b.hash, reason: b.reason, createdAt: b.createdAt, expiresAt: b.expiresAt, actor: b.actor });
+      await bans.create({ _id: b.id, kind: b.kind, hash: b.hash, prefix: b.prefix, reason: b.reason, createdAt: b.createdAt, expiresAt: b.expiresAt, actor: b.actor });
     });
   }
 

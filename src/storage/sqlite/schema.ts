@@ -4,7 +4,7 @@ import type { Database } from 'better-sqlite3';
  * Migrations, applied in order; PRAGMA user_version records how many ran.
  * Append new steps; never edit one that has shipped.
  */
-const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE threads (
     key        TEXT PRIMARY KEY,
@@ -81,6 +81,10 @@ const MIGRATIONS: readonly string[] = [
     actor      TEXT NOT NULL
   );
   CREATE INDEX bans_hash ON bans (hash);
+  `,
+  `
+  -- Bans by domain and by IP prefix: the prefix an IP ban covers (NULL: one address, as stored before).
+  ALTER TABLE bans ADD COLUMN prefix INTEGER;
   `,
 ];
 

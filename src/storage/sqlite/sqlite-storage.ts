@@ -74,6 +74,7 @@ interface BanRow {
   created_at: number;
   expires_at: number | null;
   actor: string;
+  prefix: number | null;
 }
 
 function toAudit(r: AuditRow): AuditEntry {
@@ -95,6 +96,7 @@ function toBan(r: BanRow): Ban {
     id: r.id,
     kind: r.kind as Ban['kind'],
     hash: r.hash,
+    prefix: r.prefix,
     reason: r.reason,
     createdAt: new Date(r.created_at),
     expiresAt: r.expires_at === null ? null : new Date(r.expires_at),
@@ -484,10 +486,11 @@ export function openSqliteStorage({ dataDir }: SqliteStorageOptions): Storage {
     },
 
     async insertBan(b) {
-      stmt('INSERT INTO bans (id, kind, hash, reason, created_at, expires_at, actor) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+      stmt('INSERT INTO bans (id, kind, hash, prefix, reason, created_at, expires_at, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
         b.id,
         b.kind,
         b.hash,
+        b.prefix,
         b.reason,
         b.createdAt.getTime(),
         b.expiresAt ? b.expiresAt.getTime() : null,
