@@ -62,13 +62,13 @@ const RETENTION_INTERVAL_MS = 3_600_000;
 export async function createApp(deps: AppDeps): Promise<App> {
   const { config, secret, logger } = deps;
   const metrics = createMetrics({ processMetrics: true });
+  const clock = deps.clock ?? (() => new Date());
   // Every storage call is timed for /metrics and feeds the write health /readyz reports; nothing else changes.
-  const writeHealth = createWriteHealth();
+  const writeHealth = createWriteHealth({ now: () => clock().getTime() });
   const storage = instrumentStorage(deps.storage ?? (await openStorage(config, logger)), (op, outcome, seconds, error) => {
     metrics.observeStorage(op, outcome, seconds);
     writeHealth.observe(op, outcome, error);
   });
-  const clock = deps.clock ?? (() => new Date());
   metrics.setUncheckedSource(() => storage.countUnchecked());
 
   const akismet = config.akismet.key

@@ -62,6 +62,19 @@ describe('when the disk is full', () => {
     expect(ready.body.checks.storage).toBe('ok');
   });
 
+  it('lets readiness try again after 30 s without a failed write, and reports write_failed again when a write fails', async () => {
+    const { app, db } = await appOnCappedSqlite();
+    db.pragma('query_only = ON');
+    expect((await request(app.http).post('/api/v1/comments').send(validComment())).status).toBe(503);
+    app.clock.advance(29_000);
+    expect((await request(app.http).get('/readyz')).body.checks.storage).toBe('write_failed');
+    // A load balancer sends no traffic to a not-ready instance: without this, nothing would ever clear it.
+    app.clock.advance(2_000);
+    expect((await request(app.http).get('/readyz')).status).toBe(200);
+    expect((await request(app.http).post('/api/v1/comments').send(validComment({ body: 'still read-only' }))).status).toBe(503);
+    expect((await request(app.http).get('/readyz')).body.checks.storage).toBe('write_failed');
+  });
+
   it('answers 503 storage_unavailable when the database became read-only', async () => {
     const { app, db } = await appOnCappedSqlite();
     db.pragma('query_only = ON');
