@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import type { Database } from 'better-sqlite3';
+import BetterSqlite3, { type Database } from 'better-sqlite3';
 import request from 'supertest';
 import { openSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
 import { ARTICLE, createTestApp, validComment, type TestApp } from '../support/test-app.js';
@@ -17,10 +17,11 @@ afterEach(async () => {
   for (const a of apps.splice(0)) await a.close();
 });
 
-async function appOnCappedSqlite(): Promise<{ app: TestApp; db: Database; dir: string }> {
+async function appOnSqlite(): Promise<{ app: TestApp; db: Database; dir: string }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-full-'));
   let db: Database | undefined;
-  const storage = openSqliteStorage({ dataDir: dir, onOpen: (d) => (db = d) });
+  // A short busy timeout, so the "locked by another process" case fails in 100 ms instead of 5 s.
+  const storage = openSqliteStorage({ dataDir: dir, onOpen: (d) => ((db = d), d.pragma('busy_timeout = 100')) });
   const app = await createTestApp({}, storage);
   apps.push(app);
   return { app, db: db!, dir };
@@ -29,9 +30,9 @@ async function appOnCappedSqlite(): Promise<{ app: TestApp; db: Database; dir: s
 /** Big enough that every comment needs new pages (body + rendered HTML exceed one 4 KB page). */
 const bigBody = (i: number) => `Comment ${i}. ${'lorem ipsum dolor sit amet '.repeat(120)}`;
 
-describe('when the disk is full', () => {
+describe('when the store cannot write', () => {
   it('answers posts 503 storage_unavailable with Retry-After, reports write_failed, and recovers when space returns', async () => {
-    const { app, db } = await appOnCappedSqlite();
+    const { app, db } = await appOnSqlite();
     expect((await request(app.http).post('/api/v1/comments').send(validComment({ body: bigBody(0) }))).status).toBe(201);
     expect((await request(app.http).get('/readyz')).status).toBe(200);
 
@@ -63,7 +64,7 @@ describe('when the disk is full', () => {
   });
 
   it('lets readiness try again after 30 s without a failed write, and reports write_failed again when a write fails', async () => {
-    const { app, db } = await appOnCappedSqlite();
+    const { app, db } = await appOnSqlite();
     db.pragma('query_only = ON');
     expect((await request(app.http).post('/api/v1/comments').send(validComment())).status).toBe(503);
     app.clock.advance(29_000);
@@ -76,11 +77,26 @@ describe('when the disk is full', () => {
   });
 
   it('answers 503 storage_unavailable when the database became read-only', async () => {
-    const { app, db } = await appOnCappedSqlite();
+    const { app, db } = await appOnSqlite();
     db.pragma('query_only = ON');
     const res = await request(app.http).post('/api/v1/comments').send(validComment());
     expect(res.status).toBe(503);
     expect(res.body.error.code).toBe('storage_unavailable');
     expect((await request(app.http).get('/readyz')).body.checks.storage).toBe('write_failed');
+  });
+
+  it('answers 503 storage_unavailable when another process holds the write lock past the busy timeout', async () => {
+    const { app, dir } = await appOnSqlite();
+    const other = new BetterSqlite3(path.join(dir, 'parley.db'));
+    try {
+      other.exec('BEGIN IMMEDIATE');
+      const res = await request(app.http).post('/api/v1/comments').send(validComment());
+      expect(res.status).toBe(503);
+      expect(res.body.error.code).toBe('storage_unavailable');
+      other.exec('ROLLBACK');
+      expect((await request(app.http).post('/api/v1/comments').send(validComment())).status).toBe(201);
+    } finally {
+      other.close();
+    }
   });
 });

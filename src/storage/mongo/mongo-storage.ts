@@ -103,7 +103,7 @@ function isDuplicateKey(err: unknown): boolean {
 }
 
 /** Driver and mongoose errors → domain errors; anything else is a bug and goes up unchanged. */
-function translate(err: unknown): unknown {
+export function translateMongoError(err: unknown): unknown {
   if (err instanceof AppError) return err;
   if (err instanceof mongoose.Error.CastError) return new ValidationError({ query: 'invalid' });
   if (err instanceof mongoose.Error.ValidationError) {
@@ -130,7 +130,7 @@ async function guarded<T>(op: () => Promise<T>): Promise<T> {
   try {
     return await op();
   } catch (err) {
-    throw translate(err);
+    throw translateMongoError(err);
   }
 }
 
@@ -248,7 +248,7 @@ export async function openMongoStorage(opts: MongoStorageOptions): Promise<Stora
       })
       .asPromise();
   } catch (err) {
-    throw translate(err);
+    throw translateMongoError(err);
   }
   const models = createModels(connection);
   try {
@@ -256,7 +256,7 @@ export async function openMongoStorage(opts: MongoStorageOptions): Promise<Stora
     await models.threads.createIndexes();
   } catch (err) {
     await connection.close().catch(() => undefined);
-    throw translate(err);
+    throw translateMongoError(err);
   }
 
   let closing = false;
