@@ -28,6 +28,7 @@ import { createPipeline, type NamedCheck } from './spam/pipeline.js';
 import { bannedWordsCheck, linksCheck } from './spam/rules.js';
 import { instrumentStorage } from './storage/instrumented-storage.js';
 import { openStorage } from './storage/open-storage.js';
+import { createWriteHealth } from './storage/write-health.js';
 import type { Storage } from './storage/storage.js';
 
 export interface AppDeps {
@@ -61,9 +62,13 @@ const RETENTION_INTERVAL_MS = 3_600_000;
 export async function createApp(deps: AppDeps): Promise<App> {
   const { config, secret, logger } = deps;
   const metrics = createMetrics({ processMetrics: true });
-  // Every storage call is timed for /metrics; the decorator changes nothing else.
-  const storage = instrumentStorage(deps.storage ?? (await openStorage(config, logger)), metrics.observeStorage);
   const clock = deps.clock ?? (() => new Date());
+  // Every storage call is timed for /metrics and feeds the write health /readyz reports; nothing else changes.
+  const writeHealth = createWriteHealth({ now: () => clock().getTime() });
+  const storage = instrumentStorage(deps.storage ?? (await openStorage(config, logger)), (op, outcome, seconds, error) => {
+    metrics.observeStorage(op, outcome, seconds);
+    writeHealth.observe(op, outcome, error);
+  });
   metrics.setUncheckedSource(() => storage.countUnchecked());
 
   const akismet = config.akismet.key
@@ -153,7 +158,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   });
   const ops = opsRoutes({
     readiness: [
-      storageCheck(storage),
+      storageCheck(storage, writeHealth),
       akismetReadiness(akismet, { reverifyMs: AKISMET_REVERIFY_MS, now: () => clock().getTime() }),
       redisReadiness(redis && { ping: () => redis.ping() }),
     ],

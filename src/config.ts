@@ -28,6 +28,12 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { key: 'DATA_DIR', default: './data', description: 'Directory of the embedded SQLite database (parley.db) and the generated secret.' },
   { key: 'MONGODB_URI', default: '', description: 'mongodb:// or mongodb+srv:// URI. When set, MongoDB is used instead of SQLite.' },
   {
+    key: 'MONGODB_TIMEOUT_MS',
+    default: '5000',
+    description:
+      'How long a MongoDB operation may wait for a server (selection, connect, socket) before failing with 503 storage_unavailable (500-60000). A timeout option in MONGODB_URI wins.',
+  },
+  {
     key: 'SECRET',
     default: '',
     description: 'HMAC key (at least 32 characters) for avatar keys and tokens. Unset: generated once into DATA_DIR/secret (mode 0600).',
@@ -82,6 +88,8 @@ export interface Config {
   allowedOrigins: readonly string[] | null;
   dataDir: string;
   mongodbUri: string | null;
+  /** Server selection, connect and socket timeout of MongoDB operations. */
+  mongodbTimeoutMs: number;
   /** Null when unset: main.ts then loads or generates one in DATA_DIR. */
   secret: string | null;
   avatars: AvatarMode;
@@ -196,6 +204,7 @@ const schema = z.object({
   MONGODB_URI: optional('MONGODB_URI').refine((s) => s === null || isMongoUri(s), {
     message: 'must be a mongodb:// or mongodb+srv:// URI with a host',
   }),
+  MONGODB_TIMEOUT_MS: int('MONGODB_TIMEOUT_MS', 500, 60_000),
   SECRET: optional('SECRET').refine((s) => s === null || s.length >= 32, { message: 'must be at least 32 characters' }),
   AVATARS: oneOf('AVATARS', ['identicon', 'gravatar']),
   MAX_DEPTH: int('MAX_DEPTH', 1, 20),
@@ -280,6 +289,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     allowedOrigins: e.ALLOWED_ORIGINS ? Object.freeze([...e.ALLOWED_ORIGINS]) : null,
     dataDir: e.DATA_DIR,
     mongodbUri: e.MONGODB_URI,
+    mongodbTimeoutMs: e.MONGODB_TIMEOUT_MS,
     secret: e.SECRET,
     avatars: e.AVATARS,
     maxDepth: e.MAX_DEPTH,

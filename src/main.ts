@@ -4,6 +4,7 @@ import path from 'node:path';
 import { createApp } from './app.js';
 import { ConfigError, configHelp, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
+import { prepareDataDir } from './data-dir.js';
 import { loadOrCreateSecret } from './secret-file.js';
 
 async function main(): Promise<void> {
@@ -22,6 +23,8 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger(config.logLevel);
+  // DATA_DIR holds the SQLite file and the generated secret; with MongoDB and SECRET set it is not used.
+  if (!config.mongodbUri || !config.secret) prepareDataDir(config.dataDir);
   const secret = config.secret ?? loadOrCreateSecret(config.dataDir, logger);
   const app = await createApp({ config, secret, logger });
 

@@ -13,7 +13,7 @@ export function loadOrCreateSecret(dataDir: string, logger: Logger): string {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  fs.mkdirSync(dataDir, { recursive: true });
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const secret = randomBytes(48).toString('base64url');
   // 'wx' fails if another process created the file meanwhile; then use theirs.
   try {

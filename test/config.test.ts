@@ -26,6 +26,7 @@ describe('loadConfig', () => {
       allowedOrigins: null,
       dataDir: './data',
       mongodbUri: null,
+      mongodbTimeoutMs: 5000,
       secret: null,
       avatars: 'identicon',
       maxDepth: 5,

@@ -69,7 +69,11 @@ export function statusOf(code: ErrorCode): number {
   return STATUS[code];
 }
 
+/** Seconds a client should wait before retrying when the store is unavailable. */
+const STORAGE_RETRY_AFTER_SECONDS = 5;
+
 export function sendError(res: Parameters<RequestHandler>[1], err: AppError): void {
+  if (err.code === 'storage_unavailable') res.set('Retry-After', String(STORAGE_RETRY_AFTER_SECONDS));
   const body: ErrorResponse = {
     error: {
       code: err.code,

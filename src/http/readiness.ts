@@ -61,12 +61,16 @@ async function bounded(check: ReadinessCheck, timeoutMs: number): Promise<CheckS
   }
 }
 
-/** The store answers a round trip (SELECT 1 on SQLite, ping on MongoDB). */
-export function storageCheck(storage: { ping(): Promise<void> }): ReadinessCheck {
+/**
+ * The store answers a round trip (SELECT 1 on SQLite, ping on MongoDB), and its last write did not fail for want of
+ * storage (a full disk still answers reads): 'write_failed' until a write succeeds again.
+ */
+export function storageCheck(storage: { ping(): Promise<void> }, writes?: { failing(): boolean }): ReadinessCheck {
   return {
     name: 'storage',
     async run() {
       await storage.ping();
+      if (writes?.failing()) return { ready: false, state: 'write_failed' };
       return { ready: true, state: 'ok' };
     },
   };

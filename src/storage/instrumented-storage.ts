@@ -5,7 +5,7 @@
  */
 import type { Storage } from './storage.js';
 
-export type StorageObserver = (operation: string, outcome: 'ok' | 'error', seconds: number) => void;
+export type StorageObserver = (operation: string, outcome: 'ok' | 'error', seconds: number, error?: unknown) => void;
 
 type AnyMethod = (...args: unknown[]) => unknown;
 
@@ -13,9 +13,9 @@ export function instrumentStorage<S extends Storage>(storage: S, observe: Storag
   const wrappers = new Map<string, AnyMethod>();
   const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
   // Metrics must never break storage: a throwing observer is ignored.
-  const record = (operation: string, outcome: 'ok' | 'error', start: bigint) => {
+  const record = (operation: string, outcome: 'ok' | 'error', start: bigint, error?: unknown) => {
     try {
-      observe(operation, outcome, seconds(start));
+      observe(operation, outcome, seconds(start), error);
     } catch {
       /* ignored */
     }
@@ -34,7 +34,7 @@ export function instrumentStorage<S extends Storage>(storage: S, observe: Storag
           try {
             result = method.apply(target, args);
           } catch (err) {
-            record(prop, 'error', start);
+            record(prop, 'error', start, err);
             throw err;
           }
           if (!(result instanceof Promise)) {
@@ -47,7 +47,7 @@ export function instrumentStorage<S extends Storage>(storage: S, observe: Storag
               return v;
             },
             (err: unknown) => {
-              record(prop, 'error', start);
+              record(prop, 'error', start, err);
               throw err;
             },
           );

@@ -62,6 +62,8 @@ export interface MongoStorageLogger {
 
 export interface MongoStorageOptions {
   uri: string;
+  /** Server selection, connect and socket timeout (default 5 s), so no request waits long for a server that is away. */
+  timeoutMs?: number;
   logger?: MongoStorageLogger;
 }
 
@@ -79,14 +81,30 @@ const UNAVAILABLE_ERRORS = new Set([
   'PoolClearedOnNetworkError',
   'PoolClosedError',
   'MongoServerClosedError',
+  'MongoWaitQueueTimeoutError',
+  'WaitQueueTimeoutError',
+  'MongoOperationTimeoutError',
 ]);
+
+/**
+ * Server answers that mean "not now" rather than "wrong request": out of disk space, no primary, shutting down,
+ * interrupted, time limit exceeded. See https://www.mongodb.com/docs/manual/reference/error-codes/.
+ */
+const UNAVAILABLE_CODES = new Set([6, 7, 50, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436, 14031]);
+
+function isUnavailableServerError(err: Error): boolean {
+  if (!(err instanceof mongoose.mongo.MongoServerError)) return false;
+  if (typeof err.code === 'number' && UNAVAILABLE_CODES.has(err.code)) return true;
+  // Errors the driver itself would retry: transient by definition.
+  return err.hasErrorLabel('RetryableWriteError') || err.hasErrorLabel('TransientTransactionError');
+}
 
 function isDuplicateKey(err: unknown): boolean {
   return typeof err === 'object' && err !== null && 'code' in err && (err as { code: unknown }).code === 11000;
 }
 
 /** Driver and mongoose errors → domain errors; anything else is a bug and goes up unchanged. */
-function translate(err: unknown): unknown {
+export function translateMongoError(err: unknown): unknown {
   if (err instanceof AppError) return err;
   if (err instanceof mongoose.Error.CastError) return new ValidationError({ query: 'invalid' });
   if (err instanceof mongoose.Error.ValidationError) {
@@ -94,7 +112,7 @@ function translate(err: unknown): unknown {
     return new ValidationError(Object.keys(fields).length > 0 ? fields : { query: 'invalid' });
   }
   if (err instanceof Error) {
-    if (UNAVAILABLE_ERRORS.has(err.name) || err instanceof mongoose.mongo.MongoNetworkError) {
+    if (UNAVAILABLE_ERRORS.has(err.name) || err instanceof mongoose.mongo.MongoNetworkError || isUnavailableServerError(err)) {
       return new StorageUnavailableError();
     }
     // Raised by mongoose when a connection is closed or buffering is off and nothing is connected.
@@ -113,7 +131,7 @@ async function guarded<T>(op: () => Promise<T>): Promise<T> {
   try {
     return await op();
   } catch (err) {
-    throw translate(err);
+    throw translateMongoError(err);
   }
 }
 
@@ -206,6 +224,15 @@ function toThread(d: ThreadDoc): ThreadRecord {
   };
 }
 
+/** A bounded wait for every step (find a server, connect, hear back), unless the URI sets its own. */
+function timeoutOptions(uri: string, ms: number): Record<string, number> {
+  const options: Record<string, number> = {};
+  for (const key of ['serverSelectionTimeoutMS', 'connectTimeoutMS', 'socketTimeoutMS', 'waitQueueTimeoutMS']) {
+    if (!new RegExp(`[?&]${key}=`, 'i').test(uri)) options[key] = ms;
+  }
+  return options;
+}
+
 export async function openMongoStorage(opts: MongoStorageOptions): Promise<Storage> {
   const logger = opts.logger;
   let connection: Connection;
@@ -217,12 +244,12 @@ export async function openMongoStorage(opts: MongoStorageOptions): Promise<Stora
         bufferCommands: false,
         autoIndex: false,
         autoCreate: false,
-        // Options given here override the URI's, so the URI keeps the last word on this one.
-        ...(/[?&]serverSelectionTimeoutMS=/i.test(opts.uri) ? {} : { serverSelectionTimeoutMS: 5000 }),
+        // Options given here override the URI's, so the URI keeps the last word on these.
+        ...timeoutOptions(opts.uri, opts.timeoutMs ?? 5000),
       })
       .asPromise();
   } catch (err) {
-    throw translate(err);
+    throw translateMongoError(err);
   }
   const models = createModels(connection);
   try {
@@ -230,7 +257,7 @@ export async function openMongoStorage(opts: MongoStorageOptions): Promise<Stora
     await models.threads.createIndexes();
   } catch (err) {
     await connection.close().catch(() => undefined);
-    throw translate(err);
+    throw translateMongoError(err);
   }
 
   let closing = false;

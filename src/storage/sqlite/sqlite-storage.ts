@@ -4,7 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import type { Database, Statement } from 'better-sqlite3';
 import type { Comment, CommentStatus, EditRecord, SpamCheckState } from '../../domain/comment.js';
 import { decodeKeyset, encodeKeyset } from '../../domain/cursor.js';
-import { ConflictError } from '../../domain/errors.js';
+import { ConflictError, StorageUnavailableError } from '../../domain/errors.js';
 import { ANONYMOUS_NAME, type AuditEntry, type Ban } from '../../domain/moderation.js';
 import type {
   CommentPatch,
@@ -18,6 +18,7 @@ import type {
 } from '../storage.js';
 import { emptyStatusCounts } from '../../domain/comment.js';
 import { migrate } from './schema.js';
+import { sqliteCause, translatingErrors } from './sqlite-errors.js';
 
 interface CommentRow {
   id: string;
@@ -204,21 +205,29 @@ export function threadPageSql(statusCount: number, withCursor: boolean, sort: 'o
 export interface SqliteStorageOptions {
   /** A directory to hold `parley.db`, or `:memory:`. */
   dataDir: string;
+  /** Tests only: runs on the open connection, e.g. `PRAGMA max_page_count` to make the disk "full". */
+  onOpen?: (db: Database) => void;
 }
 
-export function openSqliteStorage({ dataDir }: SqliteStorageOptions): Storage {
+export function openSqliteStorage({ dataDir, onOpen }: SqliteStorageOptions): Storage {
   let file = ':memory:';
-  if (dataDir !== ':memory:') {
-    fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    file = path.join(dataDir, 'parley.db');
+  if (dataDir !== ':memory:') file = path.join(dataDir, 'parley.db');
+  let db: Database;
+  try {
+    if (dataDir !== ':memory:') fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    db = new BetterSqlite3(file);
+    // The file holds emails and IPs: owner-only. SQLite gives the -wal and -shm files the same mode.
+    if (file !== ':memory:') fs.chmodSync(file, 0o600);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 5000');
+    migrate(db);
+  } catch (err) {
+    // One line for the operator: which file, and why (disk full, read-only, a parent that is a file...).
+    const cause = (err as NodeJS.ErrnoException).syscall ? (err as Error).message : sqliteCause(err);
+    throw new StorageUnavailableError(`Cannot open the SQLite database ${path.resolve(file)}: ${cause}`);
   }
-  const db: Database = new BetterSqlite3(file);
-  // The file holds emails and IPs: owner-only. SQLite gives the -wal and -shm files the same mode.
-  if (file !== ':memory:') fs.chmodSync(file, 0o600);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
-  migrate(db);
+  onOpen?.(db);
 
   // Statements whose shape depends on list lengths are cached by their SQL text.
   const cache = new Map<string, Statement>();
@@ -539,5 +548,5 @@ export function openSqliteStorage({ dataDir }: SqliteStorageOptions): Storage {
       if (db.open) db.close();
     },
   };
-  return storage;
+  return translatingErrors(storage);
 }
