@@ -1,6 +1,6 @@
 /** Readers' use cases: read a thread, count threads, post a comment, edit or delete one's own within the window. */
 import type { Comment, CommentStatus, ModerationMode, RecheckState } from '../domain/comment.js';
-import { THREAD_READ_STATUSES, PUBLIC_STATUSES } from '../domain/comment.js';
+import { EDITED_AFTER_APPROVAL, THREAD_READ_STATUSES, PUBLIC_STATUSES } from '../domain/comment.js';
 import { AppError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../domain/errors.js';
 import { decodeKeyset, encodeKeyset } from '../domain/cursor.js';
 import { renderBody } from '../domain/markup.js';
@@ -118,7 +118,7 @@ export function buildTree(roots: Comment[], replies: Comment[]): ThreadNode[] {
 export function createCommentService(deps: CommentServiceDeps) {
   const { storage, clock, newId, settings } = deps;
 
-  async function findOwn(id: string, token: string | undefined): Promise<Comment> {
+  async function findOwn(id: string, token: string | undefined): Promise<{ comment: Comment; threadUrl: string | null }> {
     if (!token) throw new UnauthorizedError('Send the edit token as "Authorization: Bearer <token>".');
     const comment = await storage.getComment(id);
     if (!comment || comment.status === 'deleted') throw new NotFoundError('comment_not_found', 'No such comment.');
@@ -127,7 +127,9 @@ export function createCommentService(deps: CommentServiceDeps) {
     if (clock().getTime() > closesAt) {
       throw new ForbiddenError('edit_window_closed', `Comments can only be changed within ${settings.editWindowMinutes} minutes of posting.`);
     }
-    return comment;
+    const thread = await storage.getThread(comment.threadKey);
+    if (thread?.locked) throw new ForbiddenError('thread_locked', 'This thread is closed: its comments can no longer be changed.');
+    return { comment, threadUrl: thread?.url ?? null };
   }
 
   /** WordPress-style depth cap: a reply below the deepest allowed level attaches to that level's comment. */
@@ -148,8 +150,20 @@ export function createCommentService(deps: CommentServiceDeps) {
     return { status: 'approved' };
   }
 
+  /** The moderation decision for a stored comment the spam service has cleared (re-check job, author's edit). */
+  async function publishOrHoldStored(c: Comment): Promise<{ status: CommentStatus; reason?: string }> {
+    // A public comment whose author edited it was already past the first-time rule.
+    if (settings.moderation !== 'all' && c.spamReasons.includes(EDITED_AFTER_APPROVAL)) return { status: 'approved' };
+    return publishOrHold(c.author.emailKey);
+  }
+
+  async function isBanned(emailKey: string, ip: string | null, now: Date): Promise<boolean> {
+    const banHashes = [emailKey, ...(ip ? [ipKey(ip, settings.secret)] : [])];
+    return (await storage.findActiveBan({ hashes: banHashes, now })) !== undefined;
+  }
+
   return {
-    publishOrHold,
+    publishOrHold: publishOrHoldStored,
 
     /** A signed, expiring form token for a thread; the widget fetches it with the thread. */
     issueFormToken(selector: ThreadSelector): { token: string; minSubmitSeconds: number; expiresAt: Date; editWindowMinutes: number } {
@@ -217,10 +231,7 @@ export function createCommentService(deps: CommentServiceDeps) {
       if (thread.locked) throw new ForbiddenError('thread_locked', 'This thread is closed for new comments.');
 
       const emailKey = emailKeyOf(input.email, settings.secret);
-      const banHashes = [emailKey, ...(context.ip ? [ipKey(context.ip, settings.secret)] : [])];
-      if (await storage.findActiveBan({ hashes: banHashes, now })) {
-        throw new ForbiddenError('banned', 'You cannot comment here.');
-      }
+      if (await isBanned(emailKey, context.ip, now)) throw new ForbiddenError('banned', 'You cannot comment here.');
       const duplicate = await storage.hasRecentDuplicate({
         threadKey: ref.key,
         emailKey,
@@ -287,15 +298,60 @@ export function createCommentService(deps: CommentServiceDeps) {
       return { comment, editToken: token };
     },
 
-    async editOwn(id: string, token: string | undefined, body: string): Promise<Comment> {
-      const comment = await findOwn(id, token);
-      const updated = await storage.updateComment(id, bodyEdit(comment, body, clock(), 'author'), { ifStatus: comment.status });
+    /**
+     * An author's edit goes through the same checks as a new comment (no form, so no form token or honeypot):
+     * local rules, then Akismet with the new text. A hold or spam verdict hides the comment until a moderator
+     * looks; the previous text stays in the history for them. An edit never makes a comment more visible than
+     * it was: a held comment stays held unless its hold no longer applies, spam and rejected stay so.
+     */
+    async editOwn(id: string, token: string | undefined, body: string, context: RequestContext): Promise<Comment> {
+      const { comment, threadUrl } = await findOwn(id, token);
+      const now = clock();
+      if (await isBanned(comment.author.emailKey, context.ip, now)) throw new ForbiddenError('banned', 'You cannot comment here.');
+      const verdict = deps.spam
+        ? await deps.spam({
+            threadKey: comment.threadKey,
+            threadUrl: threadUrl ?? (comment.threadKey.startsWith('http') ? comment.threadKey : null),
+            isReply: comment.parentId !== null,
+            author: { name: comment.author.name, email: comment.author.email, website: comment.author.website },
+            body,
+            context,
+            form: null,
+            recheckReason: 'edit',
+            now,
+          })
+        : ({ outcome: 'pass', spamCheck: 'none', reasons: [] } as const);
+      if (verdict.outcome === 'discard') throw new AppError('comment_rejected', 'Your edit could not be saved.');
+
+      const reasons = [...verdict.reasons];
+      // The reasons a held comment was held for still stand (the spam service's own are replaced by its new verdict).
+      if (comment.status === 'pending') {
+        for (const r of comment.spamReasons) {
+          if (!r.startsWith('akismet_') && r !== EDITED_AFTER_APPROVAL && !reasons.includes(r)) reasons.push(r);
+        }
+      }
+      let status: CommentStatus;
+      if (comment.status === 'spam' || comment.status === 'rejected') status = comment.status;
+      else if (verdict.outcome === 'spam') status = 'spam';
+      else if (verdict.outcome === 'hold' || reasons.length > verdict.reasons.length) status = 'pending';
+      else if (comment.status === 'approved' && settings.moderation !== 'all') status = 'approved';
+      else if (comment.status === 'approved' || comment.spamCheck === 'unchecked') {
+        // Held only while the spam service had not answered (or public, under MODERATION=all): the mode decides.
+        const decided = await publishOrHold(comment.author.emailKey);
+        status = decided.status;
+        if (decided.reason) reasons.push(decided.reason);
+      } else status = 'pending'; // held by a moderator: their call, not the edit's
+
+      if (comment.status === 'approved' && status !== 'approved') reasons.push(EDITED_AFTER_APPROVAL);
+      const recheck: RecheckState | null = verdict.spamCheck === 'unchecked' && status === 'pending' ? firstRecheck(now) : null;
+      const patch: CommentPatch = { ...bodyEdit(comment, body, now, 'author'), status, spamCheck: verdict.spamCheck, spamReasons: reasons, recheck };
+      const updated = await storage.updateComment(id, patch, { ifStatus: comment.status });
       if (!updated) throw new NotFoundError('comment_not_found', 'No such comment.');
       return updated;
     },
 
     async deleteOwn(id: string, token: string | undefined): Promise<void> {
-      const comment = await findOwn(id, token);
+      const { comment } = await findOwn(id, token);
       const updated = await storage.updateComment(id, { status: 'deleted' }, { ifStatus: comment.status });
       if (!updated) throw new NotFoundError('comment_not_found', 'No such comment.');
     },

@@ -51,6 +51,14 @@ export interface PostCommentResponse {
   editToken: string;
 }
 
+/** An author's edit: checked like a new comment, so it may now be awaiting moderation. */
+export interface EditCommentResponse {
+  comment: PublicComment;
+  status: PublicStatus;
+  /** Present when the edited comment is not public (held for a moderator). */
+  message?: string;
+}
+
 export interface FormTokenResponse {
   token: string;
   minSubmitSeconds: number;

@@ -10,7 +10,7 @@
  */
 import { z } from 'zod';
 import { HONEYPOT_FIELD } from '../domain/comment.js';
-import type { CountsResponse, FormTokenResponse, OwnCommentsResponse, PostCommentResponse, PublicComment, ThreadResponse, ErrorResponse } from './dto.js';
+import type { CountsResponse, EditCommentResponse, FormTokenResponse, OwnCommentsResponse, PostCommentResponse, PublicComment, ThreadResponse, ErrorResponse } from './dto.js';
 import { schemas } from './validation.js';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -122,7 +122,11 @@ export const PostCommentResponseSchema = z.object({
   editToken: z.string().describe('Edits or deletes this comment within the edit window. Shown once; only its hash is stored.'),
 });
 
-export const EditCommentResponseSchema = z.object({ comment: PublicCommentSchema, status: PublicStatusSchema });
+export const EditCommentResponseSchema = z.object({
+  comment: PublicCommentSchema,
+  status: PublicStatusSchema.describe('An edit is spam-checked like a new comment: `pending` when it now awaits moderation.'),
+  message: z.string().optional().describe('Present when the edited comment is not public (awaiting moderation).'),
+});
 
 export const OwnCommentsResponseSchema = z.object({ comments: z.array(z.object({ ...commentFields, status: PublicStatusSchema })) });
 
@@ -159,9 +163,10 @@ const mirrors: [
   Same<z.output<typeof CountsResponseSchema>, CountsResponse>,
   Same<z.output<typeof FormTokenResponseSchema>, FormTokenResponse>,
   Same<z.output<typeof PostCommentResponseSchema>, PostCommentResponse>,
+  Same<z.output<typeof EditCommentResponseSchema>, EditCommentResponse>,
   Same<z.output<typeof OwnCommentsResponseSchema>, OwnCommentsResponse>,
   Same<z.output<typeof ErrorResponseSchema>, ErrorResponse>,
-] = [true, true, true, true, true, true];
+] = [true, true, true, true, true, true, true];
 void mirrors;
 
 // ---------- the public and operators' sections ----------
@@ -283,15 +288,19 @@ export const publicApi: ApiSection = {
       path: '/api/v1/comments/{id}',
       operationId: 'editOwnComment',
       summary: 'Edit your comment within the edit window.',
+      description:
+        'The new text goes through the same spam checks as a new comment (local rules, then Akismet; no form token or honeypot). ' +
+        'A hold or spam verdict hides the comment until a moderator decides (200 with `status: pending` and a message); ' +
+        'moderators see the previous text beside the new one.',
       tags: ['comments'],
       security: ['editToken'],
       pathParams: { id: 'The comment id.' },
       body: { schema: schemas.editComment },
       responses: {
-        200: { description: 'The edited comment.', schema: EditCommentResponseSchema },
+        200: { description: 'The edited comment: still public (approved) or awaiting moderation (pending).', schema: EditCommentResponseSchema },
         400: error('validation_failed or invalid_json.'),
         401: error('unauthorized: no edit token.'),
-        403: error('forbidden (the token is not this comment’s) or edit_window_closed.'),
+        403: error('forbidden (the token is not this comment’s), edit_window_closed, thread_locked, banned or comment_rejected (the edit was refused; nothing changed).'),
         404: error('comment_not_found.'),
         ...BODY_ERRORS,
         ...SERVER_ERRORS,
@@ -308,7 +317,7 @@ export const publicApi: ApiSection = {
       responses: {
         204: { description: 'Deleted.' },
         401: error('unauthorized: no edit token.'),
-        403: error('forbidden or edit_window_closed.'),
+        403: error('forbidden, edit_window_closed or thread_locked.'),
         404: error('comment_not_found.'),
         ...SERVER_ERRORS,
       },

@@ -9,6 +9,7 @@ import {
   toPublicComment,
   toThreadResponse,
   type CountsResponse,
+  type EditCommentResponse,
   type FormTokenResponse,
   type OwnCommentsResponse,
   type PostCommentResponse,
@@ -80,8 +81,14 @@ export function publicRoutes(service: CommentService): Router {
 
   router.patch('/comments/:id', async (req, res) => {
     const { body } = parseEditComment(req.body);
-    const updated = await service.editOwn(req.params.id, bearerToken(req.get('authorization')), body);
-    res.set('Cache-Control', 'no-store').json({ comment: toPublicComment(updated), status: publicStatus(updated.status) });
+    const updated = await service.editOwn(req.params.id, bearerToken(req.get('authorization')), body, requestContext(req));
+    const status = publicStatus(updated.status);
+    const response: EditCommentResponse = {
+      comment: toPublicComment(updated),
+      status,
+      ...(status === 'pending' ? { message: AWAITING_MODERATION } : {}),
+    };
+    res.set('Cache-Control', 'no-store').json(response);
   });
 
   router.delete('/comments/:id', async (req, res) => {
