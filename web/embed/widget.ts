@@ -5,7 +5,7 @@
 import { ApiError, createApi, NetworkError, type FormTokenResponse, type PublicComment, type PublicStatus, type Sort, type ThreadSelector } from './api.js';
 import { avatar } from './avatar.js';
 import { attr, h } from './dom.js';
-import { countText, fullDate, relativeTime, strings, type Strings } from './i18n.js';
+import { countText, fill, fullDate, relativeTime, strings, type Strings } from './i18n.js';
 import { dropOwn, findOwn, loadAuthor, ownIn, putOwn, saveAuthor } from './store.js';
 import { CSS } from './styles.js';
 
@@ -198,7 +198,7 @@ export function mount(o: WidgetOptions): void {
     const acts = h('div', { class: 'acts' });
     const name = c.author.name;
     if (c.status !== 'pending') {
-      acts.append(h('button', { type: 'button', class: 'link rp', 'aria-label': s.replyTo.replace('{name}', name), onclick: () => openReply(c.id) }, s.reply));
+      acts.append(h('button', { type: 'button', class: 'link rp', 'aria-label': fill(s.replyTo, 'name', name), onclick: () => openReply(c.id) }, s.reply));
     }
     // The buttons go once the edit window has passed (the server enforces it either way).
     if (own && !own.closed && (!token || Date.now() - own.at < token.editWindowMinutes * 60_000)) {
@@ -354,7 +354,7 @@ export function mount(o: WidgetOptions): void {
     if (!it) return;
     replyTo = id;
     it.li.insertBefore(respond, it.kids);
-    title.textContent = s.replyTo.replace('{name}', it.c.author?.name ?? '');
+    title.textContent = fill(s.replyTo, 'name', it.c.author?.name ?? '');
     cancel.hidden = false;
     fields.body.focus();
   }
