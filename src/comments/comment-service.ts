@@ -10,6 +10,7 @@ import type { CommentPatch, PageCursor, SortOrder, Storage } from '../storage/st
 import type { SpamPipeline } from '../spam/pipeline.js';
 import { issueFormToken } from '../spam/form-token.js';
 import { firstRecheck } from './recheck-schedule.js';
+import { issueCommenterToken, verifyCommenterToken } from '../domain/commenter-token.js';
 
 export type { ModerationMode };
 
@@ -52,6 +53,8 @@ export interface PostCommentInput extends ThreadSelector {
   formToken?: string | undefined;
   /** The hidden field people never fill. */
   honeypot?: string | undefined;
+  /** The signed commenter token this browser got with an earlier approved comment: proof of a returning commenter. */
+  commenterToken?: string | undefined;
 }
 
 export interface OwnCommentRef {
@@ -141,10 +144,13 @@ export function createCommentService(deps: CommentServiceDeps) {
     return target;
   }
 
-  /** After the spam checks passed: publish, or hold per the moderation mode. */
-  async function publishOrHold(emailKey: string): Promise<{ status: CommentStatus; reason?: string }> {
+  /**
+   * After the spam checks passed: publish, or hold per the moderation mode. `proven` says the post showed it comes
+   * from this email's returning commenter (a valid commenter token); an email alone makes a first-time commenter.
+   */
+  async function publishOrHold(emailKey: string, proven = true): Promise<{ status: CommentStatus; reason?: string }> {
     if (settings.moderation === 'all') return { status: 'pending', reason: 'moderation_all' };
-    if (settings.moderation === 'first-time' && !(await storage.hasApprovedComment(emailKey))) {
+    if (settings.moderation === 'first-time' && (!proven || !(await storage.hasApprovedComment(emailKey)))) {
       return { status: 'pending', reason: 'first_time_commenter' };
     }
     return { status: 'approved' };
@@ -155,6 +161,11 @@ export function createCommentService(deps: CommentServiceDeps) {
     // A public comment whose author edited it was already past the first-time rule.
     if (settings.moderation !== 'all' && c.spamReasons.includes(EDITED_AFTER_APPROVAL)) return { status: 'approved' };
     return publishOrHold(c.author.emailKey);
+  }
+
+  /** A commenter token for the author of an approved comment (given only to whoever holds that comment's edit token). */
+  function commenterTokenFor(c: Comment): string | undefined {
+    return c.status === 'approved' && c.author.emailKey ? issueCommenterToken(settings.secret, c.author.emailKey, clock()) : undefined;
   }
 
   async function isBanned(emailKey: string, ip: string | null, now: Date): Promise<boolean> {
@@ -216,7 +227,7 @@ export function createCommentService(deps: CommentServiceDeps) {
       return Object.fromEntries([...keys].map(([url, key]) => [url, counts.get(key) ?? 0]));
     },
 
-    async postComment(input: PostCommentInput, context: RequestContext): Promise<{ comment: Comment; editToken: string }> {
+    async postComment(input: PostCommentInput, context: RequestContext): Promise<{ comment: Comment; editToken: string; commenterToken: string | undefined }> {
       const ref = resolveThread(input, settings.threadPolicy);
       let parent: Comment | null = null;
       if (input.parentId) {
@@ -258,10 +269,10 @@ export function createCommentService(deps: CommentServiceDeps) {
       const reasons = [...verdict.reasons];
       let status: CommentStatus;
       if (verdict.outcome === 'spam') status = 'spam';
-      else if (verdict.outcome === 'hold') status = 'pending';
       else {
-        const decided = await publishOrHold(emailKey);
-        status = decided.status;
+        // Decided (and its reason kept) even when the checks hold it: a later clean re-check must not skip this rule.
+        const decided = await publishOrHold(emailKey, verifyCommenterToken(input.commenterToken, settings.secret, emailKey, now));
+        status = verdict.outcome === 'hold' ? 'pending' : decided.status;
         if (decided.reason) reasons.push(decided.reason);
       }
       const recheck: RecheckState | null = verdict.spamCheck === 'unchecked' && status === 'pending' ? firstRecheck(now) : null;
@@ -295,8 +306,10 @@ export function createCommentService(deps: CommentServiceDeps) {
       };
       await storage.insertComment(comment);
       deps.onCommentCreated?.(status);
-      return { comment, editToken: token };
+      return { comment, editToken: token, commenterToken: commenterTokenFor(comment) };
     },
+
+    commenterTokenFor,
 
     /**
      * An author's edit goes through the same checks as a new comment (no form, so no form token or honeypot):

@@ -77,7 +77,7 @@ const isoDate = z.iso.datetime({ offset: false });
 export const PublicAuthorSchema = z.object({
   name: z.string(),
   website: z.string().nullable(),
-  avatar: z.string().describe('Avatar key (identicon seed or Gravatar hash); never the email.'),
+  avatar: z.string().nullable().describe('Avatar key (identicon seed or Gravatar hash); never the email. Null while the comment is not public.'),
 });
 
 const commentFields = {
@@ -115,11 +115,16 @@ export const FormTokenResponseSchema = z.object({
   editWindowMinutes: z.int().min(0).describe('How long after posting the author may edit or delete with the edit token.'),
 });
 
+const COMMENTER_TOKEN = z
+  .string()
+  .describe('Given with an approved comment: send it as `commenterToken` with later posts under the same email to be trusted as a returning commenter (MODERATION=first-time).');
+
 export const PostCommentResponseSchema = z.object({
   comment: PublicCommentSchema,
   status: PublicStatusSchema,
   message: z.string().optional().describe('Present when the comment is not public yet.'),
   editToken: z.string().describe('Edits or deletes this comment within the edit window. Shown once; only its hash is stored.'),
+  commenterToken: COMMENTER_TOKEN.optional(),
 });
 
 export const EditCommentResponseSchema = z.object({
@@ -128,7 +133,9 @@ export const EditCommentResponseSchema = z.object({
   message: z.string().optional().describe('Present when the edited comment is not public (awaiting moderation).'),
 });
 
-export const OwnCommentsResponseSchema = z.object({ comments: z.array(z.object({ ...commentFields, status: PublicStatusSchema })) });
+export const OwnCommentsResponseSchema = z.object({
+  comments: z.array(z.object({ ...commentFields, status: PublicStatusSchema, commenterToken: COMMENTER_TOKEN.optional() })),
+});
 
 export const ErrorResponseSchema = z.object({
   error: z.object({

@@ -61,13 +61,14 @@ export function publicRoutes(service: CommentService): Router {
   });
 
   router.post('/comments', async (req, res) => {
-    const { comment, editToken } = await service.postComment(parsePostComment(req.body), requestContext(req));
+    const { comment, editToken, commenterToken } = await service.postComment(parsePostComment(req.body), requestContext(req));
     const status = publicStatus(comment.status);
     const body: PostCommentResponse = {
       comment: toPublicComment(comment),
       status,
       ...(status === 'pending' ? { message: AWAITING_MODERATION } : {}),
       editToken,
+      ...(commenterToken ? { commenterToken } : {}),
     };
     res.status(201).set('Cache-Control', 'no-store').json(body);
   });
@@ -75,7 +76,12 @@ export function publicRoutes(service: CommentService): Router {
   // POST, not GET: edit tokens must not travel in URLs (logs, referrers).
   router.post('/comments/mine', async (req, res) => {
     const own = await service.listOwn(parseOwnComments(req.body));
-    const body: OwnCommentsResponse = { comments: own.map((c) => ({ ...toPublicComment(c), status: publicStatus(c.status) })) };
+    const body: OwnCommentsResponse = {
+      comments: own.map((c) => {
+        const commenterToken = service.commenterTokenFor(c);
+        return { ...toPublicComment(c), status: publicStatus(c.status), ...(commenterToken ? { commenterToken } : {}) };
+      }),
+    };
     res.set('Cache-Control', 'no-store').json(body);
   });
 

@@ -189,3 +189,60 @@ describe('an author’s edit goes through the spam gate', () => {
     expect((await app.storage.getComment(b.comment.id))?.body).toBe('Another point.');
   });
 });
+
+describe('returning commenters prove it with a signed commenter token', () => {
+  it('an approved email alone is a first-time commenter; with the token its 201 is published', async () => {
+    app = await createTestApp(env({ MODERATION: 'first-time' }));
+    const first = await posted({ body: 'My first comment here.' });
+    expect(first.status).toBe('pending');
+    expect(first.commenterToken).toBeUndefined();
+    await admin.post(`/comments/${first.comment.id}/approve`).expect(200);
+
+    // Someone else, knowing only the address, borrows no trust.
+    const borrowed = await posted({ body: 'Posing as Ada.', name: 'Not Ada' });
+    expect(borrowed.status).toBe('pending');
+
+    // The author's widget asks for its own comments by edit token and is given a commenter token.
+    const mine = await request(app.http).post('/api/v1/comments/mine').send({ comments: [{ id: first.comment.id, editToken: first.editToken }] });
+    const token = mine.body.comments[0].commenterToken as string;
+    expect(token).toMatch(/^c1\./);
+    expect(token).not.toContain('ada');
+    const returning = await posted({ body: 'Back again.', commenterToken: token, email: ' ADA@example.org ' });
+    expect(returning.status).toBe('approved');
+    expect(returning.commenterToken).toMatch(/^c1\./);
+  });
+
+  it('a token of another email, a forged or a tampered one is held', async () => {
+    app = await createTestApp(env({ MODERATION: 'first-time' }));
+    const grace = await posted({ body: 'Grace here.', email: 'grace@example.org' });
+    await admin.post(`/comments/${grace.comment.id}/approve`).expect(200);
+    const ada = await posted({ body: 'Ada here.' });
+    await admin.post(`/comments/${ada.comment.id}/approve`).expect(200);
+    const mine = await request(app.http).post('/api/v1/comments/mine').send({ comments: [{ id: grace.comment.id, editToken: grace.editToken }] });
+    const graceToken = mine.body.comments[0].commenterToken as string;
+
+    expect((await posted({ body: 'With Grace’s token.', commenterToken: graceToken })).status).toBe('pending');
+    const [v, t, mac] = graceToken.split('.');
+    const flipped = `${v}.${t}.${mac!.startsWith('A') ? 'B' : 'A'}${mac!.slice(1)}`;
+    expect((await posted({ body: 'Tampered.', email: 'grace@example.org', commenterToken: flipped })).status).toBe('pending');
+    expect((await posted({ body: 'Forged.', commenterToken: `c1.${Date.now().toString(36)}.${'x'.repeat(43)}` })).status).toBe('pending');
+    expect((await posted({ body: 'Still Grace.', email: 'grace@example.org', commenterToken: graceToken })).status).toBe('approved');
+  });
+
+  it('a held comment’s 201 carries no avatar key (no oracle for guessed emails)', async () => {
+    app = await createTestApp(env({ MODERATION: 'all' }));
+    const held = await posted({ body: 'Held one.', email: 'someone@example.org' });
+    expect(held.status).toBe('pending');
+    expect(held.comment.author.avatar).toBeNull();
+    expect(held.commenterToken).toBeUndefined();
+  });
+
+  it('an edit answer for a comment that is no longer public carries no avatar key', async () => {
+    app = await createTestApp(env({ BANNED_WORDS: 'casino', TRUST_PROXY: '1' }));
+    const c = await posted({ body: 'A fair point about the article.' });
+    expect(c.comment.author.avatar).toMatch(/^[0-9a-f]{32}$/);
+    const res = await edit(c.comment.id, c.editToken, 'best casino bonus');
+    expect(res.body.status).toBe('pending');
+    expect(res.body.comment.author.avatar).toBeNull();
+  });
+});
