@@ -135,6 +135,21 @@ export function createCommentService(deps: CommentServiceDeps) {
     return { comment, threadUrl: thread?.url ?? null };
   }
 
+  /**
+   * Whether readers can see the chain above a comment: every ancestor public, or deleted (a "[deleted]" placeholder
+   * keeps the tree's shape). Under a held, spam or rejected ancestor the comment is hidden, and so would a reply be.
+   */
+  async function ancestorsVisible(c: Comment): Promise<boolean> {
+    let current = c;
+    // Depth is capped at MAX_DEPTH, so this is a bounded walk; the guard stops a corrupt cycle.
+    for (let hops = 0; current.parentId && hops <= Math.max(settings.maxDepth, current.depth) + 1; hops += 1) {
+      const up = await storage.getComment(current.parentId);
+      if (!up || !(PUBLIC_STATUSES.includes(up.status) || up.status === 'deleted')) return false;
+      current = up;
+    }
+    return current.parentId === null;
+  }
+
   /** WordPress-style depth cap: a reply below the deepest allowed level attaches to that level's comment. */
   async function attachPoint(parent: Comment): Promise<Comment | null> {
     let target: Comment | null = parent;
@@ -232,7 +247,7 @@ export function createCommentService(deps: CommentServiceDeps) {
       let parent: Comment | null = null;
       if (input.parentId) {
         const found = await storage.getComment(input.parentId);
-        if (!found || found.threadKey !== ref.key || !PUBLIC_STATUSES.includes(found.status)) {
+        if (!found || found.threadKey !== ref.key || !PUBLIC_STATUSES.includes(found.status) || !(await ancestorsVisible(found))) {
           throw new NotFoundError('parent_not_found', 'The comment you are replying to does not exist in this thread.');
         }
         parent = await attachPoint(found);

@@ -246,3 +246,42 @@ describe('returning commenters prove it with a signed commenter token', () => {
     expect(res.body.comment.author.avatar).toBeNull();
   });
 });
+
+describe('replies under a hidden comment are refused like replies to a missing one', () => {
+  it('a parent marked spam hides its approved reply, and a reply to either is 404 parent_not_found', async () => {
+    app = await createTestApp(env());
+    const root = await posted({ body: 'Root comment.' });
+    const child = await posted({ body: 'Approved reply.', parentId: root.comment.id, email: 'grace@example.org' });
+    expect(child.status).toBe('approved');
+    await admin.post(`/comments/${root.comment.id}/spam`).expect(200);
+    expect(await publicHtml()).toBe('[]');
+
+    for (const parentId of [root.comment.id, child.comment.id]) {
+      const res = await post({ body: `Reply under hidden ${parentId}`, parentId, email: 'lin@example.org' });
+      expect(res.status).toBe(404);
+      expect(res.body.error.code).toBe('parent_not_found');
+    }
+    const keys = await app.storage.countByStatus({});
+    expect(keys.approved + keys.pending + keys.spam).toBe(2);
+  });
+
+  it('a rejected grandparent hides the chain below it', async () => {
+    app = await createTestApp(env());
+    const root = await posted({ body: 'Root comment.' });
+    const mid = await posted({ body: 'Middle.', parentId: root.comment.id });
+    const leaf = await posted({ body: 'Leaf.', parentId: mid.comment.id });
+    await admin.post(`/comments/${root.comment.id}/reject`).expect(200);
+    const res = await post({ body: 'Under the leaf.', parentId: leaf.comment.id });
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe('parent_not_found');
+  });
+
+  it('a deleted ancestor is a placeholder, not a hidden one: replies below it are still accepted', async () => {
+    app = await createTestApp(env());
+    const root = await posted({ body: 'Root comment.' });
+    const mid = await posted({ body: 'Middle.', parentId: root.comment.id });
+    await request(app.http).delete(`/api/v1/comments/${root.comment.id}`).set('Authorization', `Bearer ${root.editToken}`).expect(204);
+    const res = await post({ body: 'Under the middle.', parentId: mid.comment.id });
+    expect(res.status).toBe(201);
+  });
+});
