@@ -253,7 +253,9 @@ export function createCommentService(deps: CommentServiceDeps) {
         parent = await attachPoint(found);
       }
       const now = clock();
-      const thread = await storage.ensureThread({ key: ref.key, url: ref.url, now });
+      // The thread's public URL comes only from a comment that is published (below): a spam or held first post must
+      // not name the page a thread links to.
+      const thread = await storage.ensureThread({ key: ref.key, url: null, now });
       if (thread.locked) throw new ForbiddenError('thread_locked', 'This thread is closed for new comments.');
 
       const emailKey = emailKeyOf(input.email, settings.secret);
@@ -320,6 +322,7 @@ export function createCommentService(deps: CommentServiceDeps) {
         history: [],
       };
       await storage.insertComment(comment);
+      if (status === 'approved' && ref.url !== null && thread.url === null) await storage.ensureThread({ key: ref.key, url: ref.url, now });
       deps.onCommentCreated?.(status);
       return { comment, editToken: token, commenterToken: commenterTokenFor(comment) };
     },

@@ -285,3 +285,22 @@ describe('replies under a hidden comment are refused like replies to a missing o
     expect(res.status).toBe(201);
   });
 });
+
+describe('the thread’s URL', () => {
+  it('is not set by a spam or held first post to a threadId, only by a published one', async () => {
+    app = await createTestApp(env());
+    const spam = await post({ threadId: 'story-42', url: 'https://evil.example/landing', name: 'akismet-guaranteed-spam', body: 'Visit us.' });
+    expect(spam.status).toBe(201);
+    expect(spam.body.status).toBe('pending');
+    const held = await post({ threadId: 'story-42', url: 'https://evil.example/other', body: 'No form token.', formToken: undefined });
+    expect(held.body.status).toBe('pending');
+    const read = async () => (await request(app.http).get('/api/v1/threads').query({ threadId: 'story-42' })).body.thread.url;
+    expect(await read()).toBeNull();
+    const key = (await request(app.http).get('/api/v1/threads').query({ threadId: 'story-42' })).body.thread.key as string;
+    expect((await app.storage.getThread(key))?.url).toBeNull();
+
+    const good = await post({ threadId: 'story-42', url: ARTICLE, body: 'A real comment.' });
+    expect(good.body.status).toBe('approved');
+    expect(await read()).toBe(ARTICLE);
+  });
+});
