@@ -229,6 +229,19 @@ describe('returning commenters prove it with a signed commenter token', () => {
     expect((await posted({ body: 'Still Grace.', email: 'grace@example.org', commenterToken: graceToken })).status).toBe('approved');
   });
 
+  it('an Akismet outage does not turn a borrowed email into trust: the re-check keeps it held', async () => {
+    app = await createTestApp(env({ MODERATION: 'first-time' }));
+    const first = await posted({ body: 'My first comment here.' });
+    await admin.post(`/comments/${first.comment.id}/approve`).expect(200);
+    fake.setMode('error500', 'comment-check');
+    const borrowed = await posted({ body: 'Posing as Ada while Akismet is down.', name: 'Not Ada' });
+    expect(borrowed.status).toBe('pending');
+    fake.setMode('normal');
+    app.clock.advance(61_000);
+    expect(await app.jobs.recheck.runOnce()).toMatchObject({ due: 1, held: 1, approved: 0 });
+    expect((await app.storage.getComment(borrowed.comment.id))?.status).toBe('pending');
+  });
+
   it('a held comment’s 201 carries no avatar key (no oracle for guessed emails)', async () => {
     app = await createTestApp(env({ MODERATION: 'all' }));
     const held = await posted({ body: 'Held one.', email: 'someone@example.org' });
