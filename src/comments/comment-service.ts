@@ -355,8 +355,8 @@ export function createCommentService(deps: CommentServiceDeps) {
       if (verdict.outcome === 'discard') throw new AppError('comment_rejected', 'Your edit could not be saved.');
 
       const reasons = [...verdict.reasons];
-      // The reasons a held comment was held for still stand (the spam service's own are replaced by its new verdict).
-      if (comment.status === 'pending') {
+      // The reasons a hidden comment was hidden for still stand (the spam service's own are replaced by its new verdict).
+      if (comment.status !== 'approved') {
         for (const r of comment.spamReasons) {
           if (!r.startsWith('akismet_') && r !== EDITED_AFTER_APPROVAL && !reasons.includes(r)) reasons.push(r);
         }

@@ -268,7 +268,7 @@ export const publicApi: ApiSection = {
         201: { description: 'Stored: published (approved) or held for moderation (pending).', schema: PostCommentResponseSchema },
         400: error('validation_failed (with per-field codes) or invalid_json.'),
         403: error('origin_not_allowed, thread_locked, banned or comment_rejected.'),
-        404: error('parent_not_found: the parent is not a comment of this thread.'),
+        404: error('parent_not_found: the parent is not a visible comment of this thread (missing, held, spam, or under a hidden comment).'),
         409: error('duplicate_comment: the same author already posted this body here.'),
         ...BODY_ERRORS,
         429: RATE_LIMITED,
