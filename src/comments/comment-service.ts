@@ -1,6 +1,6 @@
 /** Readers' use cases: read a thread, count threads, post a comment, edit or delete one's own within the window. */
 import type { Comment, CommentStatus, ModerationMode, RecheckState } from '../domain/comment.js';
-import { THREAD_READ_STATUSES, PUBLIC_STATUSES } from '../domain/comment.js';
+import { EDITED_AFTER_APPROVAL, THREAD_READ_STATUSES, PUBLIC_STATUSES } from '../domain/comment.js';
 import { AppError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../domain/errors.js';
 import { decodeKeyset, encodeKeyset } from '../domain/cursor.js';
 import { renderBody } from '../domain/markup.js';
@@ -11,6 +11,7 @@ import type { CommentPatch, PageCursor, SortOrder, Storage } from '../storage/st
 import type { SpamPipeline } from '../spam/pipeline.js';
 import { issueFormToken } from '../spam/form-token.js';
 import { firstRecheck } from './recheck-schedule.js';
+import { issueCommenterToken, verifyCommenterToken } from '../domain/commenter-token.js';
 
 export type { ModerationMode };
 
@@ -53,6 +54,8 @@ export interface PostCommentInput extends ThreadSelector {
   formToken?: string | undefined;
   /** The hidden field people never fill. */
   honeypot?: string | undefined;
+  /** The signed commenter token this browser got with an earlier approved comment: proof of a returning commenter. */
+  commenterToken?: string | undefined;
 }
 
 export interface OwnCommentRef {
@@ -119,7 +122,7 @@ export function buildTree(roots: Comment[], replies: Comment[]): ThreadNode[] {
 export function createCommentService(deps: CommentServiceDeps) {
   const { storage, clock, newId, settings } = deps;
 
-  async function findOwn(id: string, token: string | undefined): Promise<Comment> {
+  async function findOwn(id: string, token: string | undefined): Promise<{ comment: Comment; threadUrl: string | null }> {
     if (!token) throw new UnauthorizedError('Send the edit token as "Authorization: Bearer <token>".');
     const comment = await storage.getComment(id);
     if (!comment || comment.status === 'deleted') throw new NotFoundError('comment_not_found', 'No such comment.');
@@ -128,7 +131,24 @@ export function createCommentService(deps: CommentServiceDeps) {
     if (clock().getTime() > closesAt) {
       throw new ForbiddenError('edit_window_closed', `Comments can only be changed within ${settings.editWindowMinutes} minutes of posting.`);
     }
-    return comment;
+    const thread = await storage.getThread(comment.threadKey);
+    if (thread?.locked) throw new ForbiddenError('thread_locked', 'This thread is closed: its comments can no longer be changed.');
+    return { comment, threadUrl: thread?.url ?? null };
+  }
+
+  /**
+   * Whether readers can see the chain above a comment: every ancestor public, or deleted (a "[deleted]" placeholder
+   * keeps the tree's shape). Under a held, spam or rejected ancestor the comment is hidden, and so would a reply be.
+   */
+  async function ancestorsVisible(c: Comment): Promise<boolean> {
+    let current = c;
+    // Depth is capped at MAX_DEPTH, so this is a bounded walk; the guard stops a corrupt cycle.
+    for (let hops = 0; current.parentId && hops <= Math.max(settings.maxDepth, current.depth) + 1; hops += 1) {
+      const up = await storage.getComment(current.parentId);
+      if (!up || !(PUBLIC_STATUSES.includes(up.status) || up.status === 'deleted')) return false;
+      current = up;
+    }
+    return current.parentId === null;
   }
 
   /** WordPress-style depth cap: a reply below the deepest allowed level attaches to that level's comment. */
@@ -140,17 +160,37 @@ export function createCommentService(deps: CommentServiceDeps) {
     return target;
   }
 
-  /** After the spam checks passed: publish, or hold per the moderation mode. */
-  async function publishOrHold(emailKey: string): Promise<{ status: CommentStatus; reason?: string }> {
+  /**
+   * After the spam checks passed: publish, or hold per the moderation mode. `proven` says the post showed it comes
+   * from this email's returning commenter (a valid commenter token); an email alone makes a first-time commenter.
+   */
+  async function publishOrHold(emailKey: string, proven = true): Promise<{ status: CommentStatus; reason?: string }> {
     if (settings.moderation === 'all') return { status: 'pending', reason: 'moderation_all' };
-    if (settings.moderation === 'first-time' && !(await storage.hasApprovedComment(emailKey))) {
+    if (settings.moderation === 'first-time' && (!proven || !(await storage.hasApprovedComment(emailKey)))) {
       return { status: 'pending', reason: 'first_time_commenter' };
     }
     return { status: 'approved' };
   }
 
+  /** The moderation decision for a stored comment the spam service has cleared (re-check job, author's edit). */
+  async function publishOrHoldStored(c: Comment): Promise<{ status: CommentStatus; reason?: string }> {
+    // A public comment whose author edited it was already past the first-time rule.
+    if (settings.moderation !== 'all' && c.spamReasons.includes(EDITED_AFTER_APPROVAL)) return { status: 'approved' };
+    return publishOrHold(c.author.emailKey);
+  }
+
+  /** A commenter token for the author of an approved comment (given only to whoever holds that comment's edit token). */
+  function commenterTokenFor(c: Comment): string | undefined {
+    return c.status === 'approved' && c.author.emailKey ? issueCommenterToken(settings.secret, c.author.emailKey, clock()) : undefined;
+  }
+
+  /** One lookup of every hash that could ban this commenter: email (+tags, case), its domains, the IP's networks. */
+  async function isBanned(email: string, ip: string | null, now: Date): Promise<boolean> {
+    return (await storage.findActiveBan({ hashes: banHashesFor(email, ip, settings.secret), now })) !== undefined;
+  }
+
   return {
-    publishOrHold,
+    publishOrHold: publishOrHoldStored,
 
     /** A signed, expiring form token for a thread; the widget fetches it with the thread. */
     issueFormToken(selector: ThreadSelector): { token: string; minSubmitSeconds: number; expiresAt: Date; editWindowMinutes: number } {
@@ -203,24 +243,24 @@ export function createCommentService(deps: CommentServiceDeps) {
       return Object.fromEntries([...keys].map(([url, key]) => [url, counts.get(key) ?? 0]));
     },
 
-    async postComment(input: PostCommentInput, context: RequestContext): Promise<{ comment: Comment; editToken: string }> {
+    async postComment(input: PostCommentInput, context: RequestContext): Promise<{ comment: Comment; editToken: string; commenterToken: string | undefined }> {
       const ref = resolveThread(input, settings.threadPolicy);
       let parent: Comment | null = null;
       if (input.parentId) {
         const found = await storage.getComment(input.parentId);
-        if (!found || found.threadKey !== ref.key || !PUBLIC_STATUSES.includes(found.status)) {
+        if (!found || found.threadKey !== ref.key || !PUBLIC_STATUSES.includes(found.status) || !(await ancestorsVisible(found))) {
           throw new NotFoundError('parent_not_found', 'The comment you are replying to does not exist in this thread.');
         }
         parent = await attachPoint(found);
       }
       const now = clock();
-      const thread = await storage.ensureThread({ key: ref.key, url: ref.url, now });
+      // The thread's public URL comes only from a comment that is published (below): a spam or held first post must
+      // not name the page a thread links to.
+      const thread = await storage.ensureThread({ key: ref.key, url: null, now });
       if (thread.locked) throw new ForbiddenError('thread_locked', 'This thread is closed for new comments.');
 
       const emailKey = emailKeyOf(input.email, settings.secret);
-      if (await storage.findActiveBan({ hashes: banHashesFor(input.email, context.ip, settings.secret), now })) {
-        throw new ForbiddenError('banned', 'You cannot comment here.');
-      }
+      if (await isBanned(input.email, context.ip, now)) throw new ForbiddenError('banned', 'You cannot comment here.');
       const duplicate = await storage.hasRecentDuplicate({
         threadKey: ref.key,
         emailKey,
@@ -247,10 +287,10 @@ export function createCommentService(deps: CommentServiceDeps) {
       const reasons = [...verdict.reasons];
       let status: CommentStatus;
       if (verdict.outcome === 'spam') status = 'spam';
-      else if (verdict.outcome === 'hold') status = 'pending';
       else {
-        const decided = await publishOrHold(emailKey);
-        status = decided.status;
+        // Decided (and its reason kept) even when the checks hold it: a later clean re-check must not skip this rule.
+        const decided = await publishOrHold(emailKey, verifyCommenterToken(input.commenterToken, settings.secret, emailKey, now));
+        status = verdict.outcome === 'hold' ? 'pending' : decided.status;
         if (decided.reason) reasons.push(decided.reason);
       }
       const recheck: RecheckState | null = verdict.spamCheck === 'unchecked' && status === 'pending' ? firstRecheck(now) : null;
@@ -283,19 +323,67 @@ export function createCommentService(deps: CommentServiceDeps) {
         history: [],
       };
       await storage.insertComment(comment);
+      if (status === 'approved' && ref.url !== null && thread.url === null) await storage.ensureThread({ key: ref.key, url: ref.url, now });
       deps.onCommentCreated?.(status);
-      return { comment, editToken: token };
+      return { comment, editToken: token, commenterToken: commenterTokenFor(comment) };
     },
 
-    async editOwn(id: string, token: string | undefined, body: string): Promise<Comment> {
-      const comment = await findOwn(id, token);
-      const updated = await storage.updateComment(id, bodyEdit(comment, body, clock(), 'author'), { ifStatus: comment.status });
+    commenterTokenFor,
+
+    /**
+     * An author's edit goes through the same checks as a new comment (no form, so no form token or honeypot):
+     * local rules, then Akismet with the new text. A hold or spam verdict hides the comment until a moderator
+     * looks; the previous text stays in the history for them. An edit never makes a comment more visible than
+     * it was: a held comment stays held unless its hold no longer applies, spam and rejected stay so.
+     */
+    async editOwn(id: string, token: string | undefined, body: string, context: RequestContext): Promise<Comment> {
+      const { comment, threadUrl } = await findOwn(id, token);
+      const now = clock();
+      if (await isBanned(comment.author.email, context.ip, now)) throw new ForbiddenError('banned', 'You cannot comment here.');
+      const verdict = deps.spam
+        ? await deps.spam({
+            threadKey: comment.threadKey,
+            threadUrl: threadUrl ?? (comment.threadKey.startsWith('http') ? comment.threadKey : null),
+            isReply: comment.parentId !== null,
+            author: { name: comment.author.name, email: comment.author.email, website: comment.author.website },
+            body,
+            context,
+            form: null,
+            recheckReason: 'edit',
+            now,
+          })
+        : ({ outcome: 'pass', spamCheck: 'none', reasons: [] } as const);
+      if (verdict.outcome === 'discard') throw new AppError('comment_rejected', 'Your edit could not be saved.');
+
+      const reasons = [...verdict.reasons];
+      // The reasons a hidden comment was hidden for still stand (the spam service's own are replaced by its new verdict).
+      if (comment.status !== 'approved') {
+        for (const r of comment.spamReasons) {
+          if (!r.startsWith('akismet_') && r !== EDITED_AFTER_APPROVAL && !reasons.includes(r)) reasons.push(r);
+        }
+      }
+      let status: CommentStatus;
+      if (comment.status === 'spam' || comment.status === 'rejected') status = comment.status;
+      else if (verdict.outcome === 'spam') status = 'spam';
+      else if (verdict.outcome === 'hold' || reasons.length > verdict.reasons.length) status = 'pending';
+      else if (comment.status === 'approved' && settings.moderation !== 'all') status = 'approved';
+      else if (comment.status === 'approved' || comment.spamCheck === 'unchecked') {
+        // Held only while the spam service had not answered (or public, under MODERATION=all): the mode decides.
+        const decided = await publishOrHold(comment.author.emailKey);
+        status = decided.status;
+        if (decided.reason) reasons.push(decided.reason);
+      } else status = 'pending'; // held by a moderator: their call, not the edit's
+
+      if (comment.status === 'approved' && status !== 'approved') reasons.push(EDITED_AFTER_APPROVAL);
+      const recheck: RecheckState | null = verdict.spamCheck === 'unchecked' && status === 'pending' ? firstRecheck(now) : null;
+      const patch: CommentPatch = { ...bodyEdit(comment, body, now, 'author'), status, spamCheck: verdict.spamCheck, spamReasons: reasons, recheck };
+      const updated = await storage.updateComment(id, patch, { ifStatus: comment.status });
       if (!updated) throw new NotFoundError('comment_not_found', 'No such comment.');
       return updated;
     },
 
     async deleteOwn(id: string, token: string | undefined): Promise<void> {
-      const comment = await findOwn(id, token);
+      const { comment } = await findOwn(id, token);
       const updated = await storage.updateComment(id, { status: 'deleted' }, { ifStatus: comment.status });
       if (!updated) throw new NotFoundError('comment_not_found', 'No such comment.');
     },

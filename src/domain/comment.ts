@@ -19,6 +19,12 @@ export type ModerationMode = 'none' | 'first-time' | 'all';
 /** The honeypot form field: hidden by the widget, never filled by people, and named so browsers never autofill it. */
 export const HONEYPOT_FIELD = 'contact_me_by_fax_only';
 
+/**
+ * A note in `spamReasons` (not a hold): this public comment was edited by its author and the edit is waiting for a
+ * spam verdict. A clean verdict may put it back where it was without the first-time rule.
+ */
+export const EDITED_AFTER_APPROVAL = 'edited_after_approval';
+
 /** Result of the spam checks: `checked` once a definitive verdict exists; `unchecked` while waiting for one. */
 export type SpamCheckState = 'none' | 'checked' | 'unchecked';
 

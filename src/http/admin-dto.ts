@@ -1,6 +1,7 @@
 /** The admin API's JSON shapes: what moderators need, including private fields the public never sees. */
 import type { Comment, CommentStatus } from '../domain/comment.js';
 import type { BanKind } from '../domain/ban.js';
+import { renderBody } from '../domain/markup.js';
 import type { AuditEntry, Ban } from '../domain/moderation.js';
 import type { StatusCounts, ThreadRecord } from '../storage/storage.js';
 
@@ -22,9 +23,14 @@ export interface AdminComment {
   editedAt: string | null;
   spam: { check: Comment['spamCheck']; reasons: string[]; nextRecheckAt: string | null };
   history: { body: string; editedAt: string; by: 'author' | 'moderator' }[];
+  /** The text before the latest edit (null if never edited), so a held edit can be read beside what it replaced. */
+  previousBody: string | null;
+  /** `previousBody` as the server's sanitised HTML. */
+  previousHtml: string | null;
 }
 
 export function toAdminComment(c: Comment, threadUrl: string | null): AdminComment {
+  const previous = c.history.at(-1);
   return {
     id: c.id,
     threadKey: c.threadKey,
@@ -41,6 +47,8 @@ export function toAdminComment(c: Comment, threadUrl: string | null): AdminComme
     editedAt: c.editedAt ? c.editedAt.toISOString() : null,
     spam: { check: c.spamCheck, reasons: [...c.spamReasons], nextRecheckAt: c.recheck ? c.recheck.nextAt.toISOString() : null },
     history: c.history.map((h) => ({ body: h.body, editedAt: h.editedAt.toISOString(), by: h.by })),
+    previousBody: previous?.body ?? null,
+    previousHtml: previous ? renderBody(previous.body) : null,
   };
 }
 

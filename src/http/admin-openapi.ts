@@ -31,6 +31,8 @@ export const AdminCommentSchema = z.object({
   editedAt: isoDate.nullable(),
   spam: z.object({ check: z.enum(['none', 'checked', 'unchecked']), reasons: z.array(z.string()), nextRecheckAt: isoDate.nullable() }),
   history: z.array(z.object({ body: z.string(), editedAt: isoDate, by: z.enum(['author', 'moderator']) })),
+  previousBody: z.string().nullable().describe('The text before the latest edit; null if never edited.'),
+  previousHtml: z.string().nullable().describe('previousBody as sanitised HTML.'),
 });
 
 export const AdminQueueResponseSchema = z.object({ comments: z.array(AdminCommentSchema), counts: statusCounts, nextCursor: z.string().nullable() });

@@ -3,13 +3,14 @@
  * allow-list of fields, so an email, IP, user agent, token hash or spam detail can never slip out.
  * web/ imports these types.
  */
-import type { Comment, CommentStatus } from '../domain/comment.js';
+import { PUBLIC_STATUSES, type Comment, type CommentStatus } from '../domain/comment.js';
 import type { ThreadNode, ThreadView } from '../comments/comment-service.js';
 
 export interface PublicAuthor {
   name: string;
   website: string | null;
-  avatar: string;
+  /** Null while the comment is not public: an avatar key would confirm a guessed email against a public commenter's. */
+  avatar: string | null;
 }
 
 export interface PublicComment {
@@ -49,6 +50,16 @@ export interface PostCommentResponse {
   message?: string;
   /** Lets the author edit or delete this comment within the edit window. Shown once; only its hash is stored. */
   editToken: string;
+  /** Present when the comment is approved: send it with later posts under the same email to skip first-time moderation. */
+  commenterToken?: string;
+}
+
+/** An author's edit: checked like a new comment, so it may now be awaiting moderation. */
+export interface EditCommentResponse {
+  comment: PublicComment;
+  status: PublicStatus;
+  /** Present when the edited comment is not public (held for a moderator). */
+  message?: string;
 }
 
 export interface FormTokenResponse {
@@ -63,7 +74,8 @@ export interface FormTokenResponse {
 
 /** The author's own comments, found by their edit tokens; held ones are marked pending. */
 export interface OwnCommentsResponse {
-  comments: (PublicComment & { status: PublicStatus })[];
+  /** `commenterToken` is present on approved ones (see PostCommentResponse). */
+  comments: (PublicComment & { status: PublicStatus; commenterToken?: string })[];
 }
 
 export interface CountsResponse {
@@ -83,7 +95,7 @@ export function toPublicComment(c: Comment): PublicComment {
   return {
     id: c.id,
     parentId: c.parentId,
-    author: { name: c.author.name, website: c.author.website, avatar: c.author.avatar },
+    author: { name: c.author.name, website: c.author.website, avatar: PUBLIC_STATUSES.includes(c.status) ? c.author.avatar : null },
     html: c.html,
     createdAt: c.createdAt.toISOString(),
     editedAt: c.editedAt ? c.editedAt.toISOString() : null,

@@ -10,7 +10,7 @@
  */
 import { z } from 'zod';
 import { HONEYPOT_FIELD } from '../domain/comment.js';
-import type { CountsResponse, FormTokenResponse, OwnCommentsResponse, PostCommentResponse, PublicComment, ThreadResponse, ErrorResponse } from './dto.js';
+import type { CountsResponse, EditCommentResponse, FormTokenResponse, OwnCommentsResponse, PostCommentResponse, PublicComment, ThreadResponse, ErrorResponse } from './dto.js';
 import { schemas } from './validation.js';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -77,7 +77,7 @@ const isoDate = z.iso.datetime({ offset: false });
 export const PublicAuthorSchema = z.object({
   name: z.string(),
   website: z.string().nullable(),
-  avatar: z.string().describe('Avatar key (identicon seed or Gravatar hash); never the email.'),
+  avatar: z.string().nullable().describe('Avatar key (identicon seed or Gravatar hash); never the email. Null while the comment is not public.'),
 });
 
 const commentFields = {
@@ -115,16 +115,27 @@ export const FormTokenResponseSchema = z.object({
   editWindowMinutes: z.int().min(0).describe('How long after posting the author may edit or delete with the edit token.'),
 });
 
+const COMMENTER_TOKEN = z
+  .string()
+  .describe('Given with an approved comment: send it as `commenterToken` with later posts under the same email to be trusted as a returning commenter (MODERATION=first-time).');
+
 export const PostCommentResponseSchema = z.object({
   comment: PublicCommentSchema,
   status: PublicStatusSchema,
   message: z.string().optional().describe('Present when the comment is not public yet.'),
   editToken: z.string().describe('Edits or deletes this comment within the edit window. Shown once; only its hash is stored.'),
+  commenterToken: COMMENTER_TOKEN.optional(),
 });
 
-export const EditCommentResponseSchema = z.object({ comment: PublicCommentSchema, status: PublicStatusSchema });
+export const EditCommentResponseSchema = z.object({
+  comment: PublicCommentSchema,
+  status: PublicStatusSchema.describe('An edit is spam-checked like a new comment: `pending` when it now awaits moderation.'),
+  message: z.string().optional().describe('Present when the edited comment is not public (awaiting moderation).'),
+});
 
-export const OwnCommentsResponseSchema = z.object({ comments: z.array(z.object({ ...commentFields, status: PublicStatusSchema })) });
+export const OwnCommentsResponseSchema = z.object({
+  comments: z.array(z.object({ ...commentFields, status: PublicStatusSchema, commenterToken: COMMENTER_TOKEN.optional() })),
+});
 
 export const ErrorResponseSchema = z.object({
   error: z.object({
@@ -163,9 +174,10 @@ const mirrors: [
   Same<z.output<typeof CountsResponseSchema>, CountsResponse>,
   Same<z.output<typeof FormTokenResponseSchema>, FormTokenResponse>,
   Same<z.output<typeof PostCommentResponseSchema>, PostCommentResponse>,
+  Same<z.output<typeof EditCommentResponseSchema>, EditCommentResponse>,
   Same<z.output<typeof OwnCommentsResponseSchema>, OwnCommentsResponse>,
   Same<z.output<typeof ErrorResponseSchema>, ErrorResponse>,
-] = [true, true, true, true, true, true];
+] = [true, true, true, true, true, true, true];
 void mirrors;
 
 // ---------- the public and operators' sections ----------
@@ -260,7 +272,7 @@ export const publicApi: ApiSection = {
         201: { description: 'Stored: published (approved) or held for moderation (pending).', schema: PostCommentResponseSchema },
         400: error('validation_failed (with per-field codes) or invalid_json.'),
         403: error('origin_not_allowed, thread_locked, banned or comment_rejected.'),
-        404: error('parent_not_found: the parent is not a comment of this thread.'),
+        404: error('parent_not_found: the parent is not a visible comment of this thread (missing, held, spam, or under a hidden comment).'),
         409: error('duplicate_comment: the same author already posted this body here.'),
         ...BODY_ERRORS,
         429: RATE_LIMITED,
@@ -288,15 +300,19 @@ export const publicApi: ApiSection = {
       path: '/api/v1/comments/{id}',
       operationId: 'editOwnComment',
       summary: 'Edit your comment within the edit window.',
+      description:
+        'The new text goes through the same spam checks as a new comment (local rules, then Akismet; no form token or honeypot). ' +
+        'A hold or spam verdict hides the comment until a moderator decides (200 with `status: pending` and a message); ' +
+        'moderators see the previous text beside the new one.',
       tags: ['comments'],
       security: ['editToken'],
       pathParams: { id: 'The comment id.' },
       body: { schema: schemas.editComment },
       responses: {
-        200: { description: 'The edited comment.', schema: EditCommentResponseSchema },
+        200: { description: 'The edited comment: still public (approved) or awaiting moderation (pending).', schema: EditCommentResponseSchema },
         400: error('validation_failed or invalid_json.'),
         401: error('unauthorized: no edit token.'),
-        403: error('forbidden (the token is not this comment’s) or edit_window_closed.'),
+        403: error('forbidden (the token is not this comment’s), edit_window_closed, thread_locked, banned or comment_rejected (the edit was refused; nothing changed).'),
         404: error('comment_not_found.'),
         ...BODY_ERRORS,
         429: RATE_LIMITED,
@@ -314,7 +330,7 @@ export const publicApi: ApiSection = {
       responses: {
         204: { description: 'Deleted.' },
         401: error('unauthorized: no edit token.'),
-        403: error('forbidden or edit_window_closed.'),
+        403: error('forbidden, edit_window_closed or thread_locked.'),
         404: error('comment_not_found.'),
         429: RATE_LIMITED,
         ...SERVER_ERRORS,

@@ -9,6 +9,7 @@ import {
   toPublicComment,
   toThreadResponse,
   type CountsResponse,
+  type EditCommentResponse,
   type FormTokenResponse,
   type OwnCommentsResponse,
   type PostCommentResponse,
@@ -60,13 +61,14 @@ export function publicRoutes(service: CommentService): Router {
   });
 
   router.post('/comments', async (req, res) => {
-    const { comment, editToken } = await service.postComment(parsePostComment(req.body), requestContext(req));
+    const { comment, editToken, commenterToken } = await service.postComment(parsePostComment(req.body), requestContext(req));
     const status = publicStatus(comment.status);
     const body: PostCommentResponse = {
       comment: toPublicComment(comment),
       status,
       ...(status === 'pending' ? { message: AWAITING_MODERATION } : {}),
       editToken,
+      ...(commenterToken ? { commenterToken } : {}),
     };
     res.status(201).set('Cache-Control', 'no-store').json(body);
   });
@@ -74,14 +76,25 @@ export function publicRoutes(service: CommentService): Router {
   // POST, not GET: edit tokens must not travel in URLs (logs, referrers).
   router.post('/comments/mine', async (req, res) => {
     const own = await service.listOwn(parseOwnComments(req.body));
-    const body: OwnCommentsResponse = { comments: own.map((c) => ({ ...toPublicComment(c), status: publicStatus(c.status) })) };
+    const body: OwnCommentsResponse = {
+      comments: own.map((c) => {
+        const commenterToken = service.commenterTokenFor(c);
+        return { ...toPublicComment(c), status: publicStatus(c.status), ...(commenterToken ? { commenterToken } : {}) };
+      }),
+    };
     res.set('Cache-Control', 'no-store').json(body);
   });
 
   router.patch('/comments/:id', async (req, res) => {
     const { body } = parseEditComment(req.body);
-    const updated = await service.editOwn(req.params.id, bearerToken(req.get('authorization')), body);
-    res.set('Cache-Control', 'no-store').json({ comment: toPublicComment(updated), status: publicStatus(updated.status) });
+    const updated = await service.editOwn(req.params.id, bearerToken(req.get('authorization')), body, requestContext(req));
+    const status = publicStatus(updated.status);
+    const response: EditCommentResponse = {
+      comment: toPublicComment(updated),
+      status,
+      ...(status === 'pending' ? { message: AWAITING_MODERATION } : {}),
+    };
+    res.set('Cache-Control', 'no-store').json(response);
   });
 
   router.delete('/comments/:id', async (req, res) => {

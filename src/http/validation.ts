@@ -80,6 +80,7 @@ const postComment = z
     body: requiredText(LIMITS.bodyChars, cleanBody),
     parentId: optionalString(64),
     formToken: optionalString(128),
+    commenterToken: optionalString(128),
     // The honeypot keeps whatever a bot put in it (blank means untouched); its content is never validated.
     [HONEYPOT_FIELD]: z.preprocess((v) => (typeof v === 'string' ? v : v === undefined ? undefined : JSON.stringify(v)), z.string().max(10_000).optional()),
   })

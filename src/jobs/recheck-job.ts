@@ -3,7 +3,7 @@
  * backoff of comments/recheck-schedule.ts. A definitive answer moves the comment on without a human; after 24 hours
  * it stays pending for a moderator. Every move is compare-and-set on `pending`, so a moderator's decision wins.
  */
-import type { Comment, CommentStatus } from '../domain/comment.js';
+import { EDITED_AFTER_APPROVAL, type Comment, type CommentStatus } from '../domain/comment.js';
 import type { Storage } from '../storage/storage.js';
 import { nextRecheck } from '../comments/recheck-schedule.js';
 import { spamInputOfStored } from '../spam/akismet-check.js';
@@ -14,7 +14,8 @@ export interface RecheckDeps {
   storage: Storage;
   check: NamedCheck;
   clock: () => Date;
-  publishOrHold: (emailKey: string) => Promise<{ status: CommentStatus; reason?: string }>;
+  /** The moderation mode's decision for a comment the spam service has now cleared. */
+  publishOrHold: (comment: Comment) => Promise<{ status: CommentStatus; reason?: string }>;
   logger: Logger;
   batchSize?: number;
 }
@@ -29,18 +30,20 @@ export interface RecheckReport {
 }
 
 /** Reasons written by the spam service itself; anything else is a local hold that its "ham" must not lift. */
-const isServiceReason = (r: string) => r.startsWith('akismet_');
+const isServiceReason = (r: string) => r.startsWith('akismet_') || r === EDITED_AFTER_APPROVAL;
 
 export function createRecheckJob(deps: RecheckDeps) {
   const { storage, check, clock, publishOrHold, logger } = deps;
 
   async function recheckOne(c: Comment, report: RecheckReport): Promise<void> {
     const thread = c.threadKey.startsWith('http') ? { url: c.threadKey } : await storage.getThread(c.threadKey);
-    const verdict = await check.run(spamInputOfStored(c, thread?.url ?? null));
+    // An author's edit is re-checked as one, so Akismet knows the text changed after its first look.
+    const edited = c.history.some((h) => h.by === 'author');
+    const verdict = await check.run({ ...spamInputOfStored(c, thread?.url ?? null), ...(edited ? { recheckReason: 'edit' } : {}) });
     const local = c.spamReasons.filter((r) => !isServiceReason(r));
     const now = clock();
     if (verdict?.kind === 'ham') {
-      const decided = local.length > 0 ? { status: 'pending' as const } : await publishOrHold(c.author.emailKey);
+      const decided = local.length > 0 ? { status: 'pending' as const } : await publishOrHold(c);
       const reasons = [...local, verdict.reason, ...(decided.reason ? [decided.reason] : [])];
       await storage.updateComment(c.id, { status: decided.status, spamCheck: 'checked', spamReasons: reasons, recheck: null }, { ifStatus: 'pending' });
       if (decided.status === 'approved') report.approved += 1;

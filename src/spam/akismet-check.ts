@@ -28,7 +28,8 @@ export function akismetInputOf(input: SpamInput, publicUrl: string | null): Akis
     content: input.body,
     dateGmt: input.now,
     honeypotName: HONEYPOT_FIELD,
-    honeypotValue: input.form.honeypot ?? '',
+    honeypotValue: input.form?.honeypot ?? '',
+    ...(input.recheckReason ? { recheckReason: input.recheckReason } : {}),
     ...(blog ? { blog } : {}),
   };
 }

@@ -49,6 +49,7 @@ export function formTokenCheck(policy: FormTokenPolicy): NamedCheck {
   return {
     name: 'form_token',
     run: async ({ form, threadKey, now }) => {
+      if (form === null) return undefined;
       const state = verifyFormToken(form.token, threadKey, now, policy);
       return state === 'ok' ? undefined : { kind: 'hold', reason: HOLD_REASON[state] };
     },

@@ -7,6 +7,6 @@ export { HONEYPOT_FIELD };
 export function honeypotCheck(): NamedCheck {
   return {
     name: 'honeypot',
-    run: async ({ form }) => (form.honeypot !== undefined && form.honeypot.trim() !== '' ? { kind: 'spam', reason: 'honeypot_filled' } : undefined),
+    run: async ({ form }) => (form?.honeypot !== undefined && form.honeypot.trim() !== '' ? { kind: 'spam', reason: 'honeypot_filled' } : undefined),
   };
 }

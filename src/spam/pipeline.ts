@@ -12,7 +12,10 @@ export interface SpamInput {
   author: { name: string; email: string; website: string | null };
   body: string;
   context: { ip: string | null; userAgent: string | null; referrer: string | null };
-  form: { token: string | undefined; honeypot: string | undefined };
+  /** The submitted form's token and honeypot; null for an author's edit, which has no form (those checks then pass). */
+  form: { token: string | undefined; honeypot: string | undefined } | null;
+  /** Akismet's `recheck_reason` (e.g. `edit`) when a comment already checked once is sent again. */
+  recheckReason?: string;
   now: Date;
 }
 

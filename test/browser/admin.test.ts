@@ -99,6 +99,22 @@ if (!hasChromium) {
       expect(cspViolations).toEqual([]);
     }, 60_000);
 
+    it('shows an edited comment held again with the text before the edit beside the new one', async () => {
+      const posted = await request(app.http).post('/api/v1/comments').send(validComment({ body: 'The *original* words', email: 'ed@example.org' }));
+      await request(app.http).post(`/api/v1/admin/comments/${posted.body.comment.id}/approve`).set('Authorization', `Bearer ${TOKEN}`).expect(200);
+      const edited = await request(app.http)
+        .patch(`/api/v1/comments/${posted.body.comment.id}`)
+        .set('Authorization', `Bearer ${posted.body.editToken}`)
+        .send({ body: 'The rewritten words' });
+      expect(edited.body.status).toBe('pending');
+      await page.goto(`${base}/admin`);
+      const card = page.locator(`article[data-id="${posted.body.comment.id}"]`);
+      await card.waitFor();
+      await expect(card.locator('.text.before em').textContent()).resolves.toBe('original');
+      await expect(card.locator('.text:not(.before)').innerText()).resolves.toBe('The rewritten words');
+      await expect(card.locator('.edit .meta').first().textContent()).resolves.toBe('Before the edit:');
+    }, 60_000);
+
     it('bans the IP of a comment from its card, by kind and value', async () => {
       const posted = await request(app.http).post('/api/v1/comments').send(validComment({ body: 'From a soon banned address', email: 'ipban@example.org' }));
       await page.goto(`${base}/admin`);

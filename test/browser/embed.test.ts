@@ -262,6 +262,47 @@ if (hasBrowser) {
       await context.close();
     });
 
+    it('keeps the commenter token an approved comment earns, per email, and sends it with that email’s next post', async () => {
+      const { page, context } = await open('trust');
+      const trust = () => page.evaluate<[string, string][] | null>("JSON.parse(localStorage.getItem('parley:trust'))");
+      await fill(page, { body: 'Approved at once.', name: 'Ivan', email: 'Ivan@Example.org' });
+      await submit(page);
+      await page.locator('#parley .list > li', { hasText: 'Approved at once.' }).waitFor();
+      const kept = await trust();
+      expect(kept).toEqual([['ivan@example.org', expect.stringMatching(/^c1\./)]]);
+
+      const sent: Record<string, unknown>[] = [];
+      page.on('request', (r) => {
+        if (r.method() === 'POST' && r.url().endsWith('/api/v1/comments')) sent.push(JSON.parse(r.postData() ?? '{}') as Record<string, unknown>);
+      });
+      await fill(page, { body: 'Second one.' });
+      await submit(page);
+      await page.locator('#parley .list > li', { hasText: 'Second one.' }).waitFor();
+      expect(sent.at(-1)?.commenterToken).toBe(kept![0]![1]);
+
+      // A held comment earns one once approved: the widget picks it up with its own comments on the next load.
+      await fill(page, { body: 'Held: https://a.example https://b.example https://c.example', email: 'judy@example.org' });
+      await submit(page);
+      const held = page.locator('#parley .list > li', { hasText: 'b.example' });
+      await held.locator('.note').waitFor();
+      expect((await trust())!.map((e) => e[0])).toEqual(['ivan@example.org']);
+      const [own] = (await page.evaluate<{ id: string; body: string }[]>("JSON.parse(localStorage.getItem('parley:own'))")).filter((o) => o.body.startsWith('Held'));
+      await app.storage.updateComment(own!.id, { status: 'approved' });
+      await page.reload();
+      await page.locator('#parley .list > li', { hasText: 'b.example' }).waitFor();
+      await page.locator('#parley .list[aria-busy]').waitFor({ state: 'detached' });
+      expect((await trust())?.map((e) => e[0])).toEqual(['ivan@example.org', 'judy@example.org']);
+      await context.close();
+    });
+
+    it('shows "Reply to" with a name holding $\' and $& as written', async () => {
+      await seed('dollar-name', { name: "Mal $' $&", body: 'Dollar name' });
+      const { page, context } = await open('dollar-name');
+      await page.locator('#parley .list > li').first().locator('> article .rp').click();
+      await expect(page.locator('#parley #rt').textContent()).resolves.toBe("Reply to Mal $' $&");
+      await context.close();
+    });
+
     it('nests a reply under its parent: Reply moves the form, Cancel reply brings it back', async () => {
       const parent = await seed('replies', { name: 'Grace', body: 'Parent comment' });
       const { page, context } = await open('replies');

@@ -308,14 +308,18 @@ describe('moderation modes', () => {
     expect((await post(validComment())).body.status).toBe('approved');
   });
 
-  it('first-time: holds an email’s first comment until one is approved, then publishes', async () => {
+  it('first-time: holds an email’s first comment until one is approved, then publishes posts that carry its commenter token', async () => {
     app = await createTestApp({ MODERATION: 'first-time' });
     const first = await post(validComment({ body: 'my first' }));
     expect(first.body.status).toBe('pending');
     expect((await app.storage.getComment(first.body.comment.id))?.spamReasons).toContain('first_time_commenter');
     expect((await post(validComment({ body: 'my second' }))).body.status).toBe('pending');
     await app.storage.updateComment(first.body.comment.id, { status: 'approved' });
-    expect((await post(validComment({ body: 'my third', email: ' Ada@Example.org ' }))).body.status).toBe('approved');
+    // The email alone is not proof: the commenter token handed to the holder of the approved comment's edit token is.
+    expect((await post(validComment({ body: 'my third, email only' }))).body.status).toBe('pending');
+    const mine = await request(app.http).post('/api/v1/comments/mine').send({ comments: [{ id: first.body.comment.id, editToken: first.body.editToken }] });
+    const commenterToken = mine.body.comments[0].commenterToken as string;
+    expect((await post(validComment({ body: 'my third', email: ' Ada@Example.org ', commenterToken }))).body.status).toBe('approved');
     expect((await post(validComment({ body: 'newcomer', email: 'new@example.org' }))).body.status).toBe('pending');
   });
 

@@ -94,7 +94,10 @@ if (typeof found !== 'string') {
       const queue = await request(app.http).get('/api/v1/admin/comments?status=pending').set('Authorization', `Bearer ${TOKEN}`);
       expect(queue.body.comments.map((c: { id: string }) => c.id)).toContain(first.body.comment.id);
       await request(app.http).post(`/api/v1/admin/comments/${first.body.comment.id}/approve`).set('Authorization', `Bearer ${TOKEN}`).expect(200);
-      const reply = await request(app.http).post('/api/v1/comments').send(validComment({ url, body: 'reply on mongo', parentId: first.body.comment.id }));
+      // A returning commenter proves it with the commenter token its approved comment earned.
+      const mine = await request(app.http).post('/api/v1/comments/mine').send({ comments: [{ id: first.body.comment.id, editToken: first.body.editToken }] });
+      const commenterToken = mine.body.comments[0].commenterToken as string;
+      const reply = await request(app.http).post('/api/v1/comments').send(validComment({ url, body: 'reply on mongo', parentId: first.body.comment.id, commenterToken }));
       expect(reply.body.status).toBe('approved');
       const thread = await request(app.http).get('/api/v1/threads').query({ url });
       expect(thread.body.thread.commentCount).toBe(2);

@@ -131,6 +131,13 @@ function commentCard(c: AdminComment, index: number): HTMLElement {
   // The server's sanitised HTML is the only markup the page renders.
   const text = h('div', { class: 'text' });
   text.innerHTML = c.html;
+  // An edit held for moderation: show what it replaced beside it.
+  let before: HTMLElement | null = null;
+  if (c.previousHtml !== null && c.status !== 'approved' && c.history.at(-1)?.by === 'author') {
+    const old = h('div', { class: 'text before' });
+    old.innerHTML = c.previousHtml;
+    before = h('div', { class: 'edit' }, h('div', { class: 'meta' }, 'Before the edit:'), old, h('div', { class: 'meta' }, 'After:'));
+  }
 
   const thread = c.threadUrl ? h('a', { href: c.threadUrl, rel: 'noopener noreferrer', target: '_blank' }, c.threadUrl) : h('span', {}, c.threadKey);
   const website = c.author.website ? h('a', { href: c.author.website, rel: 'nofollow noopener noreferrer', target: '_blank' }, c.author.website) : null;
@@ -168,6 +175,7 @@ function commentCard(c: AdminComment, index: number): HTMLElement {
       ),
       h('div', { class: 'meta' }, [new Date(c.createdAt).toLocaleString(), `IP ${c.ip ?? 'erased'}`, c.userAgent].filter(Boolean).join(' · ')),
       c.spam.reasons.length > 0 ? h('div', { class: 'reasons' }, `Spam checks: ${c.spam.check}; ${c.spam.reasons.join(', ')}`) : null,
+      before,
       text,
       c.history.length > 0 ? h('div', { class: 'meta' }, `Edited ${c.history.length}×`) : null,
       actions,

@@ -31,6 +31,7 @@ a { color: var(--accent); }
 .text { margin: 8px 0; overflow-wrap: anywhere; }
 .text blockquote { border-left: 3px solid var(--line); margin: 0; padding-left: 10px; color: var(--muted); }
 .text pre { overflow: auto; }
+.text.before { color: var(--muted); border-left: 3px solid var(--warn); padding-left: 8px; }
 .actions { display: flex; gap: 6px; flex-wrap: wrap; }
 .act.approve, .act.ham, .act.restore { border-color: var(--ok); color: var(--ok); }
 .act.spam, .act.delete { border-color: var(--bad); color: var(--bad); }

@@ -26,6 +26,7 @@ export interface PostInput extends ThreadSelector {
   body: string;
   parentId?: string;
   formToken?: string;
+  commenterToken?: string;
   [honeypot: string]: string | undefined;
 }
 

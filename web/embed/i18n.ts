@@ -292,10 +292,15 @@ export function strings(lang: string): Strings {
   return { ...en, ...LANGS[lang] };
 }
 
+/** Puts a value in a message's `{slot}` as is: a function replacer, so `$'`, `$&` or `$1` in a name stay literal. */
+export function fill(template: string, slot: string, value: string): string {
+  return template.replace(`{${slot}}`, () => value);
+}
+
 /** "{n} comments" in the language's plural form. */
 export function countText(s: Strings, lang: string, n: number): string {
   const form = new Intl.PluralRules(lang).select(n) === 'one' ? 0 : 1;
-  return s.count[form]!.replace('{n}', n.toLocaleString(lang));
+  return fill(s.count[form]!, 'n', n.toLocaleString(lang));
 }
 
 const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [

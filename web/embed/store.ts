@@ -20,6 +20,8 @@ export interface OwnComment {
   body: string;
   /** The server said the edit window has closed; the token still finds a held comment. */
   closed?: boolean;
+  /** The email it was posted with (normalised), to file the commenter token it earns once approved. */
+  email?: string;
 }
 
 const AUTHOR_KEY = 'parley:author';
@@ -27,6 +29,11 @@ const OWN_KEY = 'parley:own';
 /** Long enough for a held comment to be decided; the API takes at most 100 tokens at once. */
 const OWN_MAX_AGE_MS = 30 * 86_400_000;
 const OWN_MAX = 100;
+const TRUST_KEY = 'parley:trust';
+/** Commenter tokens kept, one per email, most recent last. */
+const TRUST_MAX = 4;
+
+export const normEmail = (email: string) => email.trim().toLowerCase();
 
 function read<T>(key: string): T | null {
   try {
@@ -77,4 +84,16 @@ export function putOwn(own: OwnComment): void {
 
 export function dropOwn(id: string): void {
   write(OWN_KEY, allOwn().filter((o) => o.id !== id));
+}
+
+/** The commenter token the server gave this email's approved comment: sent with posts to count as a returning commenter. */
+export function trustFor(email: string): string | undefined {
+  const list = read<[string, string][]>(TRUST_KEY);
+  return Array.isArray(list) ? list.find((e) => Array.isArray(e) && e[0] === normEmail(email))?.[1] : undefined;
+}
+
+export function keepTrust(email: string, token: string): void {
+  const e = normEmail(email);
+  const list = read<[string, string][]>(TRUST_KEY);
+  write(TRUST_KEY, [...(Array.isArray(list) ? list.filter((x) => Array.isArray(x) && x[0] !== e) : []), [e, token]].slice(-TRUST_MAX));
 }

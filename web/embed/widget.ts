@@ -5,8 +5,8 @@
 import { ApiError, createApi, NetworkError, type FormTokenResponse, type PublicComment, type PublicStatus, type Sort, type ThreadSelector } from './api.js';
 import { avatar } from './avatar.js';
 import { attr, h } from './dom.js';
-import { countText, fullDate, relativeTime, strings, type Strings } from './i18n.js';
-import { dropOwn, findOwn, loadAuthor, ownIn, putOwn, saveAuthor } from './store.js';
+import { countText, fill, fullDate, relativeTime, strings, type Strings } from './i18n.js';
+import { dropOwn, findOwn, keepTrust, loadAuthor, normEmail, ownIn, putOwn, saveAuthor, trustFor } from './store.js';
 import { CSS } from './styles.js';
 
 export interface WidgetOptions {
@@ -198,7 +198,7 @@ export function mount(o: WidgetOptions): void {
     const acts = h('div', { class: 'acts' });
     const name = c.author.name;
     if (c.status !== 'pending') {
-      acts.append(h('button', { type: 'button', class: 'link rp', 'aria-label': s.replyTo.replace('{name}', name), onclick: () => openReply(c.id) }, s.reply));
+      acts.append(h('button', { type: 'button', class: 'link rp', 'aria-label': fill(s.replyTo, 'name', name), onclick: () => openReply(c.id) }, s.reply));
     }
     // The buttons go once the edit window has passed (the server enforces it either way).
     if (own && !own.closed && (!token || Date.now() - own.at < token.editWindowMinutes * 60_000)) {
@@ -210,7 +210,7 @@ export function mount(o: WidgetOptions): void {
     return h(
       'article',
       { tabindex: '-1', 'aria-label': name },
-      avatar(c.author.avatar, AVATAR_PX),
+      avatar(c.author.avatar ?? c.id, AVATAR_PX),
       h(
         'div',
         { class: 'meta' },
@@ -314,6 +314,11 @@ export function mount(o: WidgetOptions): void {
       const res = await api.mine(own.map((x) => ({ id: x.id, editToken: x.token })));
       const alive = new Set(res.comments.map((c) => c.id));
       for (const x of own) if (!alive.has(x.id)) dropOwn(x.id);
+      // A held comment approved since: its author is now a returning commenter.
+      for (const c of res.comments) {
+        const email = own.find((x) => x.id === c.id)?.email;
+        if (c.commenterToken && email) keepTrust(email, c.commenterToken);
+      }
       for (const c of res.comments.sort((a, b) => a.createdAt.localeCompare(b.createdAt))) {
         if (!items.has(c.id) && c.status === 'pending') place({ ...c, replies: [] });
       }
@@ -354,7 +359,7 @@ export function mount(o: WidgetOptions): void {
     if (!it) return;
     replyTo = id;
     it.li.insertBefore(respond, it.kids);
-    title.textContent = s.replyTo.replace('{name}', it.c.author?.name ?? '');
+    title.textContent = fill(s.replyTo, 'name', it.c.author?.name ?? '');
     cancel.hidden = false;
     fields.body.focus();
   }
@@ -435,6 +440,7 @@ export function mount(o: WidgetOptions): void {
       if (!token || Date.now() - tokenAt > TOKEN_REFRESH_MS) await fetchToken();
       // A post sooner than the server's minimum after the token was issued would be held: wait out the rest.
       if (token) await sleep(tokenAt + token.minSubmitSeconds * 1000 - Date.now());
+      const trust = trustFor(v.email);
       const res = await api.post({
         ...sel,
         name: v.name,
@@ -443,9 +449,11 @@ export function mount(o: WidgetOptions): void {
         body: v.body,
         ...(replyTo ? { parentId: replyTo } : {}),
         ...(token ? { formToken: token.token } : {}),
+        ...(trust ? { commenterToken: trust } : {}),
         [honeypot.name]: honeypot.value,
       });
-      if (key) putOwn({ id: res.comment.id, token: res.editToken, thread: key, at: Date.now(), body: v.body });
+      if (res.commenterToken) keepTrust(v.email, res.commenterToken);
+      if (key) putOwn({ id: res.comment.id, token: res.editToken, thread: key, at: Date.now(), body: v.body, email: normEmail(v.email) });
       saveAuthor(remember.checked ? { name: v.name, email: v.email, website: v.website } : null);
       if (res.status === 'approved') count += 1;
       fields.body.value = '';
