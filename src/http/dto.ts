@@ -5,6 +5,7 @@
  */
 import type { Comment, CommentStatus } from '../domain/comment.js';
 import type { ThreadNode, ThreadView } from '../comments/comment-service.js';
+import type { PublicCommentRow } from '../storage/storage.js';
 
 export interface PublicAuthor {
   name: string;
@@ -90,8 +91,23 @@ export function toPublicComment(c: Comment): PublicComment {
   };
 }
 
+/** The same shape, key order and bytes as toPublicComment, from the public row a thread page reads. */
+export function toPublicCommentFromRow(r: PublicCommentRow): PublicComment {
+  if (r.status === 'deleted') {
+    return { id: r.id, parentId: r.parentId, author: null, html: DELETED_HTML, createdAt: r.createdAt.toISOString(), editedAt: null, deleted: true };
+  }
+  return {
+    id: r.id,
+    parentId: r.parentId,
+    author: { name: r.authorName, website: r.website, avatar: r.avatar },
+    html: r.html,
+    createdAt: r.createdAt.toISOString(),
+    editedAt: r.editedAt ? r.editedAt.toISOString() : null,
+  };
+}
+
 function toPublicNode(n: ThreadNode): PublicComment {
-  return { ...toPublicComment(n.comment), replies: n.replies.map(toPublicNode) };
+  return { ...toPublicCommentFromRow(n.comment), replies: n.replies.map(toPublicNode) };
 }
 
 export function toThreadResponse(view: ThreadView): ThreadResponse {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { createMetrics } from '../../src/metrics.js';
 import { instrumentStorage } from '../../src/storage/instrumented-storage.js';
-import { openSqliteStorage, threadPageSql } from '../../src/storage/sqlite/sqlite-storage.js';
+import { openSqliteStorage, publicThreadPageSql, threadPageSql, visibleCountSql } from '../../src/storage/sqlite/sqlite-storage.js';
 import { makeComment, uniqueThreadKey } from '../support/comment-factory.js';
 import { describeStorageContract } from './storage-contract.js';
 
@@ -57,5 +57,33 @@ describe('sqlite adapter', () => {
     expect(details).toMatch(/USING INDEX comments_roots/);
     expect(details).toMatch(/USING INDEX comments_replies/);
     expect(details).not.toMatch(/SCAN comments(?! USING)/);
+  });
+
+  it('reads the public page with the page of roots materialized once, through its indexes', async () => {
+    const dir = tempDir();
+    await openSqliteStorage({ dataDir: dir }).close();
+    const Database = (await import('better-sqlite3')).default;
+    const db = new Database(path.join(dir, 'parley.db'), { readonly: true });
+    const plan = db.prepare(`EXPLAIN QUERY PLAN ${publicThreadPageSql(true, 'newest')}`).all('k', 0, '', 10) as { detail: string }[];
+    const counts = db.prepare(`EXPLAIN QUERY PLAN ${visibleCountSql(2)}`).all('a', 'b', 'a', 'b') as { detail: string }[];
+    db.close();
+    const details = plan.map((p) => p.detail);
+    expect(details.filter((d) => /^MATERIALIZE page/.test(d))).toHaveLength(1);
+    expect(details.filter((d) => /SEARCH comments USING INDEX comments_roots/.test(d))).toHaveLength(1);
+    expect(details.join('\n')).toMatch(/USING INDEX comments_replies/);
+    const countDetails = counts.map((p) => p.detail).join('\n');
+    expect(countDetails).toMatch(/USING INDEX comments_parent/);
+    for (const d of [...details, ...counts.map((p) => p.detail)]) expect(d).not.toMatch(/SCAN (comments|c)\b(?! USING)/);
+  });
+
+  it('answers the public read with raw rows without changing what other reads return', async () => {
+    const storage = openSqliteStorage({ dataDir: ':memory:' });
+    const c = makeComment({ threadKey: uniqueThreadKey() });
+    await storage.insertComment(c);
+    await storage.listThreadPublic({ threadKey: c.threadKey, sort: 'oldest', cursor: null, limit: 10 });
+    const page = await storage.listThread({ threadKey: c.threadKey, statuses: ['approved', 'deleted'], sort: 'oldest', cursor: null, limit: 10 });
+    expect(page.roots).toEqual([c]);
+    expect(await storage.getComment(c.id)).toEqual(c);
+    await storage.close();
   });
 });

@@ -82,6 +82,10 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX bans_hash ON bans (hash);
   `,
+  `
+  -- Visible counts: walk down from a hidden comment to the replies it hides.
+  CREATE INDEX IF NOT EXISTS comments_parent ON comments (parent_id);
+  `,
 ];
 
 export function migrate(db: Database): void {

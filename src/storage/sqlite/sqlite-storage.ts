@@ -3,13 +3,17 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database, Statement } from 'better-sqlite3';
 import type { Comment, CommentStatus, EditRecord, SpamCheckState } from '../../domain/comment.js';
+import { HIDING_STATUSES, PUBLIC_STATUSES, THREAD_READ_STATUSES } from '../../domain/comment.js';
 import { decodeKeyset, encodeKeyset } from '../../domain/cursor.js';
 import { ConflictError } from '../../domain/errors.js';
 import { ANONYMOUS_NAME, type AuditEntry, type Ban } from '../../domain/moderation.js';
 import type {
   CommentPatch,
   CountRequest,
+  ListThreadPublicRequest,
   ListThreadRequest,
+  PublicCommentRow,
+  PublicThreadPage,
   Storage,
   ThreadPage,
   ThreadRecord,
@@ -199,6 +203,84 @@ export function threadPageSql(statusCount: number, withCursor: boolean, sort: 'o
     WHERE c.root_id IN (SELECT id FROM page) AND c.depth >= 1 AND c.status IN (${inStatuses})`;
 }
 
+/** Our own status constants, written into SQL as literals so the planner sees them. */
+const sqlList = (values: readonly string[]) => values.map((v) => `'${v.replace(/'/g, "''")}'`).join(', ');
+
+/** The public columns, in the order of a raw row after the leading "is a reply" flag. */
+const PUBLIC_COLUMNS = 'id, parent_id, root_id, status, author_name, author_website, avatar, html, created_at, edited_at';
+type PublicRawRow = [
+  isReply: 0 | 1,
+  id: string,
+  parentId: string | null,
+  rootId: string,
+  status: string,
+  name: string,
+  website: string | null,
+  avatar: string,
+  html: string,
+  createdAt: number,
+  editedAt: number | null,
+];
+
+/**
+ * The public page of a thread in one statement: the page of roots is MATERIALIZED, so it runs once and feeds both
+ * the roots and the replies' IN list; only public columns are selected. Parameters: threadKey, [cursor createdAt,
+ * cursor id], limit + 1.
+ */
+export function publicThreadPageSql(withCursor: boolean, sort: 'oldest' | 'newest'): string {
+  const dir = sort === 'oldest' ? 'ASC' : 'DESC';
+  const cmp = sort === 'oldest' ? '>' : '<';
+  const inStatuses = sqlList(THREAD_READ_STATUSES);
+  return `
+    WITH page AS MATERIALIZED (
+      SELECT ${PUBLIC_COLUMNS} FROM comments INDEXED BY comments_roots
+      WHERE thread_key = ? AND depth = 0 AND status IN (${inStatuses})
+        ${withCursor ? `AND (created_at, id) ${cmp} (?, ?)` : ''}
+      ORDER BY created_at ${dir}, id ${dir}
+      LIMIT ?
+    )
+    SELECT 0, ${PUBLIC_COLUMNS} FROM page
+    UNION ALL
+    SELECT 1, ${PUBLIC_COLUMNS.replace(/(^|, )/g, '$1c.')} FROM comments c INDEXED BY comments_replies
+    WHERE c.root_id IN (SELECT id FROM page) AND c.depth >= 1 AND c.status IN (${inStatuses})`;
+}
+
+/**
+ * Visible counts in one statement: approved comments per thread, minus the approved ones below a hidden comment
+ * (found by walking down from every hidden comment through the parent index). Parameters: the keys, twice.
+ */
+export function visibleCountSql(keyCount: number): string {
+  const keys = placeholders(keyCount);
+  return `
+    WITH RECURSIVE hidden(id, k, st) AS (
+      SELECT id, thread_key, status FROM comments INDEXED BY comments_counts
+      WHERE thread_key IN (${keys}) AND status IN (${sqlList(HIDING_STATUSES)})
+      UNION
+      SELECT c.id, c.thread_key, c.status FROM hidden h JOIN comments c INDEXED BY comments_parent ON c.parent_id = h.id
+    )
+    SELECT k, sum(n) AS n FROM (
+      SELECT thread_key AS k, COUNT(*) AS n FROM comments INDEXED BY comments_counts
+      WHERE thread_key IN (${keys}) AND status IN (${sqlList(PUBLIC_STATUSES)}) GROUP BY thread_key
+      UNION ALL
+      SELECT k, -COUNT(*) FROM hidden WHERE st IN (${sqlList(PUBLIC_STATUSES)}) GROUP BY k
+    ) GROUP BY k`;
+}
+
+function toPublicRow(r: PublicRawRow): PublicCommentRow {
+  return {
+    id: r[1],
+    parentId: r[2],
+    rootId: r[3],
+    status: r[4] as CommentStatus,
+    authorName: r[5],
+    website: r[6],
+    avatar: r[7],
+    html: r[8],
+    createdAt: new Date(r[9]),
+    editedAt: r[10] === null ? null : new Date(r[10]),
+  };
+}
+
 export interface SqliteStorageOptions {
   /** A directory to hold `parley.db`, or `:memory:`. */
   dataDir: string;
@@ -225,6 +307,19 @@ export function openSqliteStorage({ dataDir }: SqliteStorageOptions): Storage {
     if (!s) {
       s = db.prepare(sql);
       cache.set(sql, s);
+    }
+    return s;
+  };
+
+  // Raw-row statements are their own prepared statements: raw(true) changes the statement it is called on, so a
+  // statement shared through stmt() would start returning arrays to every other caller.
+  const publicPageStmts = new Map<string, Statement>();
+  const publicPageStmt = (withCursor: boolean, sort: 'oldest' | 'newest'): Statement => {
+    const key = `${withCursor}:${sort}`;
+    let s = publicPageStmts.get(key);
+    if (!s) {
+      s = db.prepare(publicThreadPageSql(withCursor, sort)).raw(true);
+      publicPageStmts.set(key, s);
     }
     return s;
   };
@@ -327,6 +422,37 @@ export function openSqliteStorage({ dataDir }: SqliteStorageOptions): Storage {
         replies: replies.map(toComment),
         nextCursor: hasMore && last ? { createdAt: new Date(last.created_at), id: last.id } : null,
       };
+    },
+
+    async listThreadPublic({ threadKey, sort, cursor, limit }: ListThreadPublicRequest): Promise<PublicThreadPage> {
+      const params: unknown[] = [threadKey];
+      if (cursor) params.push(cursor.createdAt.getTime(), cursor.id);
+      params.push(limit + 1);
+      const rows = publicPageStmt(cursor !== null, sort).all(...params) as PublicRawRow[];
+
+      const sign = sort === 'oldest' ? 1 : -1;
+      const byKey = (a: PublicRawRow, b: PublicRawRow) => a[9] - b[9] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0);
+      const allRoots = rows.filter((r) => r[0] === 0).sort((a, b) => sign * byKey(a, b));
+      const hasMore = allRoots.length > limit;
+      const roots = hasMore ? allRoots.slice(0, limit) : allRoots;
+      // The extra root only tells that a next page exists: its replies are not part of this page.
+      const extra = hasMore ? allRoots[limit]![1] : null;
+      const replies = rows.filter((r) => r[0] === 1 && r[3] !== extra).sort(byKey);
+      const last = roots[roots.length - 1];
+      return {
+        roots: roots.map(toPublicRow),
+        replies: replies.map(toPublicRow),
+        nextCursor: hasMore && last ? { createdAt: new Date(last[9]), id: last[1] } : null,
+      };
+    },
+
+    async countVisible(threadKeys) {
+      const counts = new Map<string, number>(threadKeys.map((k) => [k, 0]));
+      if (threadKeys.length === 0) return counts;
+      const unique = [...new Set(threadKeys)];
+      const rows = stmt(visibleCountSql(unique.length)).all(...unique, ...unique) as { k: string; n: number }[];
+      for (const r of rows) counts.set(r.k, r.n);
+      return counts;
     },
 
     async countByThreads({ threadKeys, statuses }: CountRequest) {
