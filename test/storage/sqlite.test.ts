@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { createMetrics } from '../../src/metrics.js';
 import { instrumentStorage } from '../../src/storage/instrumented-storage.js';
-import { openSqliteStorage, publicThreadPageSql, threadPageSql, visibleCountSql } from '../../src/storage/sqlite/sqlite-storage.js';
+import { conversationVisibleSql, openSqliteStorage, publicThreadPageSql, threadPageSql } from '../../src/storage/sqlite/sqlite-storage.js';
 import { makeComment, uniqueThreadKey } from '../support/comment-factory.js';
 import { describeStorageContract } from './storage-contract.js';
 
@@ -65,7 +65,7 @@ describe('sqlite adapter', () => {
     const Database = (await import('better-sqlite3')).default;
     const db = new Database(path.join(dir, 'parley.db'), { readonly: true });
     const plan = db.prepare(`EXPLAIN QUERY PLAN ${publicThreadPageSql(true, 'newest')}`).all('k', 0, '', 10) as { detail: string }[];
-    const counts = db.prepare(`EXPLAIN QUERY PLAN ${visibleCountSql(2)}`).all('a', 'b', 'a', 'b') as { detail: string }[];
+    const counts = db.prepare(`EXPLAIN QUERY PLAN ${conversationVisibleSql()}`).all('root') as { detail: string }[];
     db.close();
     const details = plan.map((p) => p.detail);
     expect(details.filter((d) => /^MATERIALIZE page/.test(d))).toHaveLength(1);
@@ -85,5 +85,25 @@ describe('sqlite adapter', () => {
     expect(page.roots).toEqual([c]);
     expect(await storage.getComment(c.id)).toEqual(c);
     await storage.close();
+  });
+
+  it('computes the visible counts of an existing database when it is upgraded', async () => {
+    const dir = tempDir();
+    const first = openSqliteStorage({ dataDir: dir });
+    const key = uniqueThreadKey();
+    const spam = makeComment({ threadKey: key, status: 'spam' });
+    const root = makeComment({ threadKey: key });
+    await first.insertComment(spam);
+    await first.insertComment(root);
+    await first.insertComment(makeComment({ threadKey: key, parentId: spam.id, rootId: spam.id, depth: 1 }));
+    await first.insertComment(makeComment({ threadKey: key, parentId: root.id, rootId: root.id, depth: 1 }));
+    await first.close();
+    const Database = (await import('better-sqlite3')).default;
+    const db = new Database(path.join(dir, 'parley.db'));
+    db.exec('DROP TABLE thread_counts; DROP INDEX comments_parent; PRAGMA user_version = 3;');
+    db.close();
+    const second = openSqliteStorage({ dataDir: dir });
+    expect((await second.countVisible([key])).get(key)).toBe(2);
+    await second.close();
   });
 });

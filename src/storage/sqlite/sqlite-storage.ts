@@ -3,10 +3,10 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database, Statement } from 'better-sqlite3';
 import type { Comment, CommentStatus, EditRecord, SpamCheckState } from '../../domain/comment.js';
-import { HIDING_STATUSES, PUBLIC_STATUSES, THREAD_READ_STATUSES } from '../../domain/comment.js';
+import { PUBLIC_STATUSES, THREAD_READ_STATUSES } from '../../domain/comment.js';
 import { decodeKeyset, encodeKeyset } from '../../domain/cursor.js';
 import { ConflictError } from '../../domain/errors.js';
-import { ANONYMOUS_NAME, type AuditEntry, type Ban } from '../../domain/moderation.js';
+import { ANONYMOUS_NAME, type AuditEntry, type Ban, type EraseMode } from '../../domain/moderation.js';
 import type {
   CommentPatch,
   CountRequest,
@@ -246,24 +246,18 @@ export function publicThreadPageSql(withCursor: boolean, sort: 'oldest' | 'newes
 }
 
 /**
- * Visible counts in one statement: approved comments per thread, minus the approved ones below a hidden comment
- * (found by walking down from every hidden comment through the parent index). Parameters: the keys, twice.
+ * What a reader sees of one conversation (a root and its replies): approved comments reached from the root through
+ * approved or deleted ones only, walking down the parent index. Parameter: the root id.
  */
-export function visibleCountSql(keyCount: number): string {
-  const keys = placeholders(keyCount);
+export function conversationVisibleSql(): string {
+  const open = sqlList(THREAD_READ_STATUSES);
   return `
-    WITH RECURSIVE hidden(id, k, st) AS (
-      SELECT id, thread_key, status FROM comments INDEXED BY comments_counts
-      WHERE thread_key IN (${keys}) AND status IN (${sqlList(HIDING_STATUSES)})
-      UNION
-      SELECT c.id, c.thread_key, c.status FROM hidden h JOIN comments c INDEXED BY comments_parent ON c.parent_id = h.id
-    )
-    SELECT k, sum(n) AS n FROM (
-      SELECT thread_key AS k, COUNT(*) AS n FROM comments INDEXED BY comments_counts
-      WHERE thread_key IN (${keys}) AND status IN (${sqlList(PUBLIC_STATUSES)}) GROUP BY thread_key
+    WITH RECURSIVE open(id, st) AS (
+      SELECT id, status FROM comments WHERE id = ? AND status IN (${open})
       UNION ALL
-      SELECT k, -COUNT(*) FROM hidden WHERE st IN (${sqlList(PUBLIC_STATUSES)}) GROUP BY k
-    ) GROUP BY k`;
+      SELECT c.id, c.status FROM open o JOIN comments c INDEXED BY comments_parent ON c.parent_id = o.id WHERE c.status IN (${open})
+    )
+    SELECT COUNT(*) AS n FROM open WHERE st IN (${sqlList(PUBLIC_STATUSES)})`;
 }
 
 function toPublicRow(r: PublicRawRow): PublicCommentRow {
@@ -336,6 +330,23 @@ export function openSqliteStorage({ dataDir }: SqliteStorageOptions): Storage {
     return row ? toComment(row) : undefined;
   };
 
+  // The visible count of a thread changes only when a status does. Every write that can change one measures the
+  // conversations it touches before and after, in its (immediate) transaction, and adds the difference.
+  const conversationVisible = (rootId: string): number => (stmt(conversationVisibleSql()).get(rootId) as { n: number }).n;
+  const addVisible = (threadKey: string, delta: number): void => {
+    if (delta === 0) return;
+    stmt('INSERT INTO thread_counts (thread_key, visible) VALUES (?, ?) ON CONFLICT (thread_key) DO UPDATE SET visible = visible + excluded.visible').run(
+      threadKey,
+      delta,
+    );
+  };
+  const keepingCounts = <T>(conversations: readonly { threadKey: string; rootId: string }[], write: () => T): T => {
+    const before = conversations.map((c) => conversationVisible(c.rootId));
+    const result = write();
+    conversations.forEach((c, i) => addVisible(c.threadKey, conversationVisible(c.rootId) - before[i]!));
+    return result;
+  };
+
   const updateTx = db.transaction((id: string, patch: CommentPatch, options: UpdateOptions): Comment | undefined => {
     const current = getComment(id);
     if (!current) return undefined;
@@ -353,11 +364,36 @@ export function openSqliteStorage({ dataDir }: SqliteStorageOptions): Storage {
       history: patch.appendHistory ? [...current.history, patch.appendHistory] : current.history,
     };
     const r = toRow(next);
-    stmt(`UPDATE comments SET status = @status, body = @body, html = @html, edited_at = @edited_at, spam_check = @spam_check,
+    const write = () =>
+      stmt(`UPDATE comments SET status = @status, body = @body, html = @html, edited_at = @edited_at, spam_check = @spam_check,
         spam_reasons = @spam_reasons, ip = @ip, user_agent = @user_agent, referrer = @referrer, history = @history,
         recheck_attempts = @recheck_attempts, recheck_at = @recheck_at
       WHERE id = @id`).run(r);
+    if (next.status === current.status) write();
+    else keepingCounts([current], write);
     return next;
+  });
+
+  const insertTx = db.transaction((comment: Comment): void => {
+    keepingCounts([comment], () => stmt(insertSql).run(toRow(comment)));
+    stmt('UPDATE threads SET last_comment_at = max(last_comment_at, ?) WHERE key = ?').run(comment.createdAt.getTime(), comment.threadKey);
+  });
+
+  const eraseTx = db.transaction((emailKey: string, mode: EraseMode): number => {
+    const common = `author_email = '', author_email_key = '', avatar = '', author_website = NULL, ip = NULL, user_agent = NULL,
+      referrer = NULL, history = '[]', edit_token_hash = NULL`;
+    if (mode === 'anonymize') {
+      return stmt(`UPDATE comments SET ${common}, author_name = ? WHERE author_email_key = ?`).run(ANONYMOUS_NAME, emailKey).changes;
+    }
+    const touched = stmt(
+      "SELECT DISTINCT thread_key AS threadKey, root_id AS rootId FROM comments WHERE author_email_key = ? AND status != 'deleted'",
+    ).all(emailKey) as { threadKey: string; rootId: string }[];
+    return keepingCounts(
+      touched,
+      () =>
+        stmt(`UPDATE comments SET ${common}, author_name = '', body = '', html = '', status = 'deleted', recheck_at = NULL,
+          recheck_attempts = NULL WHERE author_email_key = ?`).run(emailKey).changes,
+    );
   });
 
   const storage: Storage = {
@@ -381,10 +417,7 @@ export function openSqliteStorage({ dataDir }: SqliteStorageOptions): Storage {
 
     async insertComment(comment) {
       try {
-        db.transaction(() => {
-          stmt(insertSql).run(toRow(comment));
-          stmt('UPDATE threads SET last_comment_at = max(last_comment_at, ?) WHERE key = ?').run(comment.createdAt.getTime(), comment.threadKey);
-        })();
+        insertTx.immediate(comment);
       } catch (err) {
         if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
           throw new ConflictError('conflict', 'A comment with this id already exists.');
@@ -398,7 +431,7 @@ export function openSqliteStorage({ dataDir }: SqliteStorageOptions): Storage {
     },
 
     async updateComment(id, patch, options = {}) {
-      return updateTx(id, patch, options);
+      return updateTx.immediate(id, patch, options);
     },
 
     async listThread({ threadKey, statuses, sort, cursor, limit }: ListThreadRequest): Promise<ThreadPage> {
@@ -450,7 +483,9 @@ export function openSqliteStorage({ dataDir }: SqliteStorageOptions): Storage {
       const counts = new Map<string, number>(threadKeys.map((k) => [k, 0]));
       if (threadKeys.length === 0) return counts;
       const unique = [...new Set(threadKeys)];
-      const rows = stmt(visibleCountSql(unique.length)).all(...unique, ...unique) as { k: string; n: number }[];
+      const rows = stmt(`SELECT thread_key AS k, visible AS n FROM thread_counts WHERE thread_key IN (${placeholders(unique.length)})`).all(
+        ...unique,
+      ) as { k: string; n: number }[];
       for (const r of rows) counts.set(r.k, r.n);
       return counts;
     },
@@ -643,15 +678,7 @@ export function openSqliteStorage({ dataDir }: SqliteStorageOptions): Storage {
     },
 
     async eraseAuthor({ emailKey, mode }) {
-      const common = `author_email = '', author_email_key = '', avatar = '', author_website = NULL, ip = NULL, user_agent = NULL,
-        referrer = NULL, history = '[]', edit_token_hash = NULL`;
-      const sql =
-        mode === 'delete'
-          ? `UPDATE comments SET ${common}, author_name = '', body = '', html = '', status = 'deleted', recheck_at = NULL,
-               recheck_attempts = NULL WHERE author_email_key = ?`
-          : `UPDATE comments SET ${common}, author_name = ? WHERE author_email_key = ?`;
-      const info = mode === 'delete' ? stmt(sql).run(emailKey) : stmt(sql).run(ANONYMOUS_NAME, emailKey);
-      return info.changes;
+      return eraseTx.immediate(emailKey, mode);
     },
 
     async ping() {
