@@ -106,8 +106,23 @@ export function toPublicCommentFromRow(r: PublicCommentRow): PublicComment {
   };
 }
 
+/** toPublicCommentFromRow plus `replies`, built as one object: a thread page maps hundreds of these per cold read. */
 function toPublicNode(n: ThreadNode): PublicComment {
-  return { ...toPublicCommentFromRow(n.comment), replies: n.replies.map(toPublicNode) };
+  const r = n.comment;
+  const replies = n.replies.map(toPublicNode);
+  const createdAt = r.createdAt.toISOString();
+  if (r.status === 'deleted') {
+    return { id: r.id, parentId: r.parentId, author: null, html: DELETED_HTML, createdAt, editedAt: null, deleted: true, replies };
+  }
+  return {
+    id: r.id,
+    parentId: r.parentId,
+    author: { name: r.authorName, website: r.website, avatar: r.avatar },
+    html: r.html,
+    createdAt,
+    editedAt: r.editedAt ? r.editedAt.toISOString() : null,
+    replies,
+  };
 }
 
 export function toThreadResponse(view: ThreadView): ThreadResponse {
