@@ -21,7 +21,8 @@
  *   IP, user agent, token hash or edit history.
  * - Visible counts (`countVisible`) are what a reader can see: approved comments none of whose ancestors is hidden
  *   (pending, spam or rejected). A deleted ancestor does not hide its replies (it shows as "[deleted]") and is not
- *   counted itself.
+ *   counted itself. The SQLite adapter keeps this count per thread, updated in the transaction of every write that
+ *   changes a status (insertComment, updateComment, eraseAuthor): a new write that changes statuses must do the same.
  */
 import type { Comment, CommentStatus, EditRecord, RecheckState, SpamCheckState, SubmissionContext } from '../domain/comment.js';
 import type { AuditEntry, Ban, EraseMode } from '../domain/moderation.js';
