@@ -7,7 +7,7 @@ import { renderBody } from '../domain/markup.js';
 import { banHashesFor } from '../domain/ban.js';
 import { avatarKey, emailKeyOf, newToken, tokenMatches, type AvatarMode } from '../domain/privacy.js';
 import { resolveThread, threadKeyFromUrl, type ThreadPolicy } from '../domain/thread.js';
-import type { CommentPatch, PageCursor, SortOrder, Storage } from '../storage/storage.js';
+import type { CommentPatch, PageCursor, PublicCommentRow, SortOrder, Storage } from '../storage/storage.js';
 import type { SpamPipeline } from '../spam/pipeline.js';
 import { issueFormToken } from '../spam/form-token.js';
 import { firstRecheck } from './recheck-schedule.js';
@@ -71,11 +71,14 @@ export interface RequestContext {
 }
 
 /** A comment with its visible replies nested; `placeholder` marks a deleted comment kept for its replies. */
-export interface ThreadNode {
-  comment: Comment;
+export interface ThreadNode<C extends TreeItem = PublicCommentRow> {
+  comment: C;
   placeholder: boolean;
-  replies: ThreadNode[];
+  replies: ThreadNode<C>[];
 }
+
+/** What buildTree needs of a comment: a stored Comment or a public row. */
+export type TreeItem = Pick<Comment, 'id' | 'parentId' | 'status'>;
 
 export interface ThreadView {
   thread: { key: string; url: string | null; commentCount: number };
@@ -104,15 +107,15 @@ export function bodyEdit(previous: Comment, body: string, now: Date, by: 'author
 }
 
 /** Nests a page's replies under their parents; drops replies whose parent is hidden and deleted leaves. */
-export function buildTree(roots: Comment[], replies: Comment[]): ThreadNode[] {
-  const nodes = new Map<string, ThreadNode>();
+export function buildTree<C extends TreeItem>(roots: C[], replies: C[]): ThreadNode<C>[] {
+  const nodes = new Map<string, ThreadNode<C>>();
   for (const c of [...roots, ...replies]) nodes.set(c.id, { comment: c, placeholder: c.status === 'deleted', replies: [] });
   for (const r of replies) {
     const parent = r.parentId ? nodes.get(r.parentId) : undefined;
     if (parent) parent.replies.push(nodes.get(r.id)!);
   }
   // A deleted comment stays only as long as a visible comment hangs under it.
-  const prune = (list: ThreadNode[]): ThreadNode[] =>
+  const prune = (list: ThreadNode<C>[]): ThreadNode<C>[] =>
     list
       .map((n) => ({ ...n, replies: prune(n.replies) }))
       .filter((n) => !n.placeholder || n.replies.length > 0);
@@ -215,8 +218,8 @@ export function createCommentService(deps: CommentServiceDeps) {
       const ref = resolveThread(input, settings.threadPolicy);
       const cursor = input.cursor ? decodeCursor(input.cursor) : null;
       const [page, counts, stored] = await Promise.all([
-        storage.listThread({ threadKey: ref.key, statuses: THREAD_READ_STATUSES, sort: input.sort, cursor, limit: input.limit }),
-        storage.countByThreads({ threadKeys: [ref.key], statuses: PUBLIC_STATUSES }),
+        storage.listThreadPublic({ threadKey: ref.key, sort: input.sort, cursor, limit: input.limit }),
+        storage.countVisible([ref.key]),
         ref.url === null ? storage.getThread(ref.key) : Promise.resolve(undefined),
       ]);
       return {
@@ -239,7 +242,7 @@ export function createCommentService(deps: CommentServiceDeps) {
         }
       });
       if (Object.keys(fields).length > 0) throw new ValidationError(fields, 'Some URLs are not absolute http(s) URLs.');
-      const counts = await storage.countByThreads({ threadKeys: [...new Set(keys.values())], statuses: PUBLIC_STATUSES });
+      const counts = await storage.countVisible([...new Set(keys.values())]);
       return Object.fromEntries([...keys].map(([url, key]) => [url, counts.get(key) ?? 0]));
     },
 

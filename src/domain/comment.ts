@@ -12,6 +12,8 @@ export function emptyStatusCounts(): Record<CommentStatus, number> {
 export const PUBLIC_STATUSES: readonly CommentStatus[] = ['approved'];
 /** Statuses a public thread read loads: the public ones plus deleted placeholders that keep the tree's shape. */
 export const THREAD_READ_STATUSES: readonly CommentStatus[] = ['approved', 'deleted'];
+/** Statuses that hide a comment together with all its replies (a deleted comment keeps its replies visible). */
+export const HIDING_STATUSES: readonly CommentStatus[] = ['pending', 'spam', 'rejected'];
 
 /** How comments that pass the spam checks are published: at once, after a first approved one, or never without a moderator. */
 export type ModerationMode = 'none' | 'first-time' | 'all';

@@ -5,6 +5,7 @@
  */
 import { PUBLIC_STATUSES, type Comment, type CommentStatus } from '../domain/comment.js';
 import type { ThreadNode, ThreadView } from '../comments/comment-service.js';
+import type { PublicCommentRow } from '../storage/storage.js';
 
 export interface PublicAuthor {
   name: string;
@@ -102,8 +103,38 @@ export function toPublicComment(c: Comment): PublicComment {
   };
 }
 
+/** The same shape, key order and bytes as toPublicComment, from the public row a thread page reads. */
+export function toPublicCommentFromRow(r: PublicCommentRow): PublicComment {
+  if (r.status === 'deleted') {
+    return { id: r.id, parentId: r.parentId, author: null, html: DELETED_HTML, createdAt: r.createdAt.toISOString(), editedAt: null, deleted: true };
+  }
+  return {
+    id: r.id,
+    parentId: r.parentId,
+    author: { name: r.authorName, website: r.website, avatar: r.avatar },
+    html: r.html,
+    createdAt: r.createdAt.toISOString(),
+    editedAt: r.editedAt ? r.editedAt.toISOString() : null,
+  };
+}
+
+/** toPublicCommentFromRow plus `replies`, built as one object: a thread page maps hundreds of these per cold read. */
 function toPublicNode(n: ThreadNode): PublicComment {
-  return { ...toPublicComment(n.comment), replies: n.replies.map(toPublicNode) };
+  const r = n.comment;
+  const replies = n.replies.map(toPublicNode);
+  const createdAt = r.createdAt.toISOString();
+  if (r.status === 'deleted') {
+    return { id: r.id, parentId: r.parentId, author: null, html: DELETED_HTML, createdAt, editedAt: null, deleted: true, replies };
+  }
+  return {
+    id: r.id,
+    parentId: r.parentId,
+    author: { name: r.authorName, website: r.website, avatar: r.avatar },
+    html: r.html,
+    createdAt,
+    editedAt: r.editedAt ? r.editedAt.toISOString() : null,
+    replies,
+  };
 }
 
 export function toThreadResponse(view: ThreadView): ThreadResponse {

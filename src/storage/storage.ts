@@ -16,6 +16,13 @@
  *   is in `statuses`, ordered by (createdAt, id) ascending. The page is read with a bounded number of indexed
  *   queries (one on SQLite, two on MongoDB), whatever the size of the thread.
  * - Counts are of comments (roots and replies) whose status is in `statuses`, in one storage query.
+ * - The public read (`listThreadPublic`) is `listThread` with the statuses a reader's page loads (approved and
+ *   deleted), reduced to the public columns: the same roots, replies, order and cursor. It never loads an email,
+ *   IP, user agent, token hash or edit history.
+ * - Visible counts (`countVisible`) are what a reader can see: approved comments none of whose ancestors is hidden
+ *   (pending, spam or rejected). A deleted ancestor does not hide its replies (it shows as "[deleted]") and is not
+ *   counted itself. The SQLite adapter keeps this count per thread, updated in the transaction of every write that
+ *   changes a status (insertComment, updateComment, eraseAuthor): a new write that changes statuses must do the same.
  */
 import type { Comment, CommentStatus, EditRecord, RecheckState, SpamCheckState, SubmissionContext } from '../domain/comment.js';
 import type { AuditEntry, Ban, EraseMode } from '../domain/moderation.js';
@@ -51,6 +58,36 @@ export interface ThreadPage {
   roots: Comment[];
   replies: Comment[];
   /** Present when more roots follow. */
+  nextCursor: PageCursor | null;
+}
+
+/** A public thread read: `listThread` with the statuses a reader's page loads. */
+export interface ListThreadPublicRequest {
+  threadKey: string;
+  sort: SortOrder;
+  cursor: PageCursor | null;
+  /** Number of roots per page, 1..500. */
+  limit: number;
+}
+
+/** What a public thread page needs of a comment, and nothing else. */
+export interface PublicCommentRow {
+  id: string;
+  parentId: string | null;
+  rootId: string;
+  /** `approved`, or `deleted` for a "[deleted]" placeholder. */
+  status: CommentStatus;
+  authorName: string;
+  website: string | null;
+  avatar: string;
+  html: string;
+  createdAt: Date;
+  editedAt: Date | null;
+}
+
+export interface PublicThreadPage {
+  roots: PublicCommentRow[];
+  replies: PublicCommentRow[];
   nextCursor: PageCursor | null;
 }
 
@@ -139,6 +176,10 @@ export interface Storage {
   updateComment(id: string, patch: CommentPatch, options?: UpdateOptions): Promise<Comment | undefined>;
 
   listThread(request: ListThreadRequest): Promise<ThreadPage>;
+  /** The public page of a thread: public columns only, same semantics as listThread with approved + deleted. */
+  listThreadPublic(request: ListThreadPublicRequest): Promise<PublicThreadPage>;
+  /** What a reader can see per thread (see the header); every requested key present, 0 when none. */
+  countVisible(threadKeys: readonly string[]): Promise<Map<string, number>>;
   /** Every requested key is present in the result, with 0 when it has no comment. */
   countByThreads(request: CountRequest): Promise<Map<string, number>>;
 

@@ -277,7 +277,7 @@ describe('GET /metrics', () => {
     expect((await request(a.http).get('/api/v1/threads').query({ url: ARTICLE })).status).toBe(500);
     const res = await request(a.http).get('/metrics').set('Authorization', `Bearer ${METRICS_TOKEN}`);
     expect(res.status).toBe(200);
-    expect(res.text).toMatch(/parley_storage_operation_duration_seconds_count\{operation="listThread",outcome="error"\} 1/);
+    expect(res.text).toMatch(/parley_storage_operation_duration_seconds_count\{operation="listThreadPublic",outcome="error"\} 1/);
     expect(res.text).toMatch(/parley_spam_unchecked_backlog 0/);
     // The backlog gauge reads storage while the scrape is rendered, so its failed read shows in the next scrape.
     const again = await request(a.http).get('/metrics').set('Authorization', `Bearer ${METRICS_TOKEN}`);

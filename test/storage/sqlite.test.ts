@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { createMetrics } from '../../src/metrics.js';
 import { instrumentStorage } from '../../src/storage/instrumented-storage.js';
-import { openSqliteStorage, threadPageSql } from '../../src/storage/sqlite/sqlite-storage.js';
+import { conversationVisibleSql, openSqliteStorage, publicThreadPageSql, threadPageSql } from '../../src/storage/sqlite/sqlite-storage.js';
 import { MIGRATIONS } from '../../src/storage/sqlite/schema.js';
 import { banHashesFor } from '../../src/domain/ban.js';
 import { keyedHash } from '../../src/domain/privacy.js';
@@ -85,5 +85,53 @@ describe('sqlite adapter', () => {
     expect(details).toMatch(/USING INDEX comments_roots/);
     expect(details).toMatch(/USING INDEX comments_replies/);
     expect(details).not.toMatch(/SCAN comments(?! USING)/);
+  });
+
+  it('reads the public page with the page of roots materialized once, through its indexes', async () => {
+    const dir = tempDir();
+    await openSqliteStorage({ dataDir: dir }).close();
+    const Database = (await import('better-sqlite3')).default;
+    const db = new Database(path.join(dir, 'parley.db'), { readonly: true });
+    const plan = db.prepare(`EXPLAIN QUERY PLAN ${publicThreadPageSql(true, 'newest')}`).all('k', 0, '', 10) as { detail: string }[];
+    const counts = db.prepare(`EXPLAIN QUERY PLAN ${conversationVisibleSql()}`).all('root') as { detail: string }[];
+    db.close();
+    const details = plan.map((p) => p.detail);
+    expect(details.filter((d) => /^MATERIALIZE page/.test(d))).toHaveLength(1);
+    expect(details.filter((d) => /SEARCH comments USING INDEX comments_roots/.test(d))).toHaveLength(1);
+    expect(details.join('\n')).toMatch(/USING INDEX comments_replies/);
+    const countDetails = counts.map((p) => p.detail).join('\n');
+    expect(countDetails).toMatch(/USING INDEX comments_parent/);
+    for (const d of [...details, ...counts.map((p) => p.detail)]) expect(d).not.toMatch(/SCAN (comments|c)\b(?! USING)/);
+  });
+
+  it('answers the public read with raw rows without changing what other reads return', async () => {
+    const storage = openSqliteStorage({ dataDir: ':memory:' });
+    const c = makeComment({ threadKey: uniqueThreadKey() });
+    await storage.insertComment(c);
+    await storage.listThreadPublic({ threadKey: c.threadKey, sort: 'oldest', cursor: null, limit: 10 });
+    const page = await storage.listThread({ threadKey: c.threadKey, statuses: ['approved', 'deleted'], sort: 'oldest', cursor: null, limit: 10 });
+    expect(page.roots).toEqual([c]);
+    expect(await storage.getComment(c.id)).toEqual(c);
+    await storage.close();
+  });
+
+  it('computes the visible counts of an existing database when it is upgraded', async () => {
+    const dir = tempDir();
+    const first = openSqliteStorage({ dataDir: dir });
+    const key = uniqueThreadKey();
+    const spam = makeComment({ threadKey: key, status: 'spam' });
+    const root = makeComment({ threadKey: key });
+    await first.insertComment(spam);
+    await first.insertComment(root);
+    await first.insertComment(makeComment({ threadKey: key, parentId: spam.id, rootId: spam.id, depth: 1 }));
+    await first.insertComment(makeComment({ threadKey: key, parentId: root.id, rootId: root.id, depth: 1 }));
+    await first.close();
+    const Database = (await import('better-sqlite3')).default;
+    const db = new Database(path.join(dir, 'parley.db'));
+    db.exec('DROP TABLE thread_counts; DROP INDEX comments_parent; PRAGMA user_version = 4;');
+    db.close();
+    const second = openSqliteStorage({ dataDir: dir });
+    expect((await second.countVisible([key])).get(key)).toBe(2);
+    await second.close();
   });
 });

@@ -4,14 +4,80 @@
  * One store is opened per adapter; every test works on thread keys no other test uses.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Comment, CommentStatus } from '../../src/domain/comment.js';
+import fc from 'fast-check';
+import { buildTree, type ThreadNode } from '../../src/comments/comment-service.js';
+import { COMMENT_STATUSES, THREAD_READ_STATUSES, type Comment, type CommentStatus } from '../../src/domain/comment.js';
 import { AppError } from '../../src/domain/errors.js';
-import type { PageCursor, SortOrder, Storage } from '../../src/storage/storage.js';
+import type { PageCursor, PublicCommentRow, SortOrder, Storage } from '../../src/storage/storage.js';
 import type { AuditEntry, Ban } from '../../src/domain/moderation.js';
 import { makeComment, makeReply, testId, uniqueThreadKey } from '../support/comment-factory.js';
 
 const T0 = Date.parse('2026-03-01T12:00:00.000Z');
 const at = (seconds: number) => new Date(T0 + seconds * 1000);
+
+/** Property runs: a fixed seed and a small count by default; FAST_CHECK_RUNS=n for a longer run. */
+const PROPERTY_RUNS = Number(process.env.FAST_CHECK_RUNS ?? 12);
+const PROPERTY_SEED = Number(process.env.FAST_CHECK_SEED ?? 20261204);
+
+/** What listThreadPublic must return for a stored comment. */
+export function publicProjection(c: Comment): PublicCommentRow {
+  return {
+    id: c.id,
+    parentId: c.parentId,
+    rootId: c.rootId,
+    status: c.status,
+    authorName: c.author.name,
+    website: c.author.website,
+    avatar: c.author.avatar,
+    html: c.html,
+    createdAt: c.createdAt,
+    editedAt: c.editedAt,
+  };
+}
+
+/** Comments a reader sees (placeholders are shown but not counted). */
+function countShown<C extends { status: CommentStatus; id: string; parentId: string | null }>(nodes: ThreadNode<C>[]): number {
+  return nodes.reduce((n, node) => n + (node.placeholder ? 0 : 1) + countShown(node.replies), 0);
+}
+
+/**
+ * A random thread: `shape[i]` picks the parent of comment i among the earlier ones (or none), statuses are random, and
+ * timestamps collide often so ties are broken by id.
+ */
+const threadArbitrary = fc.array(
+  fc.record({
+    parent: fc.option(fc.nat(), { nil: null, freq: 3 }),
+    status: fc.constantFrom(...COMMENT_STATUSES, 'approved', 'approved'),
+    second: fc.integer({ min: 0, max: 6 }),
+    name: fc.string({ maxLength: 12 }),
+    website: fc.option(fc.constant('https://site.example/'), { nil: null }),
+    edited: fc.boolean(),
+  }),
+  { minLength: 0, maxLength: 14 },
+);
+
+type ThreadSpec = { parent: number | null; status: CommentStatus; second: number; name: string; website: string | null; edited: boolean }[];
+
+function materialize(threadKey: string, specs: ThreadSpec): Comment[] {
+  const out: Comment[] = [];
+  specs.forEach((spec, i) => {
+    const parent = spec.parent === null || out.length === 0 ? null : out[spec.parent % out.length]!;
+    const base = {
+      threadKey,
+      id: `${String.fromCharCode(97 + (i % 5))}${testId('fc')}`,
+      status: spec.status,
+      createdAt: at(spec.second),
+      editedAt: spec.edited ? at(spec.second + 30) : null,
+      author: { name: spec.name, email: `p${i}@private.example`, emailKey: 'k', website: spec.website, avatar: `av${i}` },
+      html: `<p>comment ${i} &amp; ${spec.name.length}</p>\n`,
+      context: { ip: '198.51.100.23', userAgent: 'secret-agent', referrer: null },
+      editTokenHash: 'f'.repeat(64),
+      history: [{ body: 'private history', editedAt: at(1), by: 'author' as const }],
+    };
+    out.push(parent ? makeReply(parent, base) : makeComment(base));
+  });
+  return out;
+}
 
 export function describeStorageContract(adapterName: string, open: () => Promise<Storage>): void {
   describe(`storage contract: ${adapterName}`, () => {
@@ -422,6 +488,141 @@ export function describeStorageContract(adapterName: string, open: () => Promise
         }
         const counts = await storage.countByThreads({ threadKeys: keys, statuses: ['approved'] });
         expect(keys.map((k) => counts.get(k))).toEqual(keys.map((_, i) => i + 1));
+      });
+    });
+
+    describe('public thread read', () => {
+      it('returns exactly the public projection of listThread, page by page, for random threads', async () => {
+        await fc.assert(
+          fc.asyncProperty(
+            threadArbitrary,
+            fc.constantFrom<SortOrder>('oldest', 'newest'),
+            fc.integer({ min: 1, max: 5 }),
+            async (specs, sort, limit) => {
+              const threadKey = uniqueThreadKey('fc');
+              await insertAll(materialize(threadKey, specs));
+              let cursor: PageCursor | null = null;
+              let pages = 0;
+              do {
+                const full = await storage.listThread({ threadKey, statuses: THREAD_READ_STATUSES, sort, cursor, limit });
+                const lean = await storage.listThreadPublic({ threadKey, sort, cursor, limit });
+                expect(lean).toEqual({ roots: full.roots.map(publicProjection), replies: full.replies.map(publicProjection), nextCursor: full.nextCursor });
+                cursor = full.nextCursor;
+                pages += 1;
+                if (pages > 100) throw new Error('pagination does not terminate');
+              } while (cursor);
+            },
+          ),
+          { numRuns: PROPERTY_RUNS, seed: PROPERTY_SEED },
+        );
+      });
+
+      it('never reads an email, IP, user agent, token hash or history', async () => {
+        const threadKey = uniqueThreadKey('lean');
+        const root = makeComment({ threadKey, author: { name: 'N', email: 'hidden@private.example', emailKey: 'ek', website: null, avatar: 'av' }, editTokenHash: 'tokhash', context: { ip: '198.51.100.99', userAgent: 'UA-secret', referrer: 'https://ref.example/' }, history: [{ body: 'old secret', editedAt: at(1), by: 'author' }] });
+        const deleted = makeComment({ threadKey, status: 'deleted', createdAt: at(2) });
+        await insertAll([root, makeReply(root, { createdAt: at(3) }), deleted]);
+        const page = await storage.listThreadPublic({ threadKey, sort: 'oldest', cursor: null, limit: 10 });
+        expect(page.roots).toHaveLength(2);
+        expect(page.replies).toHaveLength(1);
+        for (const row of [...page.roots, ...page.replies]) {
+          expect(Object.keys(row).sort()).toEqual(['authorName', 'avatar', 'createdAt', 'editedAt', 'html', 'id', 'parentId', 'rootId', 'status', 'website']);
+        }
+        const text = JSON.stringify(page);
+        for (const secret of ['hidden@private.example', '198.51.100.99', 'UA-secret', 'tokhash', 'old secret', 'ek', 'ref.example']) {
+          expect(text).not.toContain(secret);
+        }
+      });
+    });
+
+    describe('visible counts', () => {
+      it('does not count approved replies under a hidden parent, and counts them again once it is approved', async () => {
+        const threadKey = uniqueThreadKey('visible');
+        const parent = makeComment({ threadKey, createdAt: at(1) });
+        const reply = makeReply(parent, { createdAt: at(2) });
+        const deep = makeReply(reply, { createdAt: at(3) });
+        const other = makeComment({ threadKey, createdAt: at(4) });
+        await insertAll([parent, reply, deep, other]);
+        expect((await storage.countVisible([threadKey])).get(threadKey)).toBe(4);
+
+        await storage.updateComment(parent.id, { status: 'spam' });
+        const counts = await storage.countVisible([threadKey]);
+        const page = await storage.listThreadPublic({ threadKey, sort: 'oldest', cursor: null, limit: 10 });
+        const shown = countShown(buildTree(page.roots, page.replies));
+        expect(counts.get(threadKey)).toBe(1);
+        expect(shown).toBe(1);
+
+        for (const hiding of ['pending', 'rejected'] as const) {
+          await storage.updateComment(reply.id, { status: hiding });
+          await storage.updateComment(parent.id, { status: 'approved' });
+          expect((await storage.countVisible([threadKey])).get(threadKey)).toBe(2);
+          await storage.updateComment(reply.id, { status: 'approved' });
+          expect((await storage.countVisible([threadKey])).get(threadKey)).toBe(4);
+        }
+      });
+
+      it('follows an author erased with their comments deleted: their hidden comments stop hiding replies', async () => {
+        const threadKey = uniqueThreadKey('visible');
+        const emailKey = testId('erased');
+        const author = { name: 'Eve', email: 'eve@example.org', emailKey, website: null, avatar: 'av' };
+        const held = makeComment({ threadKey, author, status: 'pending', createdAt: at(1) });
+        const shown = makeComment({ threadKey, author, createdAt: at(2) });
+        const heldReplies = [makeReply(held, { createdAt: at(3) }), makeReply(held, { createdAt: at(5) })];
+        await insertAll([held, ...heldReplies, shown, makeReply(shown, { createdAt: at(4) })]);
+        expect((await storage.countVisible([threadKey])).get(threadKey)).toBe(2);
+        await storage.eraseAuthor({ emailKey, mode: 'delete' });
+        // Both of Eve's comments are "[deleted]" placeholders now, and all three replies show.
+        expect((await storage.countVisible([threadKey])).get(threadKey)).toBe(3);
+        const page = await storage.listThreadPublic({ threadKey, sort: 'oldest', cursor: null, limit: 10 });
+        expect(countShown(buildTree(page.roots, page.replies))).toBe(3);
+      });
+
+      it('counts the replies of a deleted comment but not the deleted comment itself', async () => {
+        const threadKey = uniqueThreadKey('visible');
+        const parent = makeComment({ threadKey, status: 'deleted', createdAt: at(1) });
+        const reply = makeReply(parent, { createdAt: at(2) });
+        await insertAll([parent, reply, makeReply(reply, { createdAt: at(3), status: 'spam' })]);
+        expect((await storage.countVisible([threadKey])).get(threadKey)).toBe(1);
+      });
+
+      it('counts several threads in one call, with nested hidden comments and 0 for unknown threads', async () => {
+        const k1 = uniqueThreadKey('visible');
+        const k2 = uniqueThreadKey('visible');
+        const unknown = uniqueThreadKey('visible-unknown');
+        const a = makeComment({ threadKey: k1, status: 'pending' });
+        const a1 = makeReply(a, { status: 'spam' });
+        const a11 = makeReply(a1);
+        const b = makeComment({ threadKey: k2 });
+        const b1 = makeReply(b, { status: 'rejected' });
+        await insertAll([a, a1, a11, makeReply(a), makeComment({ threadKey: k1 }), b, b1, makeReply(b1), makeReply(b)]);
+        const counts = await storage.countVisible([k1, k2, unknown, k1]);
+        expect(counts.size).toBe(3);
+        expect(counts.get(k1)).toBe(1);
+        expect(counts.get(k2)).toBe(2);
+        expect(counts.get(unknown)).toBe(0);
+        expect((await storage.countVisible([])).size).toBe(0);
+      });
+
+      it('equals what the pages of a random thread show, after random status moves', async () => {
+        const moves = fc.array(fc.tuple(fc.nat(), fc.constantFrom(...COMMENT_STATUSES)), { maxLength: 8 });
+        await fc.assert(
+          fc.asyncProperty(threadArbitrary, moves, fc.boolean(), async (specs, statusMoves, shuffled) => {
+            const threadKey = uniqueThreadKey('fc-count');
+            const cs = materialize(threadKey, specs);
+            // Imports may store a reply before its parent.
+            await insertAll(shuffled ? [...cs].reverse() : cs);
+            for (const [i, status] of statusMoves) if (cs.length > 0) await storage.updateComment(cs[i % cs.length]!.id, { status });
+            let cursor: PageCursor | null = null;
+            let shown = 0;
+            do {
+              const page = await storage.listThreadPublic({ threadKey, sort: 'newest', cursor, limit: 3 });
+              shown += countShown(buildTree(page.roots, page.replies));
+              cursor = page.nextCursor;
+            } while (cursor);
+            expect((await storage.countVisible([threadKey])).get(threadKey)).toBe(shown);
+          }),
+          { numRuns: PROPERTY_RUNS, seed: PROPERTY_SEED },
+        );
       });
     });
 

@@ -4,7 +4,7 @@
  * $match + $group only. No transactions, no projections on findAndModify, no collation.
  */
 import mongoose, { type Connection } from 'mongoose';
-import { emptyStatusCounts, type Comment } from '../../domain/comment.js';
+import { emptyStatusCounts, HIDING_STATUSES, PUBLIC_STATUSES, THREAD_READ_STATUSES, type Comment, type CommentStatus } from '../../domain/comment.js';
 import { decodeKeyset, encodeKeyset } from '../../domain/cursor.js';
 import { escapeRegExp } from '../../domain/text.js';
 import { ANONYMOUS_NAME, type AuditEntry, type Ban, type EraseMode } from '../../domain/moderation.js';
@@ -14,8 +14,11 @@ import type {
   CountRequest,
   DueRecheckQuery,
   DuplicateQuery,
+  ListThreadPublicRequest,
   ListThreadRequest,
   PageCursor,
+  PublicCommentRow,
+  PublicThreadPage,
   AuditQuery,
   QueueQuery,
   StatusCounts,
@@ -210,6 +213,46 @@ function toCommentDoc(c: Comment): CommentDoc {
     spamReasons: [...c.spamReasons],
     recheck: c.recheck ? { attempts: c.recheck.attempts, nextAt: c.recheck.nextAt } : null,
     history: c.history.map((h) => ({ body: h.body, editedAt: h.editedAt, by: h.by })),
+  };
+}
+
+/** The fields a public page reads: no email, IP, user agent, token hash or history leaves the database. */
+const PUBLIC_PROJECTION = {
+  _id: 1,
+  parentId: 1,
+  rootId: 1,
+  status: 1,
+  'author.name': 1,
+  'author.website': 1,
+  'author.avatar': 1,
+  html: 1,
+  createdAt: 1,
+  editedAt: 1,
+} as const;
+
+interface PublicDoc {
+  _id: string;
+  parentId?: string | null;
+  rootId: string;
+  status: CommentStatus;
+  author: { name: string; website?: string | null; avatar: string };
+  html: string;
+  createdAt: Date;
+  editedAt?: Date | null;
+}
+
+function toPublicRow(d: PublicDoc): PublicCommentRow {
+  return {
+    id: d._id,
+    parentId: d.parentId ?? null,
+    rootId: d.rootId,
+    status: d.status,
+    authorName: d.author.name,
+    website: d.author.website ?? null,
+    avatar: d.author.avatar,
+    html: d.html,
+    createdAt: new Date(d.createdAt),
+    editedAt: d.editedAt == null ? null : new Date(d.editedAt),
   };
 }
 
@@ -411,6 +454,92 @@ export async function openMongoStorage(opts: MongoStorageOptions): Promise<Stora
         .lean<CommentDoc[]>();
 
       return { roots: rootDocs.map(toComment), replies: replyDocs.map(toComment), nextCursor };
+    });
+  }
+
+  async function listThreadPublic(request: ListThreadPublicRequest): Promise<PublicThreadPage> {
+    return guarded(async () => {
+      const { threadKey, sort, cursor, limit } = request;
+      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_LIMIT) {
+        throw new ValidationError({ limit: 'invalid' });
+      }
+      if (sort !== 'oldest' && sort !== 'newest') throw new ValidationError({ sort: 'invalid' });
+      if (cursor) assertCursor(cursor);
+      const statuses = trusted({ $in: [...THREAD_READ_STATUSES] });
+      const dir = sort === 'oldest' ? 1 : -1;
+      const after = sort === 'oldest' ? '$gt' : '$lt';
+      const rootFilter: Record<string, unknown> = { threadKey, depth: 0, status: statuses };
+      if (cursor) {
+        rootFilter.createdAt = trusted({ [sort === 'oldest' ? '$gte' : '$lte']: cursor.createdAt });
+        rootFilter.$or = [
+          { createdAt: trusted({ [after]: cursor.createdAt }) },
+          { createdAt: cursor.createdAt, _id: trusted({ [after]: cursor.id }) },
+        ];
+      }
+      const found = await comments
+        .find(rootFilter, PUBLIC_PROJECTION)
+        .sort({ createdAt: dir, _id: dir })
+        .limit(limit + 1)
+        .lean<PublicDoc[]>();
+      const rootDocs = found.slice(0, limit);
+      const last = rootDocs[rootDocs.length - 1];
+      const nextCursor = found.length > limit && last ? { createdAt: new Date(last.createdAt), id: last._id } : null;
+      if (rootDocs.length === 0) return { roots: [], replies: [], nextCursor: null };
+      const replyDocs = await comments
+        .find({ rootId: trusted({ $in: rootDocs.map((r) => r._id) }), depth: trusted({ $gte: 1 }), status: statuses }, PUBLIC_PROJECTION)
+        .sort({ createdAt: 1, _id: 1 })
+        .lean<PublicDoc[]>();
+      return { roots: rootDocs.map(toPublicRow), replies: replyDocs.map(toPublicRow), nextCursor };
+    });
+  }
+
+  /**
+   * Approved comments per thread minus those below a hidden one. No $lookup on FerretDB, so: the approved counts and
+   * the hidden comments (two queries, in parallel), then, only when something is hidden, the replies of the
+   * conversations holding a hidden comment, walked up in memory.
+   */
+  async function countVisible(threadKeys: readonly string[]): Promise<Map<string, number>> {
+    return guarded(async () => {
+      assertStrings(threadKeys, 'threadKeys');
+      const counts = new Map<string, number>(threadKeys.map((k) => [k, 0]));
+      if (threadKeys.length === 0) return counts;
+      const keys = [...new Set(threadKeys)];
+      const [approved, hidden] = await Promise.all([
+        comments.aggregate<{ _id: string; n: number }>([
+          { $match: { threadKey: { $in: keys }, status: { $in: [...PUBLIC_STATUSES] } } },
+          { $group: { _id: '$threadKey', n: { $sum: 1 } } },
+        ]),
+        comments
+          .find({ threadKey: trusted({ $in: keys }), status: trusted({ $in: [...HIDING_STATUSES] }) }, { _id: 1, rootId: 1 })
+          .lean<{ _id: string; rootId: string }[]>(),
+      ]);
+      for (const row of approved) if (counts.has(row._id)) counts.set(row._id, Number(row.n));
+      if (hidden.length === 0) return counts;
+
+      const hiddenIds = new Set(hidden.map((h) => h._id));
+      const replies = await comments
+        .find(
+          { rootId: trusted({ $in: [...new Set(hidden.map((h) => h.rootId))] }), depth: trusted({ $gte: 1 }) },
+          { _id: 1, parentId: 1, status: 1, threadKey: 1 },
+        )
+        .lean<{ _id: string; parentId: string | null; status: CommentStatus; threadKey: string }[]>();
+      const parentOf = new Map(replies.map((r) => [r._id, r.parentId]));
+      const underHidden = new Map<string, boolean>();
+      const isUnderHidden = (id: string): boolean => {
+        const known = underHidden.get(id);
+        if (known !== undefined) return known;
+        const parent = parentOf.get(id);
+        // A root's parent is null; a parent outside the loaded replies is a root, hidden or not.
+        const result = parent == null ? false : hiddenIds.has(parent) || isUnderHidden(parent);
+        underHidden.set(id, result);
+        return result;
+      };
+      for (const r of replies) {
+        if (PUBLIC_STATUSES.includes(r.status) && isUnderHidden(r._id) && counts.has(r.threadKey)) {
+          counts.set(r.threadKey, counts.get(r.threadKey)! - 1);
+        }
+      }
+      return counts;
     });
   }
 
@@ -674,6 +803,8 @@ export async function openMongoStorage(opts: MongoStorageOptions): Promise<Stora
     getComment,
     updateComment,
     listThread,
+    listThreadPublic,
+    countVisible,
     countByThreads,
     getComments,
     hasApprovedComment,

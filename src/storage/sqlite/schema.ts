@@ -86,6 +86,21 @@ export const MIGRATIONS: readonly string[] = [
   -- Bans by domain and by IP prefix: the prefix an IP ban covers (NULL: one address, as stored before).
   ALTER TABLE bans ADD COLUMN prefix INTEGER;
   `,
+  `
+  -- Visible counts: what a reader sees per thread (approved comments without a pending, spam or rejected ancestor),
+  -- kept up to date in the transaction of every write that changes a status; walks use the parent index.
+  CREATE INDEX IF NOT EXISTS comments_parent ON comments (parent_id);
+  CREATE TABLE IF NOT EXISTS thread_counts (
+    thread_key TEXT PRIMARY KEY,
+    visible    INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  WITH RECURSIVE open(id, k, st) AS (
+    SELECT id, thread_key, status FROM comments WHERE depth = 0 AND status IN ('approved', 'deleted')
+    UNION ALL
+    SELECT c.id, c.thread_key, c.status FROM open o JOIN comments c ON c.parent_id = o.id WHERE c.status IN ('approved', 'deleted')
+  )
+  INSERT OR REPLACE INTO thread_counts (thread_key, visible) SELECT k, count(*) FROM open WHERE st = 'approved' GROUP BY k;
+  `,
 ];
 
 export function migrate(db: Database): void {

@@ -3,13 +3,17 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database, Statement } from 'better-sqlite3';
 import type { Comment, CommentStatus, EditRecord, SpamCheckState } from '../../domain/comment.js';
+import { PUBLIC_STATUSES, THREAD_READ_STATUSES } from '../../domain/comment.js';
 import { decodeKeyset, encodeKeyset } from '../../domain/cursor.js';
 import { ConflictError, StorageUnavailableError } from '../../domain/errors.js';
-import { ANONYMOUS_NAME, type AuditEntry, type Ban } from '../../domain/moderation.js';
+import { ANONYMOUS_NAME, type AuditEntry, type Ban, type EraseMode } from '../../domain/moderation.js';
 import type {
   CommentPatch,
   CountRequest,
+  ListThreadPublicRequest,
   ListThreadRequest,
+  PublicCommentRow,
+  PublicThreadPage,
   Storage,
   ThreadPage,
   ThreadRecord,
@@ -202,6 +206,78 @@ export function threadPageSql(statusCount: number, withCursor: boolean, sort: 'o
     WHERE c.root_id IN (SELECT id FROM page) AND c.depth >= 1 AND c.status IN (${inStatuses})`;
 }
 
+/** Our own status constants, written into SQL as literals so the planner sees them. */
+const sqlList = (values: readonly string[]) => values.map((v) => `'${v.replace(/'/g, "''")}'`).join(', ');
+
+/** The public columns, in the order of a raw row after the leading "is a reply" flag. */
+const PUBLIC_COLUMNS = 'id, parent_id, root_id, status, author_name, author_website, avatar, html, created_at, edited_at';
+type PublicRawRow = [
+  isReply: 0 | 1,
+  id: string,
+  parentId: string | null,
+  rootId: string,
+  status: string,
+  name: string,
+  website: string | null,
+  avatar: string,
+  html: string,
+  createdAt: number,
+  editedAt: number | null,
+];
+
+/**
+ * The public page of a thread in one statement: the page of roots is MATERIALIZED, so it runs once and feeds both
+ * the roots and the replies' IN list; only public columns are selected. Parameters: threadKey, [cursor createdAt,
+ * cursor id], limit + 1.
+ */
+export function publicThreadPageSql(withCursor: boolean, sort: 'oldest' | 'newest'): string {
+  const dir = sort === 'oldest' ? 'ASC' : 'DESC';
+  const cmp = sort === 'oldest' ? '>' : '<';
+  const inStatuses = sqlList(THREAD_READ_STATUSES);
+  return `
+    WITH page AS MATERIALIZED (
+      SELECT ${PUBLIC_COLUMNS} FROM comments INDEXED BY comments_roots
+      WHERE thread_key = ? AND depth = 0 AND status IN (${inStatuses})
+        ${withCursor ? `AND (created_at, id) ${cmp} (?, ?)` : ''}
+      ORDER BY created_at ${dir}, id ${dir}
+      LIMIT ?
+    )
+    SELECT 0, ${PUBLIC_COLUMNS} FROM page
+    UNION ALL
+    SELECT 1, ${PUBLIC_COLUMNS.replace(/(^|, )/g, '$1c.')} FROM comments c INDEXED BY comments_replies
+    WHERE c.root_id IN (SELECT id FROM page) AND c.depth >= 1 AND c.status IN (${inStatuses})`;
+}
+
+/**
+ * What a reader sees of one conversation (a root and its replies): approved comments reached from the root through
+ * approved or deleted ones only, walking down the parent index. Parameter: the root id.
+ */
+export function conversationVisibleSql(): string {
+  const open = sqlList(THREAD_READ_STATUSES);
+  return `
+    WITH RECURSIVE open(id, st) AS (
+      SELECT id, status FROM comments WHERE id = ? AND status IN (${open})
+      UNION ALL
+      SELECT c.id, c.status FROM open o JOIN comments c INDEXED BY comments_parent ON c.parent_id = o.id WHERE c.status IN (${open})
+    )
+    SELECT COUNT(*) AS n FROM open WHERE st IN (${sqlList(PUBLIC_STATUSES)})`;
+}
+
+function toPublicRow(r: PublicRawRow): PublicCommentRow {
+  return {
+    id: r[1],
+    parentId: r[2],
+    rootId: r[3],
+    status: r[4] as CommentStatus,
+    authorName: r[5],
+    website: r[6],
+    avatar: r[7],
+    html: r[8],
+    createdAt: new Date(r[9]),
+    editedAt: r[10] === null ? null : new Date(r[10]),
+  };
+}
+
 export interface SqliteStorageOptions {
   /** A directory to hold `parley.db`, or `:memory:`. */
   dataDir: string;
@@ -240,6 +316,19 @@ export function openSqliteStorage({ dataDir, onOpen }: SqliteStorageOptions): St
     return s;
   };
 
+  // Raw-row statements are their own prepared statements: raw(true) changes the statement it is called on, so a
+  // statement shared through stmt() would start returning arrays to every other caller.
+  const publicPageStmts = new Map<string, Statement>();
+  const publicPageStmt = (withCursor: boolean, sort: 'oldest' | 'newest'): Statement => {
+    const key = `${withCursor}:${sort}`;
+    let s = publicPageStmts.get(key);
+    if (!s) {
+      s = db.prepare(publicThreadPageSql(withCursor, sort)).raw(true);
+      publicPageStmts.set(key, s);
+    }
+    return s;
+  };
+
   const insertSql = `INSERT INTO comments (id, thread_key, parent_id, root_id, depth, status, author_name, author_email,
       author_email_key, author_website, avatar, body, html, created_at, edited_at, edit_token_hash, ip, user_agent, referrer,
       spam_check, spam_reasons, recheck_attempts, recheck_at, history)
@@ -250,6 +339,23 @@ export function openSqliteStorage({ dataDir, onOpen }: SqliteStorageOptions): St
   const getComment = (id: string): Comment | undefined => {
     const row = stmt('SELECT * FROM comments WHERE id = ?').get(id) as CommentRow | undefined;
     return row ? toComment(row) : undefined;
+  };
+
+  // The visible count of a thread changes only when a status does. Every write that can change one measures the
+  // conversations it touches before and after, in its (immediate) transaction, and adds the difference.
+  const conversationVisible = (rootId: string): number => (stmt(conversationVisibleSql()).get(rootId) as { n: number }).n;
+  const addVisible = (threadKey: string, delta: number): void => {
+    if (delta === 0) return;
+    stmt('INSERT INTO thread_counts (thread_key, visible) VALUES (?, ?) ON CONFLICT (thread_key) DO UPDATE SET visible = visible + excluded.visible').run(
+      threadKey,
+      delta,
+    );
+  };
+  const keepingCounts = <T>(conversations: readonly { threadKey: string; rootId: string }[], write: () => T): T => {
+    const before = conversations.map((c) => conversationVisible(c.rootId));
+    const result = write();
+    conversations.forEach((c, i) => addVisible(c.threadKey, conversationVisible(c.rootId) - before[i]!));
+    return result;
   };
 
   const updateTx = db.transaction((id: string, patch: CommentPatch, options: UpdateOptions): Comment | undefined => {
@@ -269,11 +375,36 @@ export function openSqliteStorage({ dataDir, onOpen }: SqliteStorageOptions): St
       history: patch.appendHistory ? [...current.history, patch.appendHistory] : current.history,
     };
     const r = toRow(next);
-    stmt(`UPDATE comments SET status = @status, body = @body, html = @html, edited_at = @edited_at, spam_check = @spam_check,
+    const write = () =>
+      stmt(`UPDATE comments SET status = @status, body = @body, html = @html, edited_at = @edited_at, spam_check = @spam_check,
         spam_reasons = @spam_reasons, ip = @ip, user_agent = @user_agent, referrer = @referrer, history = @history,
         recheck_attempts = @recheck_attempts, recheck_at = @recheck_at
       WHERE id = @id`).run(r);
+    if (next.status === current.status) write();
+    else keepingCounts([current], write);
     return next;
+  });
+
+  const insertTx = db.transaction((comment: Comment): void => {
+    keepingCounts([comment], () => stmt(insertSql).run(toRow(comment)));
+    stmt('UPDATE threads SET last_comment_at = max(last_comment_at, ?) WHERE key = ?').run(comment.createdAt.getTime(), comment.threadKey);
+  });
+
+  const eraseTx = db.transaction((emailKey: string, mode: EraseMode): number => {
+    const common = `author_email = '', author_email_key = '', avatar = '', author_website = NULL, ip = NULL, user_agent = NULL,
+      referrer = NULL, history = '[]', edit_token_hash = NULL`;
+    if (mode === 'anonymize') {
+      return stmt(`UPDATE comments SET ${common}, author_name = ? WHERE author_email_key = ?`).run(ANONYMOUS_NAME, emailKey).changes;
+    }
+    const touched = stmt(
+      "SELECT DISTINCT thread_key AS threadKey, root_id AS rootId FROM comments WHERE author_email_key = ? AND status != 'deleted'",
+    ).all(emailKey) as { threadKey: string; rootId: string }[];
+    return keepingCounts(
+      touched,
+      () =>
+        stmt(`UPDATE comments SET ${common}, author_name = '', body = '', html = '', status = 'deleted', recheck_at = NULL,
+          recheck_attempts = NULL WHERE author_email_key = ?`).run(emailKey).changes,
+    );
   });
 
   const storage: Storage = {
@@ -297,10 +428,7 @@ export function openSqliteStorage({ dataDir, onOpen }: SqliteStorageOptions): St
 
     async insertComment(comment) {
       try {
-        db.transaction(() => {
-          stmt(insertSql).run(toRow(comment));
-          stmt('UPDATE threads SET last_comment_at = max(last_comment_at, ?) WHERE key = ?').run(comment.createdAt.getTime(), comment.threadKey);
-        })();
+        insertTx.immediate(comment);
       } catch (err) {
         if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
           throw new ConflictError('conflict', 'A comment with this id already exists.');
@@ -314,7 +442,7 @@ export function openSqliteStorage({ dataDir, onOpen }: SqliteStorageOptions): St
     },
 
     async updateComment(id, patch, options = {}) {
-      return updateTx(id, patch, options);
+      return updateTx.immediate(id, patch, options);
     },
 
     async listThread({ threadKey, statuses, sort, cursor, limit }: ListThreadRequest): Promise<ThreadPage> {
@@ -338,6 +466,39 @@ export function openSqliteStorage({ dataDir, onOpen }: SqliteStorageOptions): St
         replies: replies.map(toComment),
         nextCursor: hasMore && last ? { createdAt: new Date(last.created_at), id: last.id } : null,
       };
+    },
+
+    async listThreadPublic({ threadKey, sort, cursor, limit }: ListThreadPublicRequest): Promise<PublicThreadPage> {
+      const params: unknown[] = [threadKey];
+      if (cursor) params.push(cursor.createdAt.getTime(), cursor.id);
+      params.push(limit + 1);
+      const rows = publicPageStmt(cursor !== null, sort).all(...params) as PublicRawRow[];
+
+      const sign = sort === 'oldest' ? 1 : -1;
+      const byKey = (a: PublicRawRow, b: PublicRawRow) => a[9] - b[9] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0);
+      const allRoots = rows.filter((r) => r[0] === 0).sort((a, b) => sign * byKey(a, b));
+      const hasMore = allRoots.length > limit;
+      const roots = hasMore ? allRoots.slice(0, limit) : allRoots;
+      // The extra root only tells that a next page exists: its replies are not part of this page.
+      const extra = hasMore ? allRoots[limit]![1] : null;
+      const replies = rows.filter((r) => r[0] === 1 && r[3] !== extra).sort(byKey);
+      const last = roots[roots.length - 1];
+      return {
+        roots: roots.map(toPublicRow),
+        replies: replies.map(toPublicRow),
+        nextCursor: hasMore && last ? { createdAt: new Date(last[9]), id: last[1] } : null,
+      };
+    },
+
+    async countVisible(threadKeys) {
+      const counts = new Map<string, number>(threadKeys.map((k) => [k, 0]));
+      if (threadKeys.length === 0) return counts;
+      const unique = [...new Set(threadKeys)];
+      const rows = stmt(`SELECT thread_key AS k, visible AS n FROM thread_counts WHERE thread_key IN (${placeholders(unique.length)})`).all(
+        ...unique,
+      ) as { k: string; n: number }[];
+      for (const r of rows) counts.set(r.k, r.n);
+      return counts;
     },
 
     async countByThreads({ threadKeys, statuses }: CountRequest) {
@@ -529,15 +690,7 @@ export function openSqliteStorage({ dataDir, onOpen }: SqliteStorageOptions): St
     },
 
     async eraseAuthor({ emailKey, mode }) {
-      const common = `author_email = '', author_email_key = '', avatar = '', author_website = NULL, ip = NULL, user_agent = NULL,
-        referrer = NULL, history = '[]', edit_token_hash = NULL`;
-      const sql =
-        mode === 'delete'
-          ? `UPDATE comments SET ${common}, author_name = '', body = '', html = '', status = 'deleted', recheck_at = NULL,
-               recheck_attempts = NULL WHERE author_email_key = ?`
-          : `UPDATE comments SET ${common}, author_name = ? WHERE author_email_key = ?`;
-      const info = mode === 'delete' ? stmt(sql).run(emailKey) : stmt(sql).run(ANONYMOUS_NAME, emailKey);
-      return info.changes;
+      return eraseTx.immediate(emailKey, mode);
     },
 
     async ping() {
