@@ -10,6 +10,7 @@ import type { CommentPatch, PageCursor, SortOrder, Storage } from '../storage/st
 import type { SpamPipeline } from '../spam/pipeline.js';
 import { issueFormToken } from '../spam/form-token.js';
 import { firstRecheck } from './recheck-schedule.js';
+import type { ReadCacheInvalidator } from '../cache/read-cache.js';
 
 export type { ModerationMode };
 
@@ -23,6 +24,8 @@ export interface CommentServiceDeps {
   /** Runs before a comment can be seen. Without one, nothing is checked (unit-level use only). */
   spam?: SpamPipeline;
   onCommentCreated?: (status: CommentStatus) => void;
+  /** Told about every write that changes what readers see, before the write's response. */
+  cache?: ReadCacheInvalidator;
   settings: {
     secret: string;
     avatars: AvatarMode;
@@ -283,6 +286,7 @@ export function createCommentService(deps: CommentServiceDeps) {
         history: [],
       };
       await storage.insertComment(comment);
+      await deps.cache?.invalidate([ref.key]);
       deps.onCommentCreated?.(status);
       return { comment, editToken: token };
     },
@@ -290,6 +294,7 @@ export function createCommentService(deps: CommentServiceDeps) {
     async editOwn(id: string, token: string | undefined, body: string): Promise<Comment> {
       const comment = await findOwn(id, token);
       const updated = await storage.updateComment(id, bodyEdit(comment, body, clock(), 'author'), { ifStatus: comment.status });
+      await deps.cache?.invalidate([comment.threadKey]);
       if (!updated) throw new NotFoundError('comment_not_found', 'No such comment.');
       return updated;
     },
@@ -297,6 +302,7 @@ export function createCommentService(deps: CommentServiceDeps) {
     async deleteOwn(id: string, token: string | undefined): Promise<void> {
       const comment = await findOwn(id, token);
       const updated = await storage.updateComment(id, { status: 'deleted' }, { ifStatus: comment.status });
+      await deps.cache?.invalidate([comment.threadKey]);
       if (!updated) throw new NotFoundError('comment_not_found', 'No such comment.');
     },
   };
