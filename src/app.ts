@@ -108,8 +108,14 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const readCache = config.cacheMaxBytes > 0 ? new ReadCache({ maxBytes: config.cacheMaxBytes, now: () => clock().getTime() }) : null;
   const broadcast: RedisBroadcast | null =
     readCache && redis
-      ? // The subscriber must queue its SUBSCRIBE until connected: duplicate() would inherit disableOfflineQueue.
-        startRedisBroadcast({ cache: readCache, publisher: redis, subscriber: redis.duplicate({ disableOfflineQueue: false }), logger })
+      ? startRedisBroadcast({
+          cache: readCache,
+          publisher: redis,
+          // Its SUBSCRIBE must wait for the connection (duplicate() would inherit disableOfflineQueue), and it must keep
+          // retrying: node-redis's default strategy gives up for good after one connect timeout (a blackholed host).
+          subscriber: redis.duplicate({ disableOfflineQueue: false, socket: { reconnectStrategy: (n: number) => Math.min(2 ** n * 50, 1000) } }),
+          logger,
+        })
       : null;
   const cache: ReadCacheInvalidator = broadcast ?? readCache ?? NO_CACHE;
 

@@ -70,18 +70,40 @@ async function cachedOrPass(cache: ReadCache, key: string, load: () => Promise<L
   }
 }
 
+/**
+ * What a URL parses to is the same every time: remembered per raw URL, so a hit runs no validation at all. Only valid
+ * input is remembered (anything else goes to the normal handler every time); bounded by dropping all at the limit.
+ */
+function parsedByUrl<T>(limit = 10_000): (url: string, parse: () => T) => T | null {
+  const memo = new Map<string, T>();
+  return (url, parse) => {
+    const known = memo.get(url);
+    if (known !== undefined) return known;
+    let parsed: T;
+    try {
+      parsed = parse();
+    } catch {
+      return null;
+    }
+    if (memo.size >= limit) memo.clear();
+    memo.set(url, parsed);
+    return parsed;
+  };
+}
+
 export function cachedReads({ cache, service, threadPolicy }: CachedReadDeps): CachedReads {
+  const threadInput = parsedByUrl<{ key: string; input: ReturnType<typeof parseListThread>; ref: ReturnType<typeof resolveThread> }>();
+  const countsInput = parsedByUrl<{ key: string; urls: string[]; threadKeys: string[] }>();
+  const pageInput = parsedByUrl<{ key: string; view: ReturnType<typeof threadPageView>; input: ReturnType<typeof parseListThread>; ref: ReturnType<typeof resolveThread> }>();
   return {
     async threads(req, res, next) {
-      let input: ReturnType<typeof parseListThread>;
-      let ref: ReturnType<typeof resolveThread>;
-      try {
-        input = parseListThread(req.query);
-        ref = resolveThread(input, threadPolicy);
-      } catch {
-        return next();
-      }
-      const key = ['t', ref.key, ref.url ?? '', input.sort, input.limit, input.cursor ?? ''].join(SEP);
+      const parsed = threadInput(req.originalUrl, () => {
+        const input = parseListThread(req.query);
+        const ref = resolveThread(input, threadPolicy);
+        return { input, ref, key: ['t', ref.key, ref.url ?? '', input.sort, input.limit, input.cursor ?? ''].join(SEP) };
+      });
+      if (!parsed) return next();
+      const { input, ref, key } = parsed;
       const entry = await cachedOrPass(cache, key, async () => ({
         body: Buffer.from(JSON.stringify(toThreadResponse(await service.listThread(input)))),
         threadKeys: [ref.key],
@@ -91,15 +113,12 @@ export function cachedReads({ cache, service, threadPolicy }: CachedReadDeps): C
     },
 
     async counts(req, res, next) {
-      let urls: string[];
-      let threadKeys: string[];
-      try {
-        urls = parseCounts(req.query);
-        threadKeys = urls.map((u) => threadKeyFromUrl(u, threadPolicy).key);
-      } catch {
-        return next();
-      }
-      const key = `c${SEP}${JSON.stringify(urls)}`;
+      const parsed = countsInput(req.originalUrl, () => {
+        const urls = parseCounts(req.query);
+        return { urls, threadKeys: urls.map((u) => threadKeyFromUrl(u, threadPolicy).key), key: `c${SEP}${JSON.stringify(urls)}` };
+      });
+      if (!parsed) return next();
+      const { urls, threadKeys, key } = parsed;
       const entry = await cachedOrPass(cache, key, async () => {
         const body: CountsResponse = { counts: await service.countThreads(urls) };
         return { body: Buffer.from(JSON.stringify(body)), threadKeys };
@@ -113,20 +132,22 @@ export function cachedReads({ cache, service, threadPolicy }: CachedReadDeps): C
      * spliced into at send. The page is no-store, so it gets no ETag and never a 304 (an old token would expire).
      */
     async threadPage(req, res, next) {
-      const view = threadPageView(req.query as Record<string, unknown>);
-      // Pages that answer a reply link or a post's redirect are rare and personal: the normal handler renders them.
-      if (view.replyTo !== undefined || view.posted !== undefined) return next();
-      let input: ReturnType<typeof parseListThread>;
-      let ref: ReturnType<typeof resolveThread>;
+      const parsed = pageInput(req.originalUrl, () => {
+        const view = threadPageView(req.query as Record<string, unknown>);
+        // Pages that answer a reply link or a post's redirect are rare and personal: the normal handler renders them.
+        if (view.replyTo !== undefined || view.posted !== undefined) throw new Error('not cached');
+        const input = parseListThread({ ...view.sel, sort: view.sort, limit: String(THREAD_PAGE_SIZE), cursor: view.cursor });
+        const ref = resolveThread(input, threadPolicy);
+        return { view, input, ref, key: ['h', ref.key, ref.url ?? '', view.sort, view.cursor ?? ''].join(SEP) };
+      });
+      if (!parsed) return next();
+      const { view, input, ref, key } = parsed;
       let token: string;
       try {
-        input = parseListThread({ ...view.sel, sort: view.sort, limit: String(THREAD_PAGE_SIZE), cursor: view.cursor });
-        ref = resolveThread(input, threadPolicy);
         token = service.issueFormToken(view.sel).token;
       } catch {
         return next();
       }
-      const key = ['h', ref.key, ref.url ?? '', view.sort, view.cursor ?? ''].join(SEP);
       const entry = await cachedOrPass(cache, key, async () => {
         const thread = toThreadResponse(await service.listThread(input));
         const body = Buffer.from(threadPageHtml(thread, TOKEN_SLOT, view));
