@@ -4,6 +4,7 @@ import { createClient } from 'redis';
 import { monotonicFactory } from 'ulid';
 import { NO_CACHE, ReadCache, type ReadCacheInvalidator, type ReadCacheStats } from './cache/read-cache.js';
 import { startRedisBroadcast, type RedisBroadcast } from './cache/redis-broadcast.js';
+import { registerCacheMetrics } from './cache/cache-metrics.js';
 import { cachedReads } from './http/cached-read.js';
 import { createCommentService } from './comments/comment-service.js';
 import { createModerationService, type ModerationService, type SpamFeedback } from './comments/moderation-service.js';
@@ -118,6 +119,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
         })
       : null;
   const cache: ReadCacheInvalidator = broadcast ?? readCache ?? NO_CACHE;
+  if (readCache) registerCacheMetrics(metrics.registry, { stats: () => readCache.stats(), synced: () => broadcast?.synced() ?? false }, broadcast !== null);
 
   // ULIDs sort by creation time, and the monotonic factory keeps ids ordered within one millisecond.
   const ulid = monotonicFactory();

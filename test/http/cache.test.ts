@@ -247,6 +247,20 @@ describe('conditional reads', () => {
   });
 });
 
+describe('metrics', () => {
+  it('reports hits, misses and bytes on /metrics', async () => {
+    const METRICS_TOKEN = 'metrics-token-0123456789-abcdefghijklmnop';
+    const app = await start({ METRICS_TOKEN });
+    await request(app.http).get('/api/v1/threads').query({ url: ARTICLE });
+    await request(app.http).get('/api/v1/threads').query({ url: ARTICLE });
+    const res = await request(app.http).get('/metrics').set('Authorization', `Bearer ${METRICS_TOKEN}`);
+    expect(res.text).toMatch(/^parley_read_cache_hits_total 1$/m);
+    expect(res.text).toMatch(/^parley_read_cache_misses_total 1$/m);
+    expect(res.text).toMatch(/^parley_read_cache_bytes [1-9]\d*$/m);
+    expect(res.text).toMatch(/^parley_read_cache_entries 1$/m);
+  });
+});
+
 describe('CACHE_MAX_MB=0', () => {
   it('turns the cache off and reads still show every write', async () => {
     const app = await start({ CACHE_MAX_MB: '0' });
@@ -366,5 +380,17 @@ describe('Redis unreachable', () => {
     expect((await seen(b)).count).toBe(0);
     b.clock.advance(1);
     expect((await seen(b)).count).toBe(1);
+  });
+});
+
+describe('CACHE_MAX_MB', () => {
+  it('accepts 0 to 4096 and refuses anything else', async () => {
+    const { loadConfig } = await import('../../src/config.js');
+    const base = { DATA_DIR: '/tmp/x', SECRET: 's'.repeat(32) };
+    expect(loadConfig(base).cacheMaxBytes).toBe(64 * 1024 * 1024);
+    expect(loadConfig({ ...base, CACHE_MAX_MB: '0' }).cacheMaxBytes).toBe(0);
+    expect(loadConfig({ ...base, CACHE_MAX_MB: '4096' }).cacheMaxBytes).toBe(4096 * 1024 * 1024);
+    expect(() => loadConfig({ ...base, CACHE_MAX_MB: '4097' })).toThrow(/CACHE_MAX_MB/);
+    expect(() => loadConfig({ ...base, CACHE_MAX_MB: '-1' })).toThrow(/CACHE_MAX_MB/);
   });
 });
