@@ -111,10 +111,11 @@ export async function createApp(deps: AppDeps): Promise<App> {
     readCache && redis
       ? startRedisBroadcast({
           cache: readCache,
-          publisher: redis,
-          // Its SUBSCRIBE must wait for the connection (duplicate() would inherit disableOfflineQueue), and it must keep
-          // retrying: node-redis's default strategy gives up for good after one connect timeout (a blackholed host).
-          subscriber: redis.duplicate({ disableOfflineQueue: false, socket: { reconnectStrategy: (n: number) => Math.min(2 ** n * 50, 1000) } }),
+          // Connections of its own, retrying for ever: node-redis's default strategy gives up for good after one connect
+          // timeout (a blackholed host). The subscriber's SUBSCRIBE must wait for the connection, and duplicate() would
+          // inherit disableOfflineQueue; publishes should fail at once instead.
+          publisher: redis.duplicate({ socket: { reconnectStrategy: keepRetrying } }),
+          subscriber: redis.duplicate({ disableOfflineQueue: false, socket: { reconnectStrategy: keepRetrying } }),
           logger,
         })
       : null;
@@ -229,6 +230,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
 }
 
 const REDIS_START_WAIT_MS = 2000;
+const keepRetrying = (retries: number) => Math.min(2 ** retries * 50, 1000);
 const REDIS_CLOSE_WAIT_MS = 1000;
 
 /**

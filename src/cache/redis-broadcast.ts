@@ -27,15 +27,22 @@ interface Message {
   p?: number;
 }
 
-/** What is used of a node-redis client in subscriber mode. */
-export interface SubscriberClient {
+/** What is used of a node-redis client. */
+export interface RedisConnection {
   readonly isOpen: boolean;
   readonly isReady: boolean;
   on(event: 'error' | 'end' | 'reconnecting', listener: (err?: unknown) => void): unknown;
   connect(): Promise<unknown>;
-  subscribe(channel: string, listener: (message: string) => void): Promise<unknown>;
   close(): Promise<unknown>;
   destroy(): void;
+}
+
+export interface SubscriberClient extends RedisConnection {
+  subscribe(channel: string, listener: (message: string) => void): Promise<unknown>;
+}
+
+export interface PublisherClient extends RedisConnection {
+  publish(channel: string, message: string): Promise<unknown>;
 }
 
 export interface RedisBroadcast extends ReadCacheInvalidator {
@@ -45,8 +52,11 @@ export interface RedisBroadcast extends ReadCacheInvalidator {
 
 export interface RedisBroadcastDeps {
   cache: ReadCache;
-  /** Publishes (the shared client; commands fail at once while disconnected). */
-  publisher: { publish(channel: string, message: string): Promise<unknown> };
+  /**
+   * A connection of its own, not yet connected, whose commands fail at once while disconnected. Not the rate limiter's
+   * client: a publish waiting on a slow Redis must not queue ahead of its commands or of the readiness PING.
+   */
+  publisher: PublisherClient;
   /** A connection of its own, in subscriber mode: `client.duplicate({ disableOfflineQueue: false })`, not yet connected. */
   subscriber: SubscriberClient;
   logger: Logger;
@@ -115,6 +125,8 @@ export function startRedisBroadcast({ cache, publisher, subscriber, logger, unsy
   });
   subscriber.on('end', () => outOfSync('subscriber closed'));
   subscriber.on('reconnecting', () => outOfSync('subscriber reconnecting'));
+  publisher.on('error', (err: unknown) => logError(err, 'read cache: Redis publisher unavailable'));
+  publisher.connect().catch((err: unknown) => logError(err, 'read cache: Redis publisher could not connect'));
   subscriber.connect().then(
     () => subscriber.subscribe(channel, onMessage),
     (err: unknown) => logError(err, 'read cache: Redis subscriber could not connect'),
@@ -143,8 +155,29 @@ export function startRedisBroadcast({ cache, publisher, subscriber, logger, unsy
       if (closed) return;
       closed = true;
       clearInterval(timer);
-      if (subscriber.isReady) await subscriber.close().catch(() => subscriber.destroy());
-      else if (subscriber.isOpen) subscriber.destroy();
+      await Promise.all([subscriber, publisher].map(closeConnection));
     },
   };
+}
+
+const CLOSE_WAIT_MS = 1000;
+
+/** close() waits for replies, which a hung Redis never sends: wait briefly, then drop the connection. */
+async function closeConnection(client: RedisConnection): Promise<void> {
+  if (!client.isReady) {
+    if (client.isOpen) client.destroy();
+    return;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const closed = await Promise.race([
+    client.close().then(
+      () => true,
+      () => true,
+    ),
+    new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), CLOSE_WAIT_MS);
+    }),
+  ]);
+  clearTimeout(timer);
+  if (!closed && client.isOpen) client.destroy();
 }
