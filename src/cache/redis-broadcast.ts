@@ -127,10 +127,14 @@ export function startRedisBroadcast({ cache, publisher, subscriber, logger, unsy
   subscriber.on('reconnecting', () => outOfSync('subscriber reconnecting'));
   publisher.on('error', (err: unknown) => logError(err, 'read cache: Redis publisher unavailable'));
   publisher.connect().catch((err: unknown) => logError(err, 'read cache: Redis publisher could not connect'));
-  subscriber.connect().then(
-    () => subscriber.subscribe(channel, onMessage),
-    (err: unknown) => logError(err, 'read cache: Redis subscriber could not connect'),
-  ).catch((err: unknown) => logError(err, 'read cache: could not subscribe'));
+  subscriber
+    .connect()
+    .then(
+      // Probe at once, so a healthy start is in sync within a round trip rather than at the next tick.
+      () => subscriber.subscribe(channel, onMessage).then(() => publish({ p: 0 })),
+      (err: unknown) => logError(err, 'read cache: Redis subscriber could not connect'),
+    )
+    .catch((err: unknown) => logError(err, 'read cache: could not subscribe'));
 
   const timer = setInterval(() => {
     if (synced && Date.now() - lastProbeBack > SYNC_TIMEOUT_MS) outOfSync('probes not coming back');
@@ -138,7 +142,6 @@ export function startRedisBroadcast({ cache, publisher, subscriber, logger, unsy
     void publish({ p: probeSeq });
   }, PROBE_INTERVAL_MS);
   timer.unref();
-  void publish({ p: 0 });
 
   return {
     synced: () => synced,
