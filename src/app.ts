@@ -2,6 +2,10 @@
 import type { Express } from 'express';
 import { createClient } from 'redis';
 import { monotonicFactory } from 'ulid';
+import { NO_CACHE, ReadCache, type ReadCacheInvalidator, type ReadCacheStats } from './cache/read-cache.js';
+import { startRedisBroadcast, type RedisBroadcast } from './cache/redis-broadcast.js';
+import { registerCacheMetrics } from './cache/cache-metrics.js';
+import { cachedReads } from './http/cached-read.js';
 import { createCommentService } from './comments/comment-service.js';
 import { createModerationService, type ModerationService, type SpamFeedback } from './comments/moderation-service.js';
 import { adminPage } from './http/admin-page.js';
@@ -47,6 +51,8 @@ export interface App {
   metrics: Metrics;
   akismet: AkismetClient | null;
   moderation: ModerationService;
+  /** The public-read cache; null with CACHE_MAX_MB=0. `synced` is false without Redis broadcast or while out of sync. */
+  cache: { stats(): ReadCacheStats; synced(): boolean } | null;
   /** Background work; main.ts schedules it, tests call runOnce() directly. */
   jobs: {
     recheck: ReturnType<typeof createRecheckJob>;
@@ -103,6 +109,24 @@ export async function createApp(deps: AppDeps): Promise<App> {
     ...(akismetStep ? [akismetStep] : []),
   ];
 
+  // Opened before the services: the read cache's broadcast needs it, and the services need the cache.
+  const redis = config.redisUrl ? await openRedis(config.redisUrl, logger) : null;
+  const readCache = config.cacheMaxBytes > 0 ? new ReadCache({ maxBytes: config.cacheMaxBytes, now: () => clock().getTime() }) : null;
+  const broadcast: RedisBroadcast | null =
+    readCache && redis
+      ? startRedisBroadcast({
+          cache: readCache,
+          // Connections of its own, retrying for ever: node-redis's default strategy gives up for good after one connect
+          // timeout (a blackholed host). The subscriber's SUBSCRIBE must wait for the connection, and duplicate() would
+          // inherit disableOfflineQueue; publishes should fail at once instead.
+          publisher: redis.duplicate({ socket: { reconnectStrategy: keepRetrying } }),
+          subscriber: redis.duplicate({ disableOfflineQueue: false, socket: { reconnectStrategy: keepRetrying } }),
+          logger,
+        })
+      : null;
+  const cache: ReadCacheInvalidator = broadcast ?? readCache ?? NO_CACHE;
+  if (readCache) registerCacheMetrics(metrics.registry, { stats: () => readCache.stats(), synced: () => broadcast?.synced() ?? false }, broadcast !== null);
+
   // ULIDs sort by creation time, and the monotonic factory keeps ids ordered within one millisecond.
   const ulid = monotonicFactory();
   const service = createCommentService({
@@ -111,6 +135,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     newId: () => ulid(clock().getTime()),
     spam: createPipeline(checks, metrics.pipelineObserver),
     onCommentCreated: (status) => metrics.commentsCreated.inc({ status }),
+    cache,
     settings: {
       secret,
       avatars: config.avatars,
@@ -131,6 +156,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       clock,
       publishOrHold: service.publishOrHold,
       logger,
+      cache,
     }),
     retention: createRetentionJob({ storage, clock, retentionDays: config.retentionDays, logger }),
   };
@@ -143,12 +169,11 @@ export async function createApp(deps: AppDeps): Promise<App> {
         ham: (c, url) => akismet.submitHam(akismetInputOf(spamInputOfStored(c, url), config.publicUrl)),
       }
     : null;
-  const moderation = createModerationService({ storage, clock, newId: () => ulid(clock().getTime()), secret, feedback, logger });
+  const moderation = createModerationService({ storage, clock, newId: () => ulid(clock().getTime()), secret, feedback, logger, cache });
   if (config.adminTokens.length === 0) logger.warn('ADMIN_TOKEN is not set: the admin API and moderation page are off');
   else logger.info({ moderators: config.adminTokens.map((t) => t.label) }, 'admin API enabled');
   const admin = config.adminTokens.length > 0 ? adminRoutes(moderation, config.adminTokens) : undefined;
 
-  const redis = config.redisUrl ? await openRedis(config.redisUrl, logger) : null;
   const rateLimiters = createRateLimiters({
     limits: config.rateLimits,
     redis,
@@ -165,6 +190,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
     metrics: { registry: metrics.registry, token: config.metricsToken },
     openApiDocument: createOpenApiDocument([publicApi, opsApi, adminApi], { serverUrl: config.publicUrl }),
   });
+  const threadPolicy = { allowedOrigins: config.allowedOrigins };
+  const fastReads = readCache ? cachedReads({ cache: readCache, service, threadPolicy }) : null;
   const http = createHttpApp({
     service,
     logger,
@@ -173,7 +200,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
     ops,
     observeRequest: metrics.observeRequest,
     publicCors: publicCors({ allowedOrigins: config.allowedOrigins, publicUrl: config.publicUrl }),
-    site: siteRoutes({ service, publicUrl: config.publicUrl, allowedOrigins: config.allowedOrigins, avatars: config.avatars, rateLimiters, logger }),
+    site: siteRoutes({ service, publicUrl: config.publicUrl, allowedOrigins: config.allowedOrigins, avatars: config.avatars, rateLimiters, logger, cachedThreadPage: fastReads?.threadPage }),
+    cachedReads: fastReads ?? undefined,
     ...(admin ? { admin, adminPage: adminPage() } : {}),
   });
   return {
@@ -183,6 +211,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     akismet,
     jobs,
     moderation,
+    cache: readCache ? { stats: () => readCache.stats(), synced: () => broadcast?.synced() ?? false } : null,
     startJobs() {
       scheduler ??= startScheduler(
         [
@@ -198,6 +227,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
         await moderation.drain();
         await storage.close();
       } finally {
+        await broadcast?.close();
         if (redis?.isOpen) await closeRedis(redis);
       }
     },
@@ -205,6 +235,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
 }
 
 const REDIS_START_WAIT_MS = 2000;
+const keepRetrying = (retries: number) => Math.min(2 ** retries * 50, 1000);
 const REDIS_CLOSE_WAIT_MS = 1000;
 
 /**

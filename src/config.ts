@@ -60,6 +60,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { key: 'BANNED_WORDS', default: '', description: 'Comma-separated words or phrases; a comment containing one (whole word, any case) is marked spam.' },
   { key: 'RETENTION_DAYS', default: '30', description: "Days to keep a commenter's IP, user agent and referrer (for spam feedback) before erasing them (1-3650)." },
   { key: 'REDIS_URL', default: '', description: 'redis:// URL. When set, rate limits are shared by every instance through Redis.' },
+  { key: 'CACHE_MAX_MB', default: '64', description: 'Memory for the public-read cache of thread pages and counts, in MB (0-4096); 0 turns the cache off.' },
   { key: 'RATE_LIMIT_POSTS_PER_MINUTE', default: '5', description: 'Comments one IP may post per minute.' },
   { key: 'RATE_LIMIT_POSTS_PER_HOUR', default: '30', description: 'Comments one IP may post per hour.' },
   { key: 'RATE_LIMIT_POSTS_PER_EMAIL_PER_HOUR', default: '10', description: 'Comments one email address may post per hour.' },
@@ -111,6 +112,8 @@ export interface Config {
   bannedWords: readonly string[];
   retentionDays: number;
   redisUrl: string | null;
+  /** Bytes the public-read cache may hold; 0: off. */
+  cacheMaxBytes: number;
   /** Labelled moderator tokens; empty when the admin API is off. */
   adminTokens: readonly AdminToken[];
   metricsToken: string | null;
@@ -234,6 +237,7 @@ const schema = z.object({
   REDIS_URL: optional('REDIS_URL').refine((s) => s === null || /^rediss?:\/\/[^/]/.test(s), {
     message: 'must be a redis:// or rediss:// URL',
   }),
+  CACHE_MAX_MB: int('CACHE_MAX_MB', 0, 4096),
   RATE_LIMIT_POSTS_PER_MINUTE: int('RATE_LIMIT_POSTS_PER_MINUTE', 1, 100_000),
   RATE_LIMIT_POSTS_PER_HOUR: int('RATE_LIMIT_POSTS_PER_HOUR', 1, 1_000_000),
   RATE_LIMIT_POSTS_PER_EMAIL_PER_HOUR: int('RATE_LIMIT_POSTS_PER_EMAIL_PER_HOUR', 1, 1_000_000),
@@ -310,6 +314,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     bannedWords: Object.freeze([...e.BANNED_WORDS]),
     retentionDays: e.RETENTION_DAYS,
     redisUrl: e.REDIS_URL,
+    cacheMaxBytes: e.CACHE_MAX_MB * 1024 * 1024,
     adminTokens: Object.freeze(e.ADMIN_TOKEN.map((t) => Object.freeze({ ...t }))),
     metricsToken: e.METRICS_TOKEN,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,

@@ -39,6 +39,7 @@ describe('loadConfig', () => {
       formTokenMaxAgeHours: 24,
       maxLinks: 2,
       bannedWords: [],
+      cacheMaxBytes: 64 * 1024 * 1024,
       retentionDays: 30,
       redisUrl: null,
       adminTokens: [],

@@ -12,6 +12,7 @@ import type { SpamPipeline } from '../spam/pipeline.js';
 import { issueFormToken } from '../spam/form-token.js';
 import { firstRecheck } from './recheck-schedule.js';
 import { issueCommenterToken, verifyCommenterToken } from '../domain/commenter-token.js';
+import type { ReadCacheInvalidator } from '../cache/read-cache.js';
 
 export type { ModerationMode };
 
@@ -25,6 +26,8 @@ export interface CommentServiceDeps {
   /** Runs before a comment can be seen. Without one, nothing is checked (unit-level use only). */
   spam?: SpamPipeline;
   onCommentCreated?: (status: CommentStatus) => void;
+  /** Told about every write that changes what readers see, before the write's response. */
+  cache?: ReadCacheInvalidator;
   settings: {
     secret: string;
     avatars: AvatarMode;
@@ -327,6 +330,7 @@ export function createCommentService(deps: CommentServiceDeps) {
       };
       await storage.insertComment(comment);
       if (status === 'approved' && ref.url !== null && thread.url === null) await storage.ensureThread({ key: ref.key, url: ref.url, now });
+      await deps.cache?.invalidate([ref.key]);
       deps.onCommentCreated?.(status);
       return { comment, editToken: token, commenterToken: commenterTokenFor(comment) };
     },
@@ -381,6 +385,7 @@ export function createCommentService(deps: CommentServiceDeps) {
       const recheck: RecheckState | null = verdict.spamCheck === 'unchecked' && status === 'pending' ? firstRecheck(now) : null;
       const patch: CommentPatch = { ...bodyEdit(comment, body, now, 'author'), status, spamCheck: verdict.spamCheck, spamReasons: reasons, recheck };
       const updated = await storage.updateComment(id, patch, { ifStatus: comment.status });
+      await deps.cache?.invalidate([comment.threadKey]);
       if (!updated) throw new NotFoundError('comment_not_found', 'No such comment.');
       return updated;
     },
@@ -388,6 +393,7 @@ export function createCommentService(deps: CommentServiceDeps) {
     async deleteOwn(id: string, token: string | undefined): Promise<void> {
       const { comment } = await findOwn(id, token);
       const updated = await storage.updateComment(id, { status: 'deleted' }, { ifStatus: comment.status });
+      await deps.cache?.invalidate([comment.threadKey]);
       if (!updated) throw new NotFoundError('comment_not_found', 'No such comment.');
     },
   };

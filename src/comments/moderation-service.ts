@@ -18,6 +18,7 @@ import { emailKeyOf } from '../domain/privacy.js';
 import { resolveThread } from '../domain/thread.js';
 import { bodyEdit } from './comment-service.js';
 import type { PageCursor, StatusCounts, Storage, ThreadRecord } from '../storage/storage.js';
+import type { ReadCacheInvalidator } from '../cache/read-cache.js';
 
 /** Sends the commenter's original context to the spam service when a moderator corrects or confirms it. */
 export interface SpamFeedback {
@@ -31,6 +32,8 @@ export interface ModerationDeps {
   newId: () => string;
   secret: string;
   feedback?: SpamFeedback | null;
+  /** Told about every change readers see, before the moderator's response. */
+  cache?: ReadCacheInvalidator;
   logger?: { warn(o: object, msg?: string): void; error(o: object, msg?: string): void };
 }
 
@@ -89,6 +92,7 @@ export function createModerationService(deps: ModerationDeps) {
       { status: to, ...(verdictSettled ? { spamCheck: comment.spamCheck === 'none' ? 'none' : 'checked', recheck: null } : {}) },
       { ifStatus: comment.status },
     );
+    await deps.cache?.invalidate([comment.threadKey]);
     // Someone else decided in between: report it rather than overwrite their decision.
     if (!updated) throw new ConflictError('conflict', 'The comment changed while you were deciding; reload and try again.');
     await audit({ actor, action, commentId: id, threadKey: comment.threadKey, from: comment.status, to, reason });
@@ -129,6 +133,7 @@ export function createModerationService(deps: ModerationDeps) {
       const comment = await storage.getComment(id);
       if (!comment || comment.status === 'deleted') throw new NotFoundError('comment_not_found', 'No such comment.');
       const updated = await storage.updateComment(id, bodyEdit(comment, body, clock(), 'moderator'), { ifStatus: comment.status });
+      await deps.cache?.invalidate([comment.threadKey]);
       if (!updated) throw new ConflictError('conflict', 'The comment changed while you were editing; reload and try again.');
       await audit({ actor, action: 'edit', commentId: id, threadKey: comment.threadKey, from: comment.status, to: comment.status, reason });
       return updated;
@@ -137,6 +142,7 @@ export function createModerationService(deps: ModerationDeps) {
     async lockThread(actor: string, selector: { url?: string | undefined; threadId?: string | undefined }, locked: boolean, reason: string | null): Promise<ThreadRecord> {
       const ref = resolveThread(selector, ANY_ORIGIN);
       const thread = await storage.setThreadLocked({ key: ref.key, url: ref.url, now: clock() }, locked);
+      await deps.cache?.invalidate([ref.key]);
       const action: AuditAction = locked ? 'lock_thread' : 'unlock_thread';
       await audit({ actor, action, commentId: null, threadKey: ref.key, from: null, to: null, reason });
       return thread;
@@ -195,6 +201,7 @@ export function createModerationService(deps: ModerationDeps) {
 
     async eraseAuthor(actor: string, email: string, mode: EraseMode): Promise<number> {
       const erased = await storage.eraseAuthor({ emailKey: emailKeyOf(email, secret), mode });
+      if (erased > 0) await deps.cache?.invalidateAll();
       await audit({ actor, action: 'erase_author', commentId: null, threadKey: null, from: null, to: null, reason: `${mode}: ${erased} comments` });
       return erased;
     },

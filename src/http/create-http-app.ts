@@ -26,11 +26,13 @@ export interface HttpAppDeps {
   adminPage?: Router;
   /** Pages and assets: embed.js, count.js, the demo, the no-JavaScript thread page, the moderation page. */
   site?: Router;
+  /** The read cache's fast path for GET /threads and /counts (http/cached-read.ts); absent with CACHE_MAX_MB=0. */
+  cachedReads?: { threads: RequestHandler; counts: RequestHandler } | undefined;
 }
 
 export const BODY_LIMIT = '32kb';
 
-export function createHttpApp({ service, logger, trustProxy, rateLimiters, ops, observeRequest, publicCors, admin, adminPage, site }: HttpAppDeps): express.Express {
+export function createHttpApp({ service, logger, trustProxy, rateLimiters, ops, observeRequest, publicCors, admin, adminPage, site, cachedReads }: HttpAppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   // A hop count: with 0, X-Forwarded-For is ignored and req.ip is the socket's address.
@@ -58,6 +60,11 @@ export function createHttpApp({ service, logger, trustProxy, rateLimiters, ops, 
     // An author's PATCH and DELETE of /comments/:id (the limiters skip other methods); a path prefix, not a :id route,
     // so nothing is decoded before the limit.
     api.use('/comments', ...rateLimiters.editPerIp);
+  }
+  // Cache hits are answered here: after CORS and the read limit, before any body parsing.
+  if (cachedReads) {
+    api.get('/threads', cachedReads.threads);
+    api.get('/counts', cachedReads.counts);
   }
   api.use(requireBodyType());
   api.use(express.json({ limit: BODY_LIMIT, strict: true }));

@@ -2,7 +2,7 @@
  * Parley's own pages and browser assets, mounted after the API: /embed.js, /count.js, /admin.js (dist/public), the
  * /demo article, and the no-JavaScript thread page /threads/html.
  */
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import type { CommentService } from '../comments/comment-service.js';
 import type { AvatarMode } from '../domain/privacy.js';
 import type { Logger } from '../logger.js';
@@ -19,16 +19,18 @@ export interface SiteRoutesDeps {
   avatars: AvatarMode;
   rateLimiters?: RateLimiters;
   logger?: Logger;
+  /** The read cache's fast path for GET /threads/html. */
+  cachedThreadPage?: RequestHandler | undefined;
   /** Where scripts/build-web.mjs wrote the bundles; dist/public by default. */
   publicDir?: string;
 }
 
-export function siteRoutes({ service, publicUrl, allowedOrigins = null, avatars, rateLimiters, logger, publicDir = DEFAULT_PUBLIC_DIR }: SiteRoutesDeps): Router {
+export function siteRoutes({ service, publicUrl, allowedOrigins = null, avatars, rateLimiters, logger, cachedThreadPage, publicDir = DEFAULT_PUBLIC_DIR }: SiteRoutesDeps): Router {
   const manifest = manifestReader(publicDir);
   if (!manifest()) logger?.warn({ publicDir }, 'the browser bundles are not built (npm run build:web): /embed.js and /count.js answer 404');
   const router = Router();
   router.use(siteAssets(publicDir, manifest));
   router.use(demoPage({ publicUrl, avatars, manifest }));
-  router.use(threadPage({ service, rateLimiters, allowedOrigins, publicUrl }));
+  router.use(threadPage({ service, rateLimiters, allowedOrigins, publicUrl, cached: cachedThreadPage }));
   return router;
 }

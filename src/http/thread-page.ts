@@ -25,10 +25,13 @@ export interface ThreadPageDeps {
   /** The readers' API origin rule applies to the form post too (config.allowedOrigins; null: any origin). */
   allowedOrigins?: readonly string[] | null;
   publicUrl?: string | null;
+  /** The cache's fast path for plain page views (http/cached-read.ts); it passes on whatever it does not serve. */
+  cached?: RequestHandler | undefined;
 }
 
 export const THREAD_PAGE_PATH = '/threads/html';
-const PAGE_SIZE = 50;
+export const THREAD_PAGE_SIZE = 50;
+const PAGE_SIZE = THREAD_PAGE_SIZE;
 const CSP = pageCsp({ styleSources: [SITE_CSS_HASH] });
 const FORM_BODY_LIMIT = '32kb';
 
@@ -38,7 +41,7 @@ interface Selector {
   url?: string | undefined;
   threadId?: string | undefined;
 }
-interface View {
+export interface View {
   sel: Selector;
   sort: 'oldest' | 'newest';
   cursor?: string | undefined;
@@ -87,11 +90,28 @@ ${body}
 `.value;
 }
 
+export const THREAD_PAGE_HEADERS = { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': CSP, 'Cache-Control': 'no-store' } as const;
+
 function send(res: Response, status: number, title: string, body: Html): void {
-  res
-    .status(status)
-    .set({ 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': CSP, 'Cache-Control': 'no-store' })
-    .send(page(title, body));
+  res.status(status).set(THREAD_PAGE_HEADERS).send(page(title, body));
+}
+
+/** The whole page for a thread that loaded (what show() sends with status 200). */
+export function threadPageHtml(thread: ThreadResponse, token: string, v: View): string {
+  return page(`Comments on ${thread.thread.url ?? thread.thread.key}`, render(thread, token, v));
+}
+
+/** The view of a GET, read the way the route below reads it. */
+export function threadPageView(query: Record<string, unknown>): View {
+  const q = query;
+  const posted = q.posted === 'approved' || q.posted === 'pending' ? q.posted : undefined;
+  return {
+    sel: { url: text(q.url), threadId: text(q.threadId) },
+    sort: q.sort === 'newest' ? 'newest' : 'oldest',
+    cursor: text(q.cursor),
+    replyTo: text(q.replyto),
+    posted,
+  };
 }
 
 function findComment(list: PublicComment[], id: string): PublicComment | undefined {
@@ -177,7 +197,8 @@ ${field('website', 'Website', v, { type: 'url', autocomplete: 'url' })}
 </section>`;
 }
 
-export function threadPage({ service, rateLimiters, allowedOrigins = null, publicUrl = null }: ThreadPageDeps): Router {
+export function threadPage(deps: ThreadPageDeps): Router {
+  const { service, rateLimiters, allowedOrigins = null, publicUrl = null } = deps;
   const router = Router();
   const rule = originRule({ allowedOrigins, publicUrl });
   // Another site could auto-submit this form from its visitors' browsers (no preflight guards a form post).
@@ -199,21 +220,13 @@ export function threadPage({ service, rateLimiters, allowedOrigins = null, publi
       send(res, statusOf(err.code), 'Comments', html`<h1>Comments</h1><p class="outcome bad" role="alert">${err.message}</p>${err.code === 'validation_failed' ? hint : ''}`);
       return;
     }
-    const where = thread.thread.url ?? thread.thread.key;
-    send(res, status, `Comments on ${where}`, render(thread, token, v));
+    res.status(status).set(THREAD_PAGE_HEADERS).send(threadPageHtml(thread, token, v));
   }
 
   const readLimit: RequestHandler[] = rateLimiters ? [rateLimiters.read] : [];
-  router.get(THREAD_PAGE_PATH, ...readLimit, async (req, res) => {
-    const q = req.query as Record<string, unknown>;
-    const posted = q.posted === 'approved' || q.posted === 'pending' ? q.posted : undefined;
-    await show(res, 200, {
-      sel: { url: text(q.url), threadId: text(q.threadId) },
-      sort: q.sort === 'newest' ? 'newest' : 'oldest',
-      cursor: text(q.cursor),
-      replyTo: text(q.replyto),
-      posted,
-    });
+  const cached: RequestHandler[] = deps.cached ? [deps.cached] : [];
+  router.get(THREAD_PAGE_PATH, ...readLimit, ...cached, async (req, res) => {
+    await show(res, 200, threadPageView(req.query as Record<string, unknown>));
   });
 
   const postLimits: RequestHandler[] = rateLimiters ? rateLimiters.postPerIp : [];

@@ -9,6 +9,7 @@ import { nextRecheck } from '../comments/recheck-schedule.js';
 import { spamInputOfStored } from '../spam/akismet-check.js';
 import type { NamedCheck } from '../spam/pipeline.js';
 import type { Logger } from '../logger.js';
+import type { ReadCacheInvalidator } from '../cache/read-cache.js';
 
 export interface RecheckDeps {
   storage: Storage;
@@ -17,6 +18,8 @@ export interface RecheckDeps {
   /** The moderation mode's decision for a comment the spam service has now cleared. */
   publishOrHold: (comment: Comment) => Promise<{ status: CommentStatus; reason?: string }>;
   logger: Logger;
+  /** Told when a re-check publishes or removes a comment. */
+  cache?: ReadCacheInvalidator;
   batchSize?: number;
 }
 
@@ -46,6 +49,7 @@ export function createRecheckJob(deps: RecheckDeps) {
       const decided = local.length > 0 ? { status: 'pending' as const } : await publishOrHold(c);
       const reasons = [...local, verdict.reason, ...(decided.reason ? [decided.reason] : [])];
       await storage.updateComment(c.id, { status: decided.status, spamCheck: 'checked', spamReasons: reasons, recheck: null }, { ifStatus: 'pending' });
+      await deps.cache?.invalidate([c.threadKey]);
       if (decided.status === 'approved') report.approved += 1;
       else report.held += 1;
     } else if (verdict?.kind === 'spam' || verdict?.kind === 'discard') {
@@ -54,6 +58,7 @@ export function createRecheckJob(deps: RecheckDeps) {
         { status: 'spam', spamCheck: 'checked', spamReasons: [...local, verdict.reason], recheck: null },
         { ifStatus: 'pending' },
       );
+      await deps.cache?.invalidate([c.threadKey]);
       report.spam += 1;
     } else {
       const next = nextRecheck(c.createdAt, c.recheck?.attempts ?? 0, now);

@@ -1,0 +1,396 @@
+/**
+ * The public-read cache through the HTTP API: every writer's change is visible to the read right after the write,
+ * conditional reads, the cache turned off, headers identical to the uncached path, two instances sharing one store
+ * (invalidations through the local Redis), and entries living at most a second while Redis cannot be reached.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { createClient } from 'redis';
+import request from 'supertest';
+import { FAKE_AKISMET_KEY, startFakeAkismet, type FakeAkismet } from '../support/fake-akismet.js';
+import { ARTICLE, createTestApp, validComment, type TestApp } from '../support/test-app.js';
+
+const TOKEN = `${'k'.repeat(20)}-moderator-token-0123456789`;
+const ADMIN_ENV = { ADMIN_TOKEN: `alice:${TOKEN}` };
+const REDIS_URL = 'redis://127.0.0.1:6379/14';
+
+const apps: TestApp[] = [];
+async function start(env: Record<string, string> = {}): Promise<TestApp> {
+  const app = await createTestApp({ ...ADMIN_ENV, ...env });
+  apps.push(app);
+  return app;
+}
+afterEach(async () => {
+  await Promise.all(apps.splice(0).map((a) => a.close()));
+});
+
+let serial = 0;
+async function post(app: TestApp, overrides: Record<string, unknown> = {}) {
+  const res = await request(app.http)
+    .post('/api/v1/comments')
+    .send(validComment({ body: `Comment number ${++serial}.`, ...overrides }));
+  expect(res.status).toBe(201);
+  return res.body as { comment: { id: string }; editToken: string; status: string };
+}
+
+const admin = (app: TestApp) => ({
+  post: (path: string, body: object = {}) => request(app.http).post(`/api/v1/admin${path}`).set('Authorization', `Bearer ${TOKEN}`).send(body),
+  patch: (path: string, body: object) => request(app.http).patch(`/api/v1/admin${path}`).set('Authorization', `Bearer ${TOKEN}`).send(body),
+  put: (path: string, body: object) => request(app.http).put(`/api/v1/admin${path}`).set('Authorization', `Bearer ${TOKEN}`).send(body),
+});
+
+interface Seen {
+  ids: string[];
+  bodies: string;
+  count: number;
+  html: string;
+}
+
+/** What a reader sees through all three cached reads. */
+async function seen(app: TestApp, url = ARTICLE): Promise<Seen> {
+  const thread = await request(app.http).get('/api/v1/threads').query({ url });
+  expect(thread.status).toBe(200);
+  const counts = await request(app.http).get('/api/v1/counts').query({ url });
+  expect(counts.status).toBe(200);
+  const page = await request(app.http).get('/threads/html').query({ url });
+  expect(page.status).toBe(200);
+  const flat = (list: { id: string; html?: string; replies?: unknown[] }[]): { id: string; html?: string }[] =>
+    list.flatMap((c) => [c, ...flat((c.replies ?? []) as typeof list)]);
+  const all = flat(thread.body.comments as { id: string; html?: string }[]);
+  return { ids: all.map((c) => c.id), bodies: all.map((c) => c.html ?? '').join('\n'), count: counts.body.counts[url] as number, html: page.text };
+}
+
+/** Reads twice and checks the second read was a cache hit: the write that follows must invalidate, or the test fails. */
+async function primed(app: TestApp, url = ARTICLE): Promise<Seen> {
+  await seen(app, url);
+  const hits = app.cache!.stats().hits;
+  const s = await seen(app, url);
+  expect(app.cache!.stats().hits).toBe(hits + 3);
+  return s;
+}
+
+describe('every writer invalidates what it changes', () => {
+  it('post', async () => {
+    const app = await start();
+    expect((await primed(app)).ids).toEqual([]);
+    const { comment } = await post(app, { body: 'Hello from the post test.' });
+    const after = await seen(app);
+    expect(after.ids).toEqual([comment.id]);
+    expect(after.count).toBe(1);
+    expect(after.html).toContain('Hello from the post test.');
+  });
+
+  it('a reply posted through the no-JavaScript form', async () => {
+    const app = await start();
+    const { comment } = await post(app);
+    await primed(app);
+    const form = validComment({ body: 'A reply by form.', parentId: comment.id });
+    const res = await request(app.http).post('/threads/html').type('form').send(form as Record<string, string>);
+    expect(res.status).toBe(303);
+    const after = await seen(app);
+    expect(after.count).toBe(2);
+    expect(after.html).toContain('A reply by form.');
+  });
+
+  it('author edit', async () => {
+    const app = await start();
+    const { comment, editToken } = await post(app, { body: 'Before the edit.' });
+    expect((await primed(app)).html).toContain('Before the edit.');
+    const res = await request(app.http).patch(`/api/v1/comments/${comment.id}`).set('Authorization', `Bearer ${editToken}`).send({ body: 'After the edit.' });
+    expect(res.status).toBe(200);
+    const after = await seen(app);
+    expect(after.bodies).toContain('After the edit.');
+    expect(after.html).toContain('After the edit.');
+    expect(after.html).not.toContain('Before the edit.');
+  });
+
+  it('author delete', async () => {
+    const app = await start();
+    const { comment, editToken } = await post(app);
+    expect((await primed(app)).ids).toEqual([comment.id]);
+    expect((await request(app.http).delete(`/api/v1/comments/${comment.id}`).set('Authorization', `Bearer ${editToken}`)).status).toBe(204);
+    const after = await seen(app);
+    expect(after.ids).toEqual([]);
+    expect(after.count).toBe(0);
+  });
+
+  it('moderator approve', async () => {
+    const app = await start({ MODERATION: 'all' });
+    const { comment, status } = await post(app);
+    expect(status).toBe('pending');
+    expect((await primed(app)).ids).toEqual([]);
+    expect((await admin(app).post(`/comments/${comment.id}/approve`)).status).toBe(200);
+    const after = await seen(app);
+    expect(after.ids).toEqual([comment.id]);
+    expect(after.count).toBe(1);
+  });
+
+  it.each(['spam', 'delete', 'reject'])('moderator %s', async (action) => {
+    const app = await start();
+    const { comment } = await post(app);
+    expect((await primed(app)).count).toBe(1);
+    expect((await admin(app).post(`/comments/${comment.id}/${action}`)).status).toBe(200);
+    const after = await seen(app);
+    expect(after.ids).toEqual([]);
+    expect(after.count).toBe(0);
+  });
+
+  it('moderator bulk action', async () => {
+    const app = await start();
+    const a = await post(app);
+    const b = await post(app);
+    expect((await primed(app)).count).toBe(2);
+    expect((await admin(app).post('/comments/bulk', { ids: [a.comment.id, b.comment.id], action: 'spam' })).status).toBe(200);
+    expect((await seen(app)).count).toBe(0);
+  });
+
+  it('moderator edit', async () => {
+    const app = await start();
+    const { comment } = await post(app, { body: 'Rude words here.' });
+    expect((await primed(app)).html).toContain('Rude words here.');
+    expect((await admin(app).patch(`/comments/${comment.id}`, { body: 'Kind words here.' })).status).toBe(200);
+    const after = await seen(app);
+    expect(after.bodies).toContain('Kind words here.');
+    expect(after.html).not.toContain('Rude words here.');
+  });
+
+  it('lock (which records the thread and its article URL)', async () => {
+    const app = await start();
+    const byId = async () => (await request(app.http).get('/api/v1/threads').query({ threadId: 'story-42' })).body.thread.url as string | null;
+    expect(await byId()).toBeNull();
+    const hits = app.cache!.stats().hits;
+    expect(await byId()).toBeNull();
+    expect(app.cache!.stats().hits).toBe(hits + 1);
+    const res = await admin(app).put(`/threads?threadId=story-42&url=${encodeURIComponent(ARTICLE)}`, { locked: true });
+    expect(res.status).toBe(200);
+    expect(await byId()).toBe(ARTICLE);
+  });
+
+  it('erase an author', async () => {
+    const app = await start();
+    await post(app, { email: 'gone@example.org' });
+    const other = 'https://news.example.org/2026/06/another-story';
+    await post(app, { email: 'gone@example.org', url: other });
+    expect((await primed(app)).count).toBe(1);
+    expect((await primed(app, other)).count).toBe(1);
+    expect((await admin(app).post('/authors/erase', { email: 'gone@example.org', mode: 'delete' })).status).toBe(200);
+    expect((await seen(app)).count).toBe(0);
+    expect((await seen(app, other)).count).toBe(0);
+  });
+
+  describe('the re-check job', () => {
+    let fake: FakeAkismet;
+    beforeAll(async () => {
+      fake = await startFakeAkismet();
+    });
+    afterAll(async () => {
+      await fake.close();
+    });
+
+    it('publishes a held comment and the next read shows it', async () => {
+      fake.setMode('error500', 'comment-check');
+      const app = await start({ AKISMET_KEY: FAKE_AKISMET_KEY, AKISMET_ENDPOINT: fake.url, AKISMET_TIMEOUT_MS: '300', AKISMET_TEST: '1' });
+      const { comment, status } = await post(app);
+      expect(status).toBe('pending');
+      expect((await primed(app)).ids).toEqual([]);
+      fake.setMode('normal');
+      app.clock.advance(61_000);
+      expect(await app.jobs.recheck.runOnce()).toMatchObject({ approved: 1 });
+      expect((await seen(app)).ids).toEqual([comment.id]);
+    });
+  });
+});
+
+describe('conditional reads', () => {
+  it('answers a matching If-None-Match with 304, and a stale one with the new page', async () => {
+    const app = await start();
+    await post(app);
+    const first = await request(app.http).get('/api/v1/threads').query({ url: ARTICLE });
+    const etag = first.headers.etag as string;
+    expect(etag).toMatch(/^"[A-Za-z0-9_-]+"$/);
+    const again = await request(app.http).get('/api/v1/threads').query({ url: ARTICLE }).set('If-None-Match', etag);
+    expect(again.status).toBe(304);
+    expect(again.text).toBe('');
+    const weakForm = await request(app.http).get('/api/v1/threads').query({ url: ARTICLE }).set('If-None-Match', `"nope", W/${etag}`);
+    expect(weakForm.status).toBe(304);
+    await post(app);
+    const changed = await request(app.http).get('/api/v1/threads').query({ url: ARTICLE }).set('If-None-Match', etag);
+    expect(changed.status).toBe(200);
+    expect(changed.headers.etag).not.toBe(etag);
+    expect(changed.body.comments).toHaveLength(2);
+  });
+
+  it('answers counts conditionally too', async () => {
+    const app = await start();
+    const first = await request(app.http).get('/api/v1/counts').query({ url: ARTICLE });
+    const again = await request(app.http).get('/api/v1/counts').query({ url: ARTICLE }).set('If-None-Match', first.headers.etag as string);
+    expect(again.status).toBe(304);
+  });
+
+  it('gives every reader of the no-JavaScript page a fresh form token, and no 304', async () => {
+    const app = await start();
+    await post(app);
+    const token = (html: string) => /name="formToken" value="([^"]+)"/.exec(html)?.[1];
+    const a = await request(app.http).get('/threads/html').query({ url: ARTICLE });
+    app.clock.advance(5000);
+    const b = await request(app.http).get('/threads/html').query({ url: ARTICLE }).set('If-None-Match', a.headers.etag ?? '"x"');
+    expect(b.status).toBe(200);
+    expect(app.cache!.stats().hits).toBeGreaterThan(0);
+    expect(token(a.text)).toMatch(/^v1\./);
+    expect(token(b.text)).toMatch(/^v1\./);
+    expect(token(a.text)).not.toBe(token(b.text));
+    // The token spliced into the cached bytes is one the form accepts.
+    const form = validComment({ body: 'Posted with the spliced token.', formToken: token(b.text) });
+    app.clock.advance(5000);
+    const res = await request(app.http).post('/threads/html').type('form').send(form as Record<string, string>);
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toContain('posted=approved');
+  });
+});
+
+describe('metrics', () => {
+  it('reports hits, misses and bytes on /metrics', async () => {
+    const METRICS_TOKEN = 'metrics-token-0123456789-abcdefghijklmnop';
+    const app = await start({ METRICS_TOKEN });
+    await request(app.http).get('/api/v1/threads').query({ url: ARTICLE });
+    await request(app.http).get('/api/v1/threads').query({ url: ARTICLE });
+    const res = await request(app.http).get('/metrics').set('Authorization', `Bearer ${METRICS_TOKEN}`);
+    expect(res.text).toMatch(/^parley_read_cache_hits_total 1$/m);
+    expect(res.text).toMatch(/^parley_read_cache_misses_total 1$/m);
+    expect(res.text).toMatch(/^parley_read_cache_bytes [1-9]\d*$/m);
+    expect(res.text).toMatch(/^parley_read_cache_entries 1$/m);
+  });
+});
+
+describe('CACHE_MAX_MB=0', () => {
+  it('turns the cache off and reads still show every write', async () => {
+    const app = await start({ CACHE_MAX_MB: '0' });
+    expect(app.cache).toBeNull();
+    expect((await seen(app)).ids).toEqual([]);
+    const { comment } = await post(app);
+    expect((await seen(app)).ids).toEqual([comment.id]);
+    const res = await request(app.http).get('/api/v1/threads').query({ url: ARTICLE });
+    // Express's own weak ETag: the cache's strong one is not there.
+    expect(res.headers.etag).toMatch(/^W\//);
+  });
+});
+
+describe('headers', () => {
+  const ORIGIN = 'https://news.example.org';
+  const volatile = new Set(['date', 'etag', 'x-request-id', 'content-length', 'ratelimit', 'connection', 'keep-alive']);
+  const stable = (h: Record<string, unknown>) => Object.fromEntries(Object.entries(h).filter(([k]) => !volatile.has(k)));
+
+  it.each([
+    ['thread', '/api/v1/threads', { url: ARTICLE }],
+    ['counts', '/api/v1/counts', { url: ARTICLE }],
+    ['no-JavaScript page', '/threads/html', { url: ARTICLE }],
+  ])('are the same from the cache as without it (%s)', async (_label, path, query) => {
+    const env = { ALLOWED_ORIGINS: ORIGIN };
+    const cached = await start(env);
+    const plain = await start({ ...env, CACHE_MAX_MB: '0' });
+    await post(cached);
+    await post(plain);
+    const get = (app: TestApp) => request(app.http).get(path).query(query).set('Origin', ORIGIN);
+    const reference = await get(plain);
+    const miss = await get(cached);
+    const hits = cached.cache!.stats().hits;
+    const hit = await get(cached);
+    expect(cached.cache!.stats().hits).toBe(hits + 1);
+    expect(reference.status).toBe(200);
+    for (const res of [miss, hit]) {
+      expect(res.status).toBe(200);
+      expect(stable(res.headers)).toEqual(stable(reference.headers));
+      expect(Object.keys(res.headers).sort()).toEqual(Object.keys(reference.headers).filter((k) => path !== '/threads/html' || k !== 'etag').sort());
+    }
+    if (path.startsWith('/api/')) expect(reference.headers['access-control-allow-origin']).toBe(ORIGIN);
+    expect(reference.headers['content-security-policy']).toBeDefined();
+    expect(reference.headers['x-content-type-options']).toBe('nosniff');
+  });
+
+  it('keeps errors identical: a bad request is answered by the normal handler', async () => {
+    const cached = await start();
+    const plain = await start({ CACHE_MAX_MB: '0' });
+    for (const query of [{}, { url: 'not a url' }, { url: ARTICLE, cursor: '!!bad' }, { url: ARTICLE, limit: '0' }]) {
+      const a = await request(cached.http).get('/api/v1/threads').query(query);
+      const b = await request(plain.http).get('/api/v1/threads').query(query);
+      expect(a.status).toBe(b.status);
+      expect(a.status).toBeGreaterThanOrEqual(400);
+      expect(a.status).toBeLessThan(500);
+      expect({ ...a.body, error: { ...a.body.error, requestId: 'x' } }).toEqual({ ...b.body, error: { ...b.body.error, requestId: 'x' } });
+    }
+    const page = await request(cached.http).get('/threads/html').query({ url: 'nope' });
+    expect(page.status).toBe(400);
+    const counts = await request(cached.http).get('/api/v1/counts').query({ url: 'nope' });
+    expect(counts.status).toBe(400);
+  });
+});
+
+async function probeRedis(): Promise<string | null> {
+  const client = createClient({ url: REDIS_URL, socket: { connectTimeout: 1000, reconnectStrategy: false } });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.ping();
+    await client.close();
+    return null;
+  } catch (err) {
+    if (client.isOpen) client.destroy();
+    return err instanceof Error ? err.message : String(err);
+  }
+}
+
+async function until(what: () => Promise<boolean>, tries = 200): Promise<void> {
+  for (let i = 0; i < tries; i += 1) {
+    if (await what()) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error('condition not reached');
+}
+
+const redisProblem = await probeRedis();
+if (redisProblem !== null) {
+  console.warn(`SKIPPED: the read cache's Redis broadcast tests need Redis at ${REDIS_URL} (${redisProblem})`);
+  if (process.env.REQUIRE_REDIS === '1') throw new Error(`Redis required: ${redisProblem}`);
+}
+const withRedis = redisProblem === null ? describe : describe.skip;
+
+withRedis('several instances', () => {
+  it('instance B serves the change written through instance A', async () => {
+    const a = await start({ REDIS_URL });
+    const b = await start({ REDIS_URL, DATA_DIR: a.dataDir });
+    await until(async () => a.cache!.synced() && b.cache!.synced());
+    await post(a, { body: 'Written through A.' });
+    expect((await primed(b)).count).toBe(1);
+    const { comment } = await post(a, { body: 'Second, through A.' });
+    // B's clock stands still, so only the broadcast can make B drop its entry.
+    await until(async () => (await seen(b)).ids.includes(comment.id));
+    expect((await seen(b)).html).toContain('Second, through A.');
+  });
+});
+
+describe('Redis unreachable', () => {
+  it('serves entries at most a second, then reads the store again', async () => {
+    const env = { REDIS_URL: 'redis://127.0.0.1:1' };
+    const a = await start(env);
+    const b = await start({ ...env, DATA_DIR: a.dataDir });
+    expect(b.cache!.synced()).toBe(false);
+    expect((await primed(b)).count).toBe(0);
+    await post(a);
+    // Inside the second, B may serve what it had; once its clock passes the second, it cannot.
+    b.clock.advance(999);
+    expect((await seen(b)).count).toBe(0);
+    b.clock.advance(1);
+    expect((await seen(b)).count).toBe(1);
+  });
+});
+
+describe('CACHE_MAX_MB', () => {
+  it('accepts 0 to 4096 and refuses anything else', async () => {
+    const { loadConfig } = await import('../../src/config.js');
+    const base = { DATA_DIR: '/tmp/x', SECRET: 's'.repeat(32) };
+    expect(loadConfig(base).cacheMaxBytes).toBe(64 * 1024 * 1024);
+    expect(loadConfig({ ...base, CACHE_MAX_MB: '0' }).cacheMaxBytes).toBe(0);
+    expect(loadConfig({ ...base, CACHE_MAX_MB: '4096' }).cacheMaxBytes).toBe(4096 * 1024 * 1024);
+    expect(() => loadConfig({ ...base, CACHE_MAX_MB: '4097' })).toThrow(/CACHE_MAX_MB/);
+    expect(() => loadConfig({ ...base, CACHE_MAX_MB: '-1' })).toThrow(/CACHE_MAX_MB/);
+  });
+});
