@@ -221,12 +221,9 @@ export function createCommentService(deps: CommentServiceDeps) {
       if (await storage.findActiveBan({ hashes: banHashesFor(input.email, context.ip, settings.secret), now })) {
         throw new ForbiddenError('banned', 'You cannot comment here.');
       }
-      const duplicate = await storage.hasRecentDuplicate({
-        threadKey: ref.key,
-        emailKey,
-        body: input.body,
-        since: new Date(now.getTime() - DUPLICATE_WINDOW_MS),
-      });
+      const duplicateSince = new Date(now.getTime() - DUPLICATE_WINDOW_MS);
+      // A cheap early answer (before the spam check); insertComment enforces the rule under concurrency.
+      const duplicate = await storage.hasRecentDuplicate({ threadKey: ref.key, emailKey, body: input.body, since: duplicateSince });
       if (duplicate) throw new ConflictError('duplicate_comment', 'You already posted this comment here.');
 
       const verdict = deps.spam
@@ -282,7 +279,7 @@ export function createCommentService(deps: CommentServiceDeps) {
         recheck,
         history: [],
       };
-      await storage.insertComment(comment);
+      await storage.insertComment(comment, { duplicateSince });
       deps.onCommentCreated?.(status);
       return { comment, editToken: token };
     },

@@ -231,6 +231,13 @@ export function openSqliteStorage({ dataDir }: SqliteStorageOptions): Storage {
     return s;
   };
 
+  function hasDuplicate(threadKey: string, emailKey: string, body: string, since: Date): boolean {
+    const row = stmt(
+      'SELECT 1 FROM comments WHERE author_email_key = ? AND thread_key = ? AND created_at >= ? AND body = ? LIMIT 1',
+    ).get(emailKey, threadKey, since.getTime(), body);
+    return row !== undefined;
+  }
+
   const insertSql = `INSERT INTO comments (id, thread_key, parent_id, root_id, depth, status, author_name, author_email,
       author_email_key, author_website, avatar, body, html, created_at, edited_at, edit_token_hash, ip, user_agent, referrer,
       spam_check, spam_reasons, recheck_attempts, recheck_at, history)
@@ -286,12 +293,17 @@ export function openSqliteStorage({ dataDir }: SqliteStorageOptions): Storage {
       return row ? toThread(row) : undefined;
     },
 
-    async insertComment(comment) {
+    async insertComment(comment, options = {}) {
       try {
+        // IMMEDIATE takes the write lock before the duplicate read, so another process on the file cannot interleave.
         db.transaction(() => {
+          const since = options.duplicateSince;
+          if (since !== undefined && hasDuplicate(comment.threadKey, comment.author.emailKey, comment.body, since)) {
+            throw new ConflictError('duplicate_comment', 'You already posted this comment here.');
+          }
           stmt(insertSql).run(toRow(comment));
           stmt('UPDATE threads SET last_comment_at = max(last_comment_at, ?) WHERE key = ?').run(comment.createdAt.getTime(), comment.threadKey);
-        })();
+        }).immediate();
       } catch (err) {
         if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
           throw new ConflictError('conflict', 'A comment with this id already exists.');
@@ -354,10 +366,7 @@ export function openSqliteStorage({ dataDir }: SqliteStorageOptions): Storage {
     },
 
     async hasRecentDuplicate({ threadKey, emailKey, body, since }) {
-      const row = stmt(
-        'SELECT 1 FROM comments WHERE author_email_key = ? AND thread_key = ? AND created_at >= ? AND body = ? LIMIT 1',
-      ).get(emailKey, threadKey, since.getTime(), body);
-      return row !== undefined;
+      return hasDuplicate(threadKey, emailKey, body, since);
     },
 
     async listDueRechecks({ now, limit }) {
