@@ -674,6 +674,19 @@ export function describeStorageContract(adapterName: string, open: () => Promise
         expect((await storage.countByThreads({ threadKeys: [threadKey], statuses: ['approved'] })).get(threadKey)).toBe(1);
       });
 
+      it('stores one of eight concurrent identical inserts when the same comment exists from before the window', async () => {
+        const threadKey = uniqueThreadKey();
+        const body = 'said yesterday, said again eight times today';
+        await storage.insertComment(makeComment({ threadKey, body, createdAt: at(0) }), { duplicateSince: at(-10) });
+        const cs = Array.from({ length: 8 }, () => makeComment({ threadKey, body, createdAt: at(1000) }));
+        const outcomes = await Promise.all(
+          cs.map((c) => storage.insertComment(c, { duplicateSince: at(500) }).then(() => 'stored', (e: unknown) => (e instanceof AppError ? e.code : e))),
+        );
+        expect(outcomes.filter((o) => o === 'stored')).toHaveLength(1);
+        expect(outcomes.filter((o) => o === 'duplicate_comment')).toHaveLength(7);
+        expect((await storage.countByThreads({ threadKeys: [threadKey], statuses: ['approved'] })).get(threadKey)).toBe(2);
+      });
+
       it('refuses a duplicate insert only within the window, for the same thread, author and current body', async () => {
         const threadKey = uniqueThreadKey();
         const body = 'posted twice';
