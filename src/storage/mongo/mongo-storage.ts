@@ -312,7 +312,7 @@ export async function openMongoStorage(opts: MongoStorageOptions): Promise<Stora
     });
   }
 
-  /** Why an insert hit a unique index: its own id (a retried insert), or the dedupe key of `key`. */
+  /** Inserts with this dedupe key; on a unique-index refusal, says which: its own id (a retried insert) or the key. */
   async function insertOnce(comment: Comment, dedupeKey: string): Promise<'ok' | 'id' | 'dedupe'> {
     try {
       await comments.create({ ...toCommentDoc(comment), dedupeKey });
