@@ -25,8 +25,8 @@ export interface CommentDoc {
   /**
    * Enforces the duplicate rule under concurrency (unique index `comment_dedupe`): `d:<sha256 of thread, emailKey,
    * body>` on the latest comment inserted under the rule, else a value of its own (`none:`, `expired:`, `legacy:` +
-   * id), never missing or null (FerretDB v1 has no partial index and counts null as a value). Absent only before
-   * the fill at open.
+   * id), never missing or null: FerretDB v1 has no partial index, and a unique index counts null (on MongoDB also a
+   * missing field) as a value. Absent only before the fill at open.
    */
   dedupeKey?: string;
 }
