@@ -267,12 +267,9 @@ export function createCommentService(deps: CommentServiceDeps) {
 
       const emailKey = emailKeyOf(input.email, settings.secret);
       if (await isBanned(input.email, context.ip, now)) throw new ForbiddenError('banned', 'You cannot comment here.');
-      const duplicate = await storage.hasRecentDuplicate({
-        threadKey: ref.key,
-        emailKey,
-        body: input.body,
-        since: new Date(now.getTime() - DUPLICATE_WINDOW_MS),
-      });
+      const duplicateSince = new Date(now.getTime() - DUPLICATE_WINDOW_MS);
+      // A cheap early answer (before the spam check); insertComment enforces the rule under concurrency.
+      const duplicate = await storage.hasRecentDuplicate({ threadKey: ref.key, emailKey, body: input.body, since: duplicateSince });
       if (duplicate) throw new ConflictError('duplicate_comment', 'You already posted this comment here.');
 
       const verdict = deps.spam
@@ -328,7 +325,7 @@ export function createCommentService(deps: CommentServiceDeps) {
         recheck,
         history: [],
       };
-      await storage.insertComment(comment);
+      await storage.insertComment(comment, { duplicateSince });
       if (status === 'approved' && ref.url !== null && thread.url === null) await storage.ensureThread({ key: ref.key, url: ref.url, now });
       await deps.cache?.invalidate([ref.key]);
       deps.onCommentCreated?.(status);

@@ -117,6 +117,15 @@ export interface DuplicateQuery {
   since: Date;
 }
 
+export interface InsertOptions {
+  /**
+   * The duplicate rule, enforced atomically with the insert: when this author already posted exactly this body in
+   * this thread at or after this instant (any status), nothing is stored and a ConflictError `duplicate_comment` is
+   * thrown. Concurrent identical inserts store one.
+   */
+  duplicateSince?: Date;
+}
+
 export interface QueueQuery {
   statuses: readonly CommentStatus[];
   threadKey?: string | undefined;
@@ -170,7 +179,7 @@ export interface Storage {
   ensureThread(thread: { key: string; url: string | null; now: Date }): Promise<ThreadRecord>;
   getThread(key: string): Promise<ThreadRecord | undefined>;
 
-  insertComment(comment: Comment): Promise<void>;
+  insertComment(comment: Comment, options?: InsertOptions): Promise<void>;
   getComment(id: string): Promise<Comment | undefined>;
   /** Returns the updated comment, or undefined when it does not exist or `ifStatus` did not match. */
   updateComment(id: string, patch: CommentPatch, options?: UpdateOptions): Promise<Comment | undefined>;

@@ -24,6 +24,15 @@ async function postOk(overrides: Record<string, unknown> = {}) {
 }
 
 describe('POST /api/v1/comments', () => {
+  it('stores one of eight identical comments posted at once and answers the other seven 409 duplicate_comment', async () => {
+    const same = validComment({ body: 'Eight times at once, the same words.' });
+    const responses = await Promise.all(Array.from({ length: 8 }, () => post(same)));
+    expect(responses.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409, 409, 409, 409]);
+    expect(responses.filter((r) => r.status === 409).every((r) => r.body.error.code === 'duplicate_comment')).toBe(true);
+    const page = await thread({ url: ARTICLE });
+    expect((page.body as ThreadResponse).comments.filter((c) => c.html.includes('Eight times at once'))).toHaveLength(1);
+  });
+
   it('stores a valid comment and answers 201 with its public shape, status and an edit token', async () => {
     const res = await post(validComment());
     expect(res.status).toBe(201);

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import mongoose from 'mongoose';
 import { AppError } from '../../src/domain/errors.js';
 import { openMongoStorage } from '../../src/storage/mongo/mongo-storage.js';
+import { createModels } from '../../src/storage/mongo/models.js';
 import type { Storage } from '../../src/storage/storage.js';
 import { makeComment, testId, uniqueThreadKey } from '../support/comment-factory.js';
 import { describeStorageContract } from './storage-contract.js';
@@ -107,6 +108,21 @@ if (typeof found !== 'string') {
       expect(JSON.stringify([first.body, thread.body, counts.body])).not.toContain('ada@example.org');
       expect((await request(app.http).get('/readyz')).body.checks.storage).toBe('ok');
     });
+
+    it('stores one of eight identical comments posted at once and answers the other seven 409 duplicate_comment', async () => {
+      const concurrent = await createTestApp({}, await openMongoStorage({ uri }));
+      try {
+        const url = `${uniqueThreadKey('dup')}?p=1`;
+        const same = validComment({ url, body: 'Eight times at once, on mongo.' });
+        const responses = await Promise.all(Array.from({ length: 8 }, () => request(concurrent.http).post('/api/v1/comments').send(same)));
+        expect(responses.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409, 409, 409, 409]);
+        expect(responses.filter((r) => r.status === 409).every((r) => r.body.error.code === 'duplicate_comment')).toBe(true);
+        const counts = await request(concurrent.http).get('/api/v1/counts').query({ url });
+        expect(counts.body.counts[url]).toBe(1);
+      } finally {
+        await concurrent.close();
+      }
+    });
   });
 
   describe('mongo adapter', () => {
@@ -187,6 +203,58 @@ if (typeof found !== 'string') {
           JSON.stringify({ threadKey: 1, status: 1 }),
         ]),
       );
+    });
+
+    it('builds every index each schema declares, on every collection, and no other', async () => {
+      await open();
+      const db = raw.db;
+      if (!db) throw new Error('no database handle');
+      const models = createModels(raw);
+      for (const model of Object.values(models) as mongoose.Model<unknown>[]) {
+        const declared = (model.schema.indexes() as [Record<string, unknown>, { name?: unknown; unique?: unknown }][])
+          .map(([key, options]) => ({ name: String(options.name), key: JSON.stringify(key), unique: options.unique === true }))
+          .sort((a, b) => a.name.localeCompare(b.name));
+        const present = (await db.collection(model.collection.collectionName).listIndexes().toArray())
+          .filter((ix) => ix.name !== '_id_')
+          .map((ix) => ({ name: String(ix.name), key: JSON.stringify(ix.key), unique: ix.unique === true }))
+          .sort((a, b) => a.name.localeCompare(b.name));
+        expect({ collection: model.collection.collectionName, indexes: present }).toEqual({
+          collection: model.collection.collectionName,
+          indexes: declared,
+        });
+      }
+      expect(Object.keys(models).sort()).toEqual(['audit', 'bans', 'comments', 'threads']);
+    });
+
+    it('gives comments stored before dedupe keys one at open, idempotently, and still refuses their duplicates', async () => {
+      const legacyUri = withDatabase(found.uri, `${dbName}_legacy`);
+      const legacy = await mongoose.createConnection(legacyUri).asPromise();
+      try {
+        const threadKey = uniqueThreadKey('legacy');
+        const recent = new Date();
+        // Two identical comments from before the rule was enforced by the database, both without a key.
+        const docs = [0, 1].map(() => {
+          const c = makeComment({ threadKey, body: 'said twice long ago', createdAt: recent });
+          return { _id: c.id, threadKey, parentId: null, rootId: c.id, depth: 0, status: 'approved', author: c.author, body: c.body, html: c.html,
+            createdAt: c.createdAt, editedAt: null, editTokenHash: null, context: c.context, spamCheck: 'none', spamReasons: [], recheck: null, history: [] };
+        });
+        await legacy.collection('comments').insertMany(docs as unknown as Record<string, unknown>[]);
+        const first = await openMongoStorage({ uri: legacyUri });
+        await first.close();
+        const second = await openMongoStorage({ uri: legacyUri });
+        try {
+          const keys = (await legacy.collection('comments').find({}).toArray()).map((d) => d.dedupeKey);
+          expect(keys.sort()).toEqual(docs.map((d) => `legacy:${d._id}`).sort());
+          const again = makeComment({ threadKey, body: 'said twice long ago', createdAt: new Date(recent.getTime() + 1000) });
+          const err = await second.insertComment(again, { duplicateSince: new Date(recent.getTime() - 1000) }).catch((e: unknown) => e);
+          expect((err as AppError).code).toBe('duplicate_comment');
+        } finally {
+          await second.close();
+        }
+      } finally {
+        await legacy.dropDatabase();
+        await legacy.close();
+      }
     });
 
     it('reports an unreachable server as storage_unavailable', async () => {

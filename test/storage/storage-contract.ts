@@ -864,6 +864,52 @@ export function describeStorageContract(adapterName: string, open: () => Promise
         expect((await storage.countByThreads({ threadKeys: [threadKey], statuses: ['approved'] })).get(threadKey)).toBe(50);
       });
 
+      it('stores one of eight concurrent identical inserts under the duplicate rule; the others are duplicates', async () => {
+        const threadKey = uniqueThreadKey();
+        const cs = Array.from({ length: 8 }, () => makeComment({ threadKey, body: 'same words, sent eight times', createdAt: at(1000) }));
+        const outcomes = await Promise.all(
+          cs.map((c) => storage.insertComment(c, { duplicateSince: at(0) }).then(() => 'stored', (e: unknown) => (e instanceof AppError ? e.code : e))),
+        );
+        expect(outcomes.filter((o) => o === 'stored')).toHaveLength(1);
+        expect(outcomes.filter((o) => o === 'duplicate_comment')).toHaveLength(7);
+        expect((await storage.countByThreads({ threadKeys: [threadKey], statuses: ['approved'] })).get(threadKey)).toBe(1);
+      });
+
+      it('stores one of eight concurrent identical inserts when the same comment exists from before the window', async () => {
+        const threadKey = uniqueThreadKey();
+        const body = 'said yesterday, said again eight times today';
+        await storage.insertComment(makeComment({ threadKey, body, createdAt: at(0) }), { duplicateSince: at(-10) });
+        const cs = Array.from({ length: 8 }, () => makeComment({ threadKey, body, createdAt: at(1000) }));
+        const outcomes = await Promise.all(
+          cs.map((c) => storage.insertComment(c, { duplicateSince: at(500) }).then(() => 'stored', (e: unknown) => (e instanceof AppError ? e.code : e))),
+        );
+        expect(outcomes.filter((o) => o === 'stored')).toHaveLength(1);
+        expect(outcomes.filter((o) => o === 'duplicate_comment')).toHaveLength(7);
+        expect((await storage.countByThreads({ threadKeys: [threadKey], statuses: ['approved'] })).get(threadKey)).toBe(2);
+      });
+
+      it('refuses a duplicate insert only within the window, for the same thread, author and current body', async () => {
+        const threadKey = uniqueThreadKey();
+        const body = 'posted twice';
+        const dup = (c: Comment, since: Date) => storage.insertComment(c, { duplicateSince: since }).then(() => 'stored', (e: unknown) => (e as AppError).code);
+        const old = makeComment({ threadKey, body, createdAt: at(0) });
+        await storage.insertComment(old, { duplicateSince: at(-10) });
+        // The earlier one is outside the window: stored, and it becomes the one later posts collide with.
+        expect(await dup(makeComment({ threadKey, body, createdAt: at(100) }), at(50))).toBe('stored');
+        expect(await dup(makeComment({ threadKey, body, createdAt: at(101) }), at(50))).toBe('duplicate_comment');
+        expect(await dup(makeComment({ threadKey, body, createdAt: at(102), author: { ...old.author, emailKey: 'z'.repeat(64) } }), at(50))).toBe('stored');
+        expect(await dup(makeComment({ threadKey: uniqueThreadKey(), body, createdAt: at(103) }), at(50))).toBe('stored');
+        // An edited comment no longer blocks its old body, and blocks its new one.
+        const edited = makeComment({ threadKey, body: 'first draft', createdAt: at(200) });
+        await storage.insertComment(edited, { duplicateSince: at(150) });
+        await storage.updateComment(edited.id, { body: 'second draft' });
+        expect(await dup(makeComment({ threadKey, body: 'first draft', createdAt: at(201) }), at(150))).toBe('stored');
+        expect(await dup(makeComment({ threadKey, body: 'second draft', createdAt: at(202) }), at(150))).toBe('duplicate_comment');
+        // Without the rule, identical comments are all stored.
+        await storage.insertComment(makeComment({ threadKey, body, createdAt: at(300) }));
+        expect((await storage.countByThreads({ threadKeys: [threadKey], statuses: ['approved'] })).get(threadKey)).toBe(6);
+      });
+
       it('answers a ping', async () => {
         await expect(storage.ping()).resolves.toBeUndefined();
       });

@@ -22,6 +22,13 @@ export interface CommentDoc {
   spamReasons: string[];
   recheck: { attempts: number; nextAt: Date } | null;
   history: EditRecord[];
+  /**
+   * Enforces the duplicate rule under concurrency (unique index `comment_dedupe`): `d:<sha256 of thread, emailKey,
+   * body>` on the latest comment inserted under the rule, else a value of its own (`none:`, `expired:`, `legacy:` +
+   * id), never missing or null: FerretDB v1 has no partial index, and a unique index counts null (on MongoDB also a
+   * missing field) as a value. Absent only before the fill at open.
+   */
+  dedupeKey?: string;
 }
 
 export interface ThreadDoc {
@@ -116,6 +123,7 @@ const commentSchema = new Schema<CommentDoc>(
       default: null,
     },
     history: { type: [editRecordSchema], default: [] },
+    dedupeKey: { type: String },
   },
   { ...schemaOptions, collection: 'comments' },
 );
@@ -128,6 +136,8 @@ commentSchema.index({ rootId: 1, createdAt: 1, _id: 1 }, { name: 'root_replies' 
 commentSchema.index({ threadKey: 1, status: 1 }, { name: 'thread_status' });
 // An author's comments by keyed email hash: first-time moderation and duplicate checks.
 commentSchema.index({ 'author.emailKey': 1, status: 1 }, { name: 'author_status' });
+// Concurrent identical posts: the database, not a read-then-insert, lets one through.
+commentSchema.index({ dedupeKey: 1 }, { name: 'comment_dedupe', unique: true });
 // The unchecked backlog and the re-check job's due list.
 commentSchema.index({ spamCheck: 1, 'recheck.nextAt': 1 }, { name: 'recheck_due' });
 

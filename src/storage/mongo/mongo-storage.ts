@@ -3,7 +3,8 @@
  * findOneAndUpdate with $set/$push, $setOnInsert upserts, sorts, limits, compound indexes and an aggregate of
  * $match + $group only. No transactions, no projections on findAndModify, no collation.
  */
-import mongoose, { type Connection } from 'mongoose';
+import { createHash } from 'node:crypto';
+import mongoose, { type Connection, type Model } from 'mongoose';
 import { emptyStatusCounts, HIDING_STATUSES, PUBLIC_STATUSES, THREAD_READ_STATUSES, type Comment, type CommentStatus } from '../../domain/comment.js';
 import { decodeKeyset, encodeKeyset } from '../../domain/cursor.js';
 import { escapeRegExp } from '../../domain/text.js';
@@ -14,6 +15,7 @@ import type {
   CountRequest,
   DueRecheckQuery,
   DuplicateQuery,
+  InsertOptions,
   ListThreadPublicRequest,
   ListThreadRequest,
   PageCursor,
@@ -28,7 +30,7 @@ import type {
   UpdateOptions,
 } from '../storage.js';
 import { MAX_PAGE_LIMIT } from '../storage.js';
-import { createModels, type AuditDoc, type BanDoc, type CommentDoc, type ThreadDoc } from './models.js';
+import { createModels, type MongoModels, type AuditDoc, type BanDoc, type CommentDoc, type ThreadDoc } from './models.js';
 
 function toAudit(d: AuditDoc): AuditEntry {
   return {
@@ -276,6 +278,36 @@ function timeoutOptions(uri: string, ms: number): Record<string, number> {
   return options;
 }
 
+/** The key the duplicate rule compares (thread, keyed email, exact body), hashed to stay small in the index. */
+function dedupeKeyOf(threadKey: string, emailKey: string, body: string): string {
+  return `d:${createHash('sha256').update(JSON.stringify([threadKey, emailKey, body])).digest('hex')}`;
+}
+
+/**
+ * Gives every comment stored before dedupe keys existed a unique placeholder, so the unique index can be built.
+ * Idempotent: only documents without a key are touched. Their duplicates are still found by insertComment's read.
+ */
+async function fillDedupeKeys(comments: Model<CommentDoc>): Promise<number> {
+  let filled = 0;
+  let batch: Parameters<Model<CommentDoc>['bulkWrite']>[0] = [];
+  const flush = async () => {
+    if (batch.length > 0) await comments.bulkWrite(batch, { ordered: false });
+    filled += batch.length;
+    batch = [];
+  };
+  for await (const d of comments.find({ dedupeKey: null }, { _id: 1 }).lean<{ _id: string }>().cursor()) {
+    batch.push({ updateOne: { filter: { _id: d._id, dedupeKey: null }, update: { $set: { dedupeKey: `legacy:${d._id}` } } } });
+    if (batch.length >= 500) await flush();
+  }
+  await flush();
+  return filled;
+}
+
+/** Creates every model's declared indexes (autoIndex is off); never drops one, unlike syncIndexes. */
+async function buildIndexes(models: MongoModels): Promise<void> {
+  for (const model of Object.values(models) as Model<unknown>[]) await model.createIndexes();
+}
+
 export async function openMongoStorage(opts: MongoStorageOptions): Promise<Storage> {
   const logger = opts.logger;
   let connection: Connection;
@@ -296,8 +328,9 @@ export async function openMongoStorage(opts: MongoStorageOptions): Promise<Stora
   }
   const models = createModels(connection);
   try {
-    await models.comments.createIndexes();
-    await models.threads.createIndexes();
+    const filled = await fillDedupeKeys(models.comments);
+    if (filled > 0) logger?.info({ storage: 'mongo', comments: filled }, 'MongoDB comments given a dedupe key');
+    await buildIndexes(models);
   } catch (err) {
     await connection.close().catch(() => undefined);
     throw translateMongoError(err);
@@ -349,19 +382,60 @@ export async function openMongoStorage(opts: MongoStorageOptions): Promise<Stora
     });
   }
 
-  async function insertComment(comment: Comment): Promise<void> {
+  /** Inserts with this dedupe key; on a unique-index refusal, says which: its own id (a retried insert) or the key. */
+  async function insertOnce(comment: Comment, dedupeKey: string): Promise<'ok' | 'id' | 'dedupe'> {
+    try {
+      await comments.create({ ...toCommentDoc(comment), dedupeKey });
+      return 'ok';
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      // FerretDB's E11000 names neither index nor key (real MongoDB has keyPattern): ask the data.
+      const pattern = (err as { keyPattern?: Record<string, unknown> }).keyPattern;
+      if (pattern) return 'dedupeKey' in pattern ? 'dedupe' : 'id';
+      return (await comments.exists({ _id: comment.id })) ? 'id' : 'dedupe';
+    }
+  }
+
+  /**
+   * Inserts under the duplicate rule. The read finds what the key cannot (comments stored before keys, or edited
+   * since); the unique key closes the race between concurrent identical posts. The key is held by the latest comment
+   * inserted under the rule; a holder that no longer counts (outside the window, or edited) is moved aside, then one
+   * more try.
+   */
+  async function insertUnique(comment: Comment, since: Date): Promise<void> {
+    const duplicate = () => new ConflictError('duplicate_comment', 'You already posted this comment here.');
+    if (await findDuplicate({ threadKey: comment.threadKey, emailKey: comment.author.emailKey, body: comment.body, since })) throw duplicate();
+    const key = dedupeKeyOf(comment.threadKey, comment.author.emailKey, comment.body);
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const outcome = await insertOnce(comment, key);
+      if (outcome === 'ok') return;
+      if (outcome === 'id') throw new ConflictError('conflict', `A comment with id ${comment.id} already exists.`);
+      const holder = await comments.findOne({ dedupeKey: key }).lean<CommentDoc>();
+      if (!holder) continue; // moved aside meanwhile
+      const same = holder.threadKey === comment.threadKey && holder.author.emailKey === comment.author.emailKey && holder.body === comment.body;
+      if (same && new Date(holder.createdAt).getTime() >= since.getTime()) throw duplicate();
+      await comments.updateOne({ _id: holder._id, dedupeKey: key }, { $set: { dedupeKey: `expired:${holder._id}` } });
+    }
+    // Still contended after moving holders aside: identical posts are racing this one.
+    throw duplicate();
+  }
+
+  async function insertComment(comment: Comment, options: InsertOptions = {}): Promise<void> {
     return guarded(async () => {
-      try {
-        await comments.create(toCommentDoc(comment));
-        // No transaction on FerretDB: the thread's activity time is a second, idempotent write.
-        await threads.updateOne(
-          { _id: comment.threadKey, lastCommentAt: trusted({ $lt: comment.createdAt }) },
-          { $set: { lastCommentAt: comment.createdAt } },
-        );
-      } catch (err) {
-        if (isDuplicateKey(err)) throw new ConflictError('conflict', `A comment with id ${comment.id} already exists.`);
-        throw err;
+      const since = options.duplicateSince;
+      if (since === undefined) {
+        // Outside the rule (imports, tests): a key of its own, so it neither blocks nor is blocked.
+        if ((await insertOnce(comment, `none:${comment.id}`)) !== 'ok') {
+          throw new ConflictError('conflict', `A comment with id ${comment.id} already exists.`);
+        }
+      } else {
+        await insertUnique(comment, since);
       }
+      // No transaction on FerretDB: the thread's activity time is a second, idempotent write.
+      await threads.updateOne(
+        { _id: comment.threadKey, lastCommentAt: trusted({ $lt: comment.createdAt }) },
+        { $set: { lastCommentAt: comment.createdAt } },
+      );
     });
   }
 
@@ -576,16 +650,18 @@ export async function openMongoStorage(opts: MongoStorageOptions): Promise<Stora
     return guarded(async () => (await comments.findOne({ 'author.emailKey': emailKey, status: 'approved' }, { _id: 1 }).lean()) !== null);
   }
 
+  async function findDuplicate(query: DuplicateQuery): Promise<boolean> {
+    const doc = await comments
+      .findOne(
+        { 'author.emailKey': query.emailKey, threadKey: query.threadKey, createdAt: trusted({ $gte: query.since }), body: query.body },
+        { _id: 1 },
+      )
+      .lean();
+    return doc !== null;
+  }
+
   async function hasRecentDuplicate(query: DuplicateQuery): Promise<boolean> {
-    return guarded(async () => {
-      const doc = await comments
-        .findOne(
-          { 'author.emailKey': query.emailKey, threadKey: query.threadKey, createdAt: trusted({ $gte: query.since }), body: query.body },
-          { _id: 1 },
-        )
-        .lean();
-      return doc !== null;
-    });
+    return guarded(() => findDuplicate(query));
   }
 
   async function listDueRechecks(query: DueRecheckQuery): Promise<Comment[]> {

@@ -329,6 +329,13 @@ export function openSqliteStorage({ dataDir, onOpen }: SqliteStorageOptions): St
     return s;
   };
 
+  function hasDuplicate(threadKey: string, emailKey: string, body: string, since: Date): boolean {
+    const row = stmt(
+      'SELECT 1 FROM comments WHERE author_email_key = ? AND thread_key = ? AND created_at >= ? AND body = ? LIMIT 1',
+    ).get(emailKey, threadKey, since.getTime(), body);
+    return row !== undefined;
+  }
+
   const insertSql = `INSERT INTO comments (id, thread_key, parent_id, root_id, depth, status, author_name, author_email,
       author_email_key, author_website, avatar, body, html, created_at, edited_at, edit_token_hash, ip, user_agent, referrer,
       spam_check, spam_reasons, recheck_attempts, recheck_at, history)
@@ -385,7 +392,12 @@ export function openSqliteStorage({ dataDir, onOpen }: SqliteStorageOptions): St
     return next;
   });
 
-  const insertTx = db.transaction((comment: Comment): void => {
+  // IMMEDIATE (insertTx.immediate) takes the write lock before the duplicate read, so another process on the file
+  // cannot interleave between the check and the insert.
+  const insertTx = db.transaction((comment: Comment, duplicateSince: Date | undefined): void => {
+    if (duplicateSince !== undefined && hasDuplicate(comment.threadKey, comment.author.emailKey, comment.body, duplicateSince)) {
+      throw new ConflictError('duplicate_comment', 'You already posted this comment here.');
+    }
     keepingCounts([comment], () => stmt(insertSql).run(toRow(comment)));
     stmt('UPDATE threads SET last_comment_at = max(last_comment_at, ?) WHERE key = ?').run(comment.createdAt.getTime(), comment.threadKey);
   });
@@ -426,9 +438,9 @@ export function openSqliteStorage({ dataDir, onOpen }: SqliteStorageOptions): St
       return row ? toThread(row) : undefined;
     },
 
-    async insertComment(comment) {
+    async insertComment(comment, options = {}) {
       try {
-        insertTx.immediate(comment);
+        insertTx.immediate(comment, options.duplicateSince);
       } catch (err) {
         if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
           throw new ConflictError('conflict', 'A comment with this id already exists.');
@@ -524,10 +536,7 @@ export function openSqliteStorage({ dataDir, onOpen }: SqliteStorageOptions): St
     },
 
     async hasRecentDuplicate({ threadKey, emailKey, body, since }) {
-      const row = stmt(
-        'SELECT 1 FROM comments WHERE author_email_key = ? AND thread_key = ? AND created_at >= ? AND body = ? LIMIT 1',
-      ).get(emailKey, threadKey, since.getTime(), body);
-      return row !== undefined;
+      return hasDuplicate(threadKey, emailKey, body, since);
     },
 
     async listDueRechecks({ now, limit }) {
