@@ -2,6 +2,7 @@
 import type { Express } from 'express';
 import { createClient } from 'redis';
 import { monotonicFactory } from 'ulid';
+import { closeRedis } from './redis-close.js';
 import { NO_CACHE, ReadCache, type ReadCacheInvalidator, type ReadCacheStats } from './cache/read-cache.js';
 import { startRedisBroadcast, type RedisBroadcast } from './cache/redis-broadcast.js';
 import { registerCacheMetrics } from './cache/cache-metrics.js';
@@ -236,30 +237,6 @@ export async function createApp(deps: AppDeps): Promise<App> {
 
 const REDIS_START_WAIT_MS = 2000;
 const keepRetrying = (retries: number) => Math.min(2 ** retries * 50, 1000);
-const REDIS_CLOSE_WAIT_MS = 1000;
-
-/**
- * close() waits for pending commands, so a Redis that accepted the connection and then hung would hold the shutdown
- * forever: wait briefly, then drop the connection. A client that is not connected is dropped at once.
- */
-async function closeRedis(client: ReturnType<typeof createClient>): Promise<void> {
-  if (!client.isReady) {
-    client.destroy();
-    return;
-  }
-  let timer: NodeJS.Timeout | undefined;
-  const closed = await Promise.race([
-    client.close().then(
-      () => true,
-      () => true,
-    ),
-    new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), REDIS_CLOSE_WAIT_MS);
-    }),
-  ]);
-  clearTimeout(timer);
-  if (!closed && client.isOpen) client.destroy();
-}
 
 /**
  * The rate-limit store's client. Commands fail at once while disconnected (no offline queue: a request must not

@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import type { ReadCache, ReadCacheInvalidator } from './read-cache.js';
+import { closeRedis } from '../redis-close.js';
 
 export const INVALIDATE_CHANNEL = 'parley:cache:invalidate';
 const PROBE_INTERVAL_MS = 1000;
@@ -158,29 +159,8 @@ export function startRedisBroadcast({ cache, publisher, subscriber, logger, unsy
       if (closed) return;
       closed = true;
       clearInterval(timer);
-      await Promise.all([subscriber, publisher].map(closeConnection));
+      await Promise.all([subscriber, publisher].map((c) => closeRedis(c)));
     },
   };
 }
 
-const CLOSE_WAIT_MS = 1000;
-
-/** close() waits for replies, which a hung Redis never sends: wait briefly, then drop the connection. */
-async function closeConnection(client: RedisConnection): Promise<void> {
-  if (!client.isReady) {
-    if (client.isOpen) client.destroy();
-    return;
-  }
-  let timer: NodeJS.Timeout | undefined;
-  const closed = await Promise.race([
-    client.close().then(
-      () => true,
-      () => true,
-    ),
-    new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), CLOSE_WAIT_MS);
-    }),
-  ]);
-  clearTimeout(timer);
-  if (!closed && client.isOpen) client.destroy();
-}
