@@ -4,14 +4,16 @@
  * and must get the status each states (`# 201 …`); the configuration table is config.ts; the files and npm
  * scripts it names exist.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CONFIG_KEYS } from '../src/config.js';
 import { curlExamples, shellCommands, type CurlExample } from './support/readme-examples.js';
-import { ROOT, freePort, killAllServices, startListening } from './support/spawn-service.js';
+import request from 'supertest';
+import { ROOT, freePort, killAllServices, startListening, waitFor } from './support/spawn-service.js';
+import { ARTICLE, createTestApp, type TestApp } from './support/test-app.js';
 
 const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
 const ADMIN_TOKEN = 'readme-admin-token-0123456789-abcdefghijklmnop';
@@ -200,5 +202,60 @@ describe('what the README names', () => {
     expect(built.length).toBeGreaterThan(0);
     expect(ran.length).toBeGreaterThan(0);
     expect([...new Set([...built, ...ran])]).toEqual([image]);
+  });
+});
+
+describe('what the README says about ALLOWED_ORIGINS and /demo', () => {
+  const apps: TestApp[] = [];
+  afterAll(async () => {
+    for (const a of apps.splice(0)) await a.close();
+  });
+  const appWith = async (env: Record<string, string>) => {
+    const a = await createTestApp({ PUBLIC_URL: 'https://comments.example.org', ...env });
+    apps.push(a);
+    return a;
+  };
+  const demoThread = '/api/v1/threads?url=https://comments.example.org/demo';
+
+  it("lets Parley's own origin call the API for a listed site without listing it", async () => {
+    const app = await appWith({ ALLOWED_ORIGINS: 'https://news.example.org' });
+    const res = await request(app.http).get(`/api/v1/threads?url=${ARTICLE}`).set('Origin', 'https://comments.example.org');
+    expect(res.status).toBe(200);
+    expect(res.headers['access-control-allow-origin']).toBe('https://comments.example.org');
+    expect((await request(app.http).get(`/api/v1/threads?url=${ARTICLE}`).set('Origin', 'https://elsewhere.example')).status).toBe(403);
+  });
+
+  it("refuses /demo's thread, on Parley's own address, unless the list includes Parley's origin", async () => {
+    const without = await appWith({ ALLOWED_ORIGINS: 'https://news.example.org' });
+    const refused = await request(without.http).get(demoThread).set('Origin', 'https://comments.example.org');
+    expect([refused.status, refused.body.error?.code]).toEqual([403, 'origin_not_allowed']);
+    const listed = await appWith({ ALLOWED_ORIGINS: 'https://news.example.org,https://comments.example.org' });
+    expect((await request(listed.http).get(demoThread).set('Origin', 'https://comments.example.org')).status).toBe(200);
+    expect(README).toMatch(/`\/demo` answers 403 `origin_not_allowed`\s+unless the list includes Parley's origin too/);
+  });
+});
+
+describe('npm run fake-akismet', () => {
+  it('listens on the port given after --, as the README shows, and has no port fixed in package.json', async () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts['fake-akismet']).not.toMatch(/--port/);
+    expect(README).toMatch(/`npm run fake-akismet -- --port \d+`/);
+    const port = await freePort();
+    // Its own process group, so npm, the shell and tsx's node all stop together.
+    const child = spawn('npm', ['run', '--silent', 'fake-akismet', '--', '--port', String(port)], { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      await waitFor(() => out.includes('fake Akismet listening'), 'the fake Akismet');
+      expect(out).toContain(`AKISMET_ENDPOINT=http://127.0.0.1:${port}/1.1/`);
+      const res = await fetch(`http://127.0.0.1:${port}/1.1/verify-key`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: 'key=test-key-123&blog=https://example.org',
+      });
+      expect(await res.text()).toBe('valid');
+    } finally {
+      if (child.pid) process.kill(-child.pid, 'SIGTERM');
+    }
   });
 });
