@@ -190,6 +190,23 @@ describe('what the README names', () => {
     for (const m of compose.matchAll(/"([^"]+)" in README\.md/g)) expect(README).toMatch(new RegExp(`^#+ ${m[1]}$`, 'm'));
   });
 
+  it("gives the compose settings table exactly as docker-compose.yml passes them, with compose's defaults", () => {
+    const compose = fs.readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8');
+    const passed = [...compose.matchAll(/^ {6}([A-Z_]+): "\$\{([A-Z_]+):([?-])([^}]*)\}"$/gm)].map((m) => ({
+      variable: m[2]!,
+      key: m[1]!,
+      default: m[3] === '?' ? 'required' : m[4] === '' ? 'empty' : m[4]!,
+    }));
+    const rows = [...README.matchAll(/^\| `([A-Z_]+)` \| `([A-Z_]+)` \| (.*) \|$/gm)].map((m) => ({
+      variable: m[1]!,
+      key: m[2]!,
+      default: /^none \(required\)/.test(m[3]!) ? 'required' : /^empty\b/.test(m[3]!) ? 'empty' : m[3]!.replace(/^`|`$/g, ''),
+    }));
+    expect(passed.length).toBeGreaterThan(5);
+    const byKey = (a: { key: string }, b: { key: string }) => (a.key < b.key ? -1 : 1);
+    expect(rows.sort(byKey)).toEqual(passed.sort(byKey));
+  });
+
   it('builds and runs the same image name in the Docker section as docker-compose.yml gives its image', () => {
     const compose = fs.readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8');
     const image = /^\s+image: (parley\S*)$/m.exec(compose)?.[1];
