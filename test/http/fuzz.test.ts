@@ -11,7 +11,7 @@
  * 200 afterwards. At the end the log holds no "unhandled error" and neither canary.
  *
  * Runs on SQLite always and on MongoDB when MONGODB_URI is set (skipped loudly otherwise; REQUIRE_MONGO=1 makes a
- * missing server a failure). FUZZ_RUNS (default 150) is the number of requests per endpoint; FUZZ_SEED fixes the
+ * missing server a failure). FUZZ_RUNS (default 100) is the number of requests per endpoint; FUZZ_SEED fixes the
  * seed (default: a fixed one, so CI is reproducible; FUZZ_SEED=random for a fresh one each run).
  */
 import fs from 'node:fs';
@@ -30,7 +30,7 @@ import type { Storage } from '../../src/storage/storage.js';
 import { ARTICLE, createTestApp, validComment, type TestApp } from '../support/test-app.js';
 import { buildWeb, PUBLIC_DIR } from '../support/web-build.js';
 
-const RUNS = Math.max(1, Number(process.env.FUZZ_RUNS ?? 150) || 150);
+const RUNS = Math.max(1, Number(process.env.FUZZ_RUNS ?? 100) || 100);
 /** Per endpoint: room for the runs, and for shrinking a failure. */
 const testTimeout = 60_000 + RUNS * 400;
 const SEED = process.env.FUZZ_SEED === 'random' ? Date.now() | 0 : Number(process.env.FUZZ_SEED ?? 20260609) | 0;
