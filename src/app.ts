@@ -168,7 +168,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     ops,
     observeRequest: metrics.observeRequest,
     publicCors: publicCors({ allowedOrigins: config.allowedOrigins, publicUrl: config.publicUrl }),
-    site: siteRoutes({ service, publicUrl: config.publicUrl, avatars: config.avatars, rateLimiters, logger }),
+    site: siteRoutes({ service, publicUrl: config.publicUrl, allowedOrigins: config.allowedOrigins, avatars: config.avatars, rateLimiters, logger }),
     ...(admin ? { admin, adminPage: adminPage() } : {}),
   });
   return {

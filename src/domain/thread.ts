@@ -37,10 +37,17 @@ function canonicalQuery(params: URLSearchParams): string {
   return query === '' ? '' : `?${query}`;
 }
 
+const UNRESERVED = /^[A-Za-z0-9._~-]$/;
+
 function canonicalPath(pathname: string): string {
-  // `%c3%a9` and `%C3%A9` are the same octets (RFC 3986 §6.2.2.1); WHATWG URL keeps whichever case it was given.
-  const upper = pathname.replace(/%[0-9a-f]{2}/gi, (escape) => escape.toUpperCase());
-  return upper.replace(/\/+$/, '') || '/';
+  // WHATWG URL keeps escapes as given. `/a/%61` is `/a/a`: an escaped unreserved character is that character
+  // (RFC 3986 §6.2.2.2); `%c3%a9` and `%C3%A9` are the same octets (§6.2.2.1). Reserved ones (`%2F`) stay escaped.
+  // (Segments that decode to `.`/`..` never get here: the URL parser already resolved `%2e` segments.)
+  const normal = pathname.replace(/%([0-9a-f]{2})/gi, (escape, hex: string) => {
+    const char = String.fromCharCode(parseInt(hex, 16));
+    return UNRESERVED.test(char) ? char : escape.toUpperCase();
+  });
+  return normal.replace(/\/+$/, '') || '/';
 }
 
 export function threadKeyFromUrl(raw: string, policy: ThreadPolicy): ThreadRef {

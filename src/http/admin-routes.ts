@@ -12,7 +12,7 @@ import {
   type AdminQueueResponse,
 } from './admin-dto.js';
 import { adminSchemas as S, parseAction, parseAdmin, parseCursor } from './admin-validation.js';
-import { requireBodyType } from './middleware.js';
+import { limitBodyDepth, requireBodyType } from './middleware.js';
 import { BODY_LIMIT } from './create-http-app.js';
 
 const actorOf = (res: Response) => String(res.locals.actor);
@@ -26,6 +26,7 @@ export function adminRoutes(moderation: ModerationService, tokens: readonly Labe
   });
   router.use(requireBodyType());
   router.use(express.json({ limit: BODY_LIMIT, strict: true }));
+  router.use(limitBodyDepth());
 
   const withUrls = async (comments: Comment[]) => Promise.all(comments.map(async (c) => toAdminComment(c, await moderation.threadUrlOf(c))));
 

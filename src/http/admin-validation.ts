@@ -5,7 +5,7 @@ import { ValidationError } from '../domain/errors.js';
 import { MODERATION_ACTIONS, type EraseMode, type ModerationAction } from '../domain/moderation.js';
 import type { PageCursor } from '../storage/storage.js';
 import { decodeCursor } from '../comments/comment-service.js';
-import { fieldErrors, LIMITS } from './validation.js';
+import { cleanBody, fieldErrors, LIMITS } from './validation.js';
 
 const blank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const optionalText = (max: number) => z.preprocess(blank, z.string({ error: 'invalid' }).trim().max(max, 'too_long').optional());
@@ -35,7 +35,12 @@ export const adminSchemas = {
     .strict(),
   editBody: z
     .object({
-      body: z.string({ error: (i) => (i.input === undefined ? 'required' : 'invalid') }).trim().min(1, 'required').max(LIMITS.bodyChars, 'too_long'),
+      body: z
+        .string({ error: (i) => (i.input === undefined ? 'required' : 'invalid') })
+        .trim()
+        .min(1, 'required')
+        .max(LIMITS.bodyChars, 'too_long')
+        .refine(cleanBody, 'invalid'),
       reason,
     })
     .strict(),

@@ -2,7 +2,7 @@
  * CORS for the readers' API (mounted on /api/v1 only). Browsers get answers from ALLOWED_ORIGINS (unset: any
  * origin) and from this service's own origin; a request from any other origin is refused with 403 before it does
  * anything, which also stops the simple cross-site form posts that no preflight guards. Requests without an Origin
- * header (servers, curl, same-origin GETs) are not CORS and pass. The admin API never answers cross-origin: its
+ * header (servers, curl, same-origin GETs) are not CORS and pass, unless Sec-Fetch-Site says cross-site (originRule). The admin API never answers cross-origin: its
  * paths get no CORS headers here, whatever the router order. Hand-written (the `cors` package would need the same
  * origin logic plus the admin exception around it).
  */
@@ -23,18 +23,41 @@ export const CORS_HEADERS = 'Authorization, Content-Type';
 const EXPOSED = 'X-Request-Id, Retry-After, RateLimit, RateLimit-Policy';
 const ADMIN_PATH = /^\/admin(?:\/|$)/i;
 
-export function publicCors({ allowedOrigins, publicUrl, maxAgeSeconds = 600 }: PublicCorsOptions): RequestHandler {
+export type OriginVerdict =
+  /** No Origin and not a cross-site browser request: a server, curl, or a same-origin read. */
+  | { kind: 'none' }
+  | { kind: 'allowed'; origin: string }
+  | { kind: 'refused' };
+
+/**
+ * The one origin rule for everything a browser can send from another site (the readers' API and the no-JavaScript
+ * form): refused when Origin is present and not allowed, or when Sec-Fetch-Site says cross-site and the origin is not
+ * allowed (a cross-site request without an Origin cannot show that it is allowed). Allowed: ALLOWED_ORIGINS (unset:
+ * any origin), PUBLIC_URL's origin, and the origin of the Host the request came to.
+ */
+export function originRule({ allowedOrigins, publicUrl }: Pick<PublicCorsOptions, 'allowedOrigins' | 'publicUrl'>): (req: Request) => OriginVerdict {
   const own = publicUrl ? new URL(publicUrl).origin : null;
   const isAllowed = (origin: string, req: Request) =>
     allowedOrigins === null || allowedOrigins.includes(origin) || origin === own || origin === `${req.protocol}://${req.get('host') ?? ''}`;
+  return (req) => {
+    const origin = req.get('origin');
+    if (origin !== undefined) return isAllowed(origin, req) ? { kind: 'allowed', origin } : { kind: 'refused' };
+    if (req.get('sec-fetch-site')?.toLowerCase() === 'cross-site' && allowedOrigins !== null) return { kind: 'refused' };
+    return { kind: 'none' };
+  };
+}
+
+export function publicCors({ allowedOrigins, publicUrl, maxAgeSeconds = 600 }: PublicCorsOptions): RequestHandler {
+  const rule = originRule({ allowedOrigins, publicUrl });
 
   return (req, res, next) => {
     if (ADMIN_PATH.test(req.path)) return next();
     // Whether an answer carries CORS headers depends on Origin: shared caches must keep them apart.
     res.vary('Origin');
-    const origin = req.get('origin');
-    if (origin === undefined) return next();
-    if (!isAllowed(origin, req)) return next(new ForbiddenError('origin_not_allowed', 'This site may not use the comments API.'));
+    const verdict = rule(req);
+    if (verdict.kind === 'refused') return next(new ForbiddenError('origin_not_allowed', 'This site may not use the comments API.'));
+    if (verdict.kind === 'none') return next();
+    const { origin } = verdict;
     res.set('Access-Control-Allow-Origin', allowedOrigins === null ? '*' : origin);
     if (req.method === 'OPTIONS') {
       res.set({

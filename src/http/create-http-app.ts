@@ -4,7 +4,7 @@ import helmet from 'helmet';
 import type { CommentService } from '../comments/comment-service.js';
 import type { Logger } from '../logger.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
-import { requestId, requestLog, requireBodyType, type RequestObserver } from './middleware.js';
+import { limitBodyDepth, requestId, requestLog, requireBodyType, type RequestObserver } from './middleware.js';
 import { publicRoutes } from './public-routes.js';
 import type { RateLimiters } from './rate-limit.js';
 
@@ -58,6 +58,7 @@ export function createHttpApp({ service, logger, trustProxy, rateLimiters, ops, 
   }
   api.use(requireBodyType());
   api.use(express.json({ limit: BODY_LIMIT, strict: true }));
+  api.use(limitBodyDepth());
   api.use(express.urlencoded({ limit: BODY_LIMIT, extended: false, parameterLimit: 50 }));
   if (rateLimiters) api.post('/comments', rateLimiters.postPerEmail);
   api.use(publicRoutes(service));

@@ -1,6 +1,6 @@
 /** AppError.code → HTTP status and the one error shape. Unknown errors are logged and answered 500, no stack. */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { AppError, type ErrorCode } from '../domain/errors.js';
+import { AppError, ValidationError, type ErrorCode } from '../domain/errors.js';
 import type { Logger } from '../logger.js';
 import type { ErrorResponse } from './dto.js';
 
@@ -38,9 +38,28 @@ function fromBodyParser(err: { type?: string; status?: number }): AppError | und
       return new AppError('unsupported_media_type', 'Unsupported body encoding or charset; send UTF-8.');
     case 'parameters.too.many':
       return new AppError('payload_too_large', 'Too many form fields.');
+    case 'request.aborted':
+      return new AppError('invalid_json', 'The request body was not received completely.');
+    case 'request.size.invalid':
+      return new AppError('invalid_json', 'The request body does not match its Content-Length.');
     default:
       return undefined;
   }
+}
+
+/**
+ * Other input Express cannot read, raised as http-errors-style errors with a 4xx `status` (never AppErrors): the
+ * router's URIError for malformed percent-encoding in a path parameter, and body-parser's wrap of a zlib error for a
+ * body that does not match its Content-Encoding. Their messages echo input, so they are replaced.
+ */
+function fromUnreadableRequest(err: { status?: unknown; statusCode?: unknown; errno?: unknown }): AppError | undefined {
+  const status = Number(err.status ?? err.statusCode);
+  if (!(status >= 400 && status < 500)) return undefined;
+  if (err instanceof URIError) return new ValidationError({ path: 'invalid' }, 'The address contains malformed percent-encoding.');
+  if (typeof err.errno === 'number') return new AppError('invalid_json', 'The request body could not be decompressed (check Content-Encoding).');
+  if (status === 413) return new AppError('payload_too_large', 'The request body is too large.');
+  if (status === 415) return new AppError('unsupported_media_type', 'Unsupported body encoding or charset; send UTF-8.');
+  return new ValidationError({}, 'The request could not be read.');
 }
 
 /** The HTTP status of an error code, for pages that render errors as HTML (the no-JavaScript thread page). */
@@ -70,8 +89,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       next(err);
       return;
     }
-    const known = err instanceof AppError ? err : fromBodyParser(err as { type?: string });
+    const known = err instanceof AppError ? err : (fromBodyParser(err as { type?: string }) ?? fromUnreadableRequest(err as object));
     if (known) {
+      // A client that gives up mid-upload is routine, not a fault of ours.
+      if ((err as { type?: unknown }).type === 'request.aborted') logger.info({ requestId: res.locals.requestId }, 'client aborted the request body');
       if (known.code === 'storage_unavailable') logger.error({ err, requestId: res.locals.requestId }, 'storage unavailable');
       sendError(res, known);
       return;

@@ -74,3 +74,29 @@ export function requireBodyType(): RequestHandler {
     next();
   };
 }
+
+/** How deeply a JSON body may nest: Parley's bodies are flat; a deep one only costs recursion (zod, JSON.stringify). */
+export const MAX_BODY_DEPTH = 32;
+
+/** Depth of nested objects/arrays (a flat object is 1), walked without recursion, stopping once past `max`. */
+export function bodyDepthExceeds(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth + 1 > max) return true;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+/** After express.json: a body nested more than MAX_BODY_DEPTH levels is 400 before any validation walks it. */
+export function limitBodyDepth(max = MAX_BODY_DEPTH): RequestHandler {
+  return (req, _res, next) => {
+    if (bodyDepthExceeds(req.body, max)) {
+      next(new AppError('invalid_json', `The request body is nested more than ${max} levels deep.`));
+      return;
+    }
+    next();
+  };
+}

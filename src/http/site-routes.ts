@@ -14,6 +14,8 @@ import { threadPage } from './thread-page.js';
 export interface SiteRoutesDeps {
   service: CommentService;
   publicUrl: string | null;
+  /** config.allowedOrigins: the no-JavaScript form post follows the readers' API origin rule. */
+  allowedOrigins?: readonly string[] | null;
   avatars: AvatarMode;
   rateLimiters?: RateLimiters;
   logger?: Logger;
@@ -21,12 +23,12 @@ export interface SiteRoutesDeps {
   publicDir?: string;
 }
 
-export function siteRoutes({ service, publicUrl, avatars, rateLimiters, logger, publicDir = DEFAULT_PUBLIC_DIR }: SiteRoutesDeps): Router {
+export function siteRoutes({ service, publicUrl, allowedOrigins = null, avatars, rateLimiters, logger, publicDir = DEFAULT_PUBLIC_DIR }: SiteRoutesDeps): Router {
   const manifest = manifestReader(publicDir);
   if (!manifest()) logger?.warn({ publicDir }, 'the browser bundles are not built (npm run build:web): /embed.js and /count.js answer 404');
   const router = Router();
   router.use(siteAssets(publicDir, manifest));
   router.use(demoPage({ publicUrl, avatars, manifest }));
-  router.use(threadPage({ service, rateLimiters }));
+  router.use(threadPage({ service, rateLimiters, allowedOrigins, publicUrl }));
   return router;
 }

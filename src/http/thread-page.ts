@@ -8,6 +8,7 @@
  */
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { CommentService } from '../comments/comment-service.js';
+import { originRule } from './cors.js';
 import { HONEYPOT_FIELD } from '../domain/comment.js';
 import { AppError } from '../domain/errors.js';
 import { AWAITING_MODERATION, publicStatus, toThreadResponse, type PublicComment, type PublicStatus, type ThreadResponse } from './dto.js';
@@ -21,6 +22,9 @@ import { LIMITS, parseListThread, parsePostComment } from './validation.js';
 export interface ThreadPageDeps {
   service: CommentService;
   rateLimiters?: RateLimiters | undefined;
+  /** The readers' API origin rule applies to the form post too (config.allowedOrigins; null: any origin). */
+  allowedOrigins?: readonly string[] | null;
+  publicUrl?: string | null;
 }
 
 export const THREAD_PAGE_PATH = '/threads/html';
@@ -173,8 +177,14 @@ ${field('website', 'Website', v, { type: 'url', autocomplete: 'url' })}
 </section>`;
 }
 
-export function threadPage({ service, rateLimiters }: ThreadPageDeps): Router {
+export function threadPage({ service, rateLimiters, allowedOrigins = null, publicUrl = null }: ThreadPageDeps): Router {
   const router = Router();
+  const rule = originRule({ allowedOrigins, publicUrl });
+  // Another site could auto-submit this form from its visitors' browsers (no preflight guards a form post).
+  const sameRuleAsApi: RequestHandler = (req, res, next) => {
+    if (rule(req).kind !== 'refused') return next();
+    send(res, 403, 'Comments', html`<h1>Comments</h1><p class="outcome bad" role="alert">Comments cannot be posted to this site from another site.</p>`);
+  };
 
   async function show(res: Response, status: number, v: View): Promise<void> {
     let thread: ThreadResponse;
@@ -210,6 +220,7 @@ export function threadPage({ service, rateLimiters }: ThreadPageDeps): Router {
   const emailLimit: RequestHandler[] = rateLimiters ? [rateLimiters.postPerEmail] : [];
   router.post(
     THREAD_PAGE_PATH,
+    sameRuleAsApi,
     ...postLimits,
     express.urlencoded({ limit: FORM_BODY_LIMIT, extended: false, parameterLimit: 50 }),
     ...emailLimit,

@@ -17,15 +17,27 @@ export const LIMITS = {
 
 const chars = (s: string) => [...s].length;
 
+/**
+ * Characters a name or web address never needs: control characters (C0 with tab and newlines, DEL, C1), lone
+ * surrogates (not storable as UTF-8) and the bidi embeddings/overrides/isolates (U+202A–202E, U+2066–2069) that can
+ * make a name read as something else, or reverse the text after it.
+ */
+const NOT_IN_LINE = /[\p{Cc}\p{Cs}\u202A-\u202E\u2066-\u2069]/u;
+/** A comment body keeps tab and newlines; other control characters (NUL first of all) and lone surrogates are refused. */
+const NOT_IN_BODY = /[\p{Cs}\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/u;
+export const cleanLine = (s: string): boolean => !NOT_IN_LINE.test(s);
+export const cleanBody = (s: string): boolean => !NOT_IN_BODY.test(s);
+
 /** Form posts send empty strings for fields left blank: treat them as absent. */
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 
-const requiredText = (max: number) =>
+const requiredText = (max: number, clean: (s: string) => boolean) =>
   z
     .string({ error: (iss) => (iss.input === undefined ? 'required' : 'invalid') })
     .trim()
     .min(1, 'required')
     .refine((s) => chars(s) <= max, 'too_long')
+    .refine(clean, 'invalid')
     // For the API description only (JSON Schema counts code points too); validation is the refine above.
     .meta({ maxLength: max });
 
@@ -42,6 +54,8 @@ const website = z.preprocess(
     .string({ error: 'invalid' })
     .trim()
     .max(LIMITS.websiteChars, 'too_long')
+    // Before URL parsing, which would drop tabs and newlines and percent-encode the rest.
+    .refine(cleanLine, 'invalid')
     .refine((s) => {
       try {
         const u = new URL(s);
@@ -60,10 +74,10 @@ const postComment = z
   .object({
     url: optionalString(LIMITS.websiteChars),
     threadId: optionalString(200),
-    name: requiredText(LIMITS.nameChars),
+    name: requiredText(LIMITS.nameChars, cleanLine),
     email,
     website,
-    body: requiredText(LIMITS.bodyChars),
+    body: requiredText(LIMITS.bodyChars, cleanBody),
     parentId: optionalString(64),
     formToken: optionalString(128),
     // The honeypot keeps whatever a bot put in it (blank means untouched); its content is never validated.
@@ -72,7 +86,7 @@ const postComment = z
   .strict()
   .transform(({ [HONEYPOT_FIELD]: honeypot, ...rest }) => ({ ...rest, honeypot }));
 
-const editComment = z.object({ body: requiredText(LIMITS.bodyChars) }).strict();
+const editComment = z.object({ body: requiredText(LIMITS.bodyChars, cleanBody) }).strict();
 
 const ownComments = z
   .object({

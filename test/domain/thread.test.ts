@@ -69,6 +69,12 @@ describe('threadKeyFromUrl canonicalisation', () => {
     ['percent-encodes a non-ASCII path', 'https://a.com/café', 'https://a.com/caf%C3%A9'],
     ['keeps an already encoded path', 'https://a.com/caf%C3%A9', 'https://a.com/caf%C3%A9'],
     ['uppercases lowercase percent-escapes in the path', 'https://a.com/caf%c3%a9', 'https://a.com/caf%C3%A9'],
+    ['decodes an escaped unreserved letter (RFC 3986 6.2.2.2)', 'https://a.com/a/%61', 'https://a.com/a/a'],
+    ['decodes escaped digits, -, ., _ and ~', 'https://a.com/%31%2D%2e%5F%7e%5a', 'https://a.com/1-._~Z'],
+    ['keeps reserved characters escaped, in upper case', 'https://a.com/a%2fb%3Fc%23d%25', 'https://a.com/a%2Fb%3Fc%23d%25'],
+    ['keeps an escaped space escaped', 'https://a.com/my%20post', 'https://a.com/my%20post'],
+    ['resolves an escaped dot segment', 'https://a.com/a/%2E%2e/b', 'https://a.com/b'],
+    ['decodes an escaped unreserved character before stripping the trailing slash', 'https://a.com/post%2F%2e', 'https://a.com/post%2F.'],
     ['encodes a non-ASCII path in another script', 'https://a.com/статья', 'https://a.com/%D1%81%D1%82%D0%B0%D1%82%D1%8C%D1%8F'],
     ['encodes spaces in the path', 'https://a.com/my post', 'https://a.com/my%20post'],
     ['writes a space in a query value as +', 'https://a.com/?q=a b', 'https://a.com/?q=a+b'],
@@ -98,6 +104,9 @@ describe('threadKeyFromUrl canonicalisation', () => {
     ['a default https port', 'https://a.com:443/x', 'https://a.com/x'],
     ['raw versus encoded non-ASCII', 'https://a.com/café', 'https://a.com/caf%C3%A9'],
     ['a bare host versus its root', 'https://a.com', 'https://a.com/'],
+    ['an escaped unreserved character', 'https://a.com/a/%61', 'https://a.com/a/a'],
+    ['an escaped tilde', 'https://a.com/%7Euser/post', 'https://a.com/~user/post'],
+    ['the case of a reserved escape', 'https://a.com/a%2fb', 'https://a.com/a%2Fb'],
   ])('puts URLs that differ only by %s in one thread', (_difference, a, b) => {
     expect(threadKeyFromUrl(a, anyOrigin).key).toBe(threadKeyFromUrl(b, anyOrigin).key);
   });
@@ -108,6 +117,7 @@ describe('threadKeyFromUrl canonicalisation', () => {
     ['different non-default ports', 'https://a.com:8443/post', 'https://a.com/post'],
     ['different WordPress post ids', 'https://a.com/?p=1', 'https://a.com/?p=2'],
     ['an empty parameter versus none', 'https://a.com/?p=', 'https://a.com/'],
+    ['an escaped slash versus a slash', 'https://a.com/a%2Fb', 'https://a.com/a/b'],
   ])('keeps %s in separate threads', (_difference, a, b) => {
     expect(threadKeyFromUrl(a, anyOrigin).key).not.toBe(threadKeyFromUrl(b, anyOrigin).key);
   });
