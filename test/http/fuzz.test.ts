@@ -60,6 +60,8 @@ interface RawRequest {
   path: string;
   headers: Record<string, string>;
   body: Buffer | null;
+  /** Sent with Transfer-Encoding: chunked (no Content-Length). */
+  chunked?: boolean;
 }
 
 interface RawResponse {
@@ -75,7 +77,7 @@ const UNREAD_UPLOAD = 32 * 1024;
 
 function send(port: number, r: RawRequest): Promise<RawResponse> {
   // node:http frames a GET/DELETE/OPTIONS body with nothing unless told: the server would read it as the next request.
-  const headers = r.body ? { ...r.headers, 'content-length': String(r.body.length) } : r.headers;
+  const headers = r.body ? { ...r.headers, ...(r.chunked ? { 'transfer-encoding': 'chunked' } : { 'content-length': String(r.body.length) }) } : r.headers;
   return new Promise((resolve, reject) => {
     let answered: RawResponse | null = null;
     const req = http.request({ host: '127.0.0.1', port, method: r.method, path: r.path, headers, agent: false }, (res) => {
@@ -96,7 +98,13 @@ function send(port: number, r: RawRequest): Promise<RawResponse> {
       if (reset && (r.body?.length ?? 0) > UNREAD_UPLOAD) resolve({ status: 0, headers: {}, body: Buffer.alloc(0), cut: true });
       else reject(err);
     });
-    req.end(r.body ?? undefined);
+    if (r.chunked && r.body) {
+      // Two chunks, so the body is framed as chunks and never as one known length.
+      req.write(r.body.subarray(0, r.body.length >> 1));
+      req.end(r.body.subarray(r.body.length >> 1));
+    } else {
+      req.end(r.body ?? undefined);
+    }
   });
 }
 
@@ -485,6 +493,8 @@ function requestArb(ep: Endpoint, seeded: Seeded): fc.Arbitrary<RawRequest> {
       query,
       body,
       withBody: fc.boolean(),
+      chunked: fc.oneof({ weight: 5, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+      expect: fc.option(fc.constantFrom('100-continue', 'garbage'), { freq: 10 }),
       contentType,
       encoding: encodingArb,
       garbage: fc.uint8Array({ maxLength: 200 }).map((u) => Buffer.from(u)),
@@ -504,7 +514,8 @@ function requestArb(ep: Endpoint, seeded: Seeded): fc.Arbitrary<RawRequest> {
         if (g.contentType !== undefined) headers['content-type'] = g.contentType;
         if (g.encoding) headers['content-encoding'] = g.encoding.name;
       }
-      return { method: g.method, path: pathname + g.query, headers, body: bytes };
+      if (g.expect !== null) headers.expect = g.expect;
+      return { method: g.method, path: pathname + g.query, headers, body: bytes, ...(bytes && bytes.length > 0 && g.chunked ? { chunked: true } : {}) };
     });
 }
 
@@ -581,9 +592,9 @@ function checkAnswer(req: RawRequest, res: RawResponse, ep: Endpoint): void {
   const code = (json as { error?: { code?: unknown } } | undefined)?.error?.code;
   if (res.status >= 500 && !(res.status === 503 && code === 'storage_unavailable')) throw failure(`answered ${res.status}`, req, res);
   const pathname = req.path.split('?')[0]!;
-  // Node's own HTTP parser answers a request line or headers over 16 KB (431) or a malformed request (400) before the
-  // app sees it: no request id, no body. Those never reach the app, so its error shape cannot apply.
-  const fromNodeParser = res.headers['x-request-id'] === undefined && (res.status === 431 || res.status === 400) && text === '';
+  // Node's own HTTP server answers a request line or headers over 16 KB (431), a malformed request (400) or an Expect
+  // other than 100-continue (417) before the app sees it: no request id, no body. The app's error shape cannot apply.
+  const fromNodeParser = res.headers['x-request-id'] === undefined && [400, 417, 431].includes(res.status) && text === '';
   if (pathname.startsWith('/api/') && res.status >= 400 && req.method !== 'HEAD' && !fromNodeParser) {
     const e = (json as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
     if (!isJson || typeof e?.code !== 'string' || typeof e.message !== 'string') throw failure(`a ${res.status} from /api without the common error shape`, req, res);
