@@ -27,6 +27,7 @@ import { HONEYPOT_FIELD } from '../../src/domain/comment.js';
 import { MODERATION_ACTIONS } from '../../src/domain/moderation.js';
 import { openMongoStorage } from '../../src/storage/mongo/mongo-storage.js';
 import type { Storage } from '../../src/storage/storage.js';
+import { FAKE_AKISMET_KEY, startFakeAkismet, type FakeAkismet } from '../support/fake-akismet.js';
 import { ARTICLE, createTestApp, validComment, type TestApp } from '../support/test-app.js';
 import { buildWeb, PUBLIC_DIR } from '../support/web-build.js';
 
@@ -614,6 +615,7 @@ function checkAnswer(req: RawRequest, res: RawResponse, ep: Endpoint): void {
 // The harness, once per store.
 
 interface Harness {
+  akismet: FakeAkismet;
   app: TestApp;
   server: http.Server;
   port: number;
@@ -621,7 +623,9 @@ interface Harness {
 }
 
 async function startHarness(storage?: Storage): Promise<Harness> {
-  const app = await createTestApp(ENV, storage);
+  // A local fake Akismet: fuzzed comments and moderators' spam/ham decisions go through the whole spam pipeline.
+  const akismet = await startFakeAkismet();
+  const app = await createTestApp({ ...ENV, AKISMET_KEY: FAKE_AKISMET_KEY, AKISMET_ENDPOINT: akismet.url }, storage);
   const server = http.createServer(app.http);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
@@ -650,7 +654,7 @@ async function startHarness(storage?: Storage): Promise<Harness> {
   editTokens.push(reply.editToken as string);
   const ban = await json('POST', '/api/v1/admin/bans', { email: 'seed-ban@example.net', reason: 'seed' }, `Bearer ${ADMIN_TOKEN}`);
   const banIds = [(ban.ban as { id: string }).id];
-  return { app, server, port, seeded: { commentIds, editTokens, banIds, threadId } };
+  return { akismet, app, server, port, seeded: { commentIds, editTokens, banIds, threadId } };
 }
 
 async function stopHarness(h: Harness | undefined): Promise<void> {
@@ -658,6 +662,7 @@ async function stopHarness(h: Harness | undefined): Promise<void> {
   await new Promise<void>((resolve) => h.server.close(() => resolve()));
   h.server.closeAllConnections();
   await h.app.close();
+  await h.akismet.close();
 }
 
 function endpointName(ep: Endpoint): string {
@@ -724,6 +729,10 @@ function describeFuzz(storeName: string, open: () => Promise<Storage | undefined
       const res = await send(h!.port, { method: 'GET', path: '/embed.js', headers: { range: 'bytes=999999999-' }, body: null });
       expect(res.status).toBe(416);
       expect(res.headers['content-range']).toMatch(/^bytes \*\/\d+$/);
+    });
+
+    it('sent fuzzed comments through the whole spam pipeline, Akismet (the fake) included', () => {
+      expect(h!.akismet.requestsTo('comment-check').length).toBeGreaterThan(0);
     });
 
     it('logged no unhandled error and neither canary', () => {
