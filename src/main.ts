@@ -1,4 +1,5 @@
-/** Process entry: loadConfig → createApp → listen. SIGTERM/SIGINT: stop accepting, drain, close storage. */
+/** Process entry: loadConfig → createApp → listen (a listen error is fatal, before any job starts) → jobs. SIGTERM/SIGINT: stop accepting, drain, close storage. */
+import http from 'node:http';
 import path from 'node:path';
 import { createApp } from './app.js';
 import { ConfigError, configHelp, loadConfig } from './config.js';
@@ -24,15 +25,31 @@ async function main(): Promise<void> {
   const secret = config.secret ?? loadOrCreateSecret(config.dataDir, logger);
   const app = await createApp({ config, secret, logger });
 
-  const server = app.http.listen(config.port, config.host, () => {
-    const where = app.storage.kind === 'sqlite' ? path.resolve(config.dataDir, 'parley.db') : 'MongoDB (MONGODB_URI)';
-    logger.info({ port: config.port, host: config.host, storage: app.storage.kind, where }, `Parley listening on http://localhost:${config.port}`);
-    app.startJobs();
-  });
+  // Not app.listen(): Express 5 calls its callback on a listen error too, so the "listening" line and the jobs
+  // would come before the failure.
+  const server = http.createServer(app.http);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    const { code, message } = err as NodeJS.ErrnoException;
+    const cause = code === 'EADDRINUSE' ? 'the port is already in use' : code === 'EACCES' ? 'permission denied' : message;
+    logger.fatal({ port: config.port, host: config.host, code }, `could not listen on ${config.host}:${config.port}: ${cause}`);
+    await app.close().catch(() => undefined);
+    process.exit(1);
+  }
   server.on('error', (err) => {
-    logger.fatal({ err }, 'could not listen');
+    logger.fatal({ err }, 'server error');
     process.exit(1);
   });
+  const where = app.storage.kind === 'sqlite' ? path.resolve(config.dataDir, 'parley.db') : 'MongoDB (MONGODB_URI)';
+  logger.info({ port: config.port, host: config.host, storage: app.storage.kind, where }, `Parley listening on http://localhost:${config.port}`);
+  app.startJobs();
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -82,6 +82,28 @@ describe('the parley process', () => {
     expect(p.stdout()).not.toContain('Parley listening');
   });
 
+  it('exits 1 with one fatal line naming the port and the cause when the port is taken, never saying it listens', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-main-'));
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as net.AddressInfo).port;
+    try {
+      const p = start({ DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1' });
+      expect(await p.exited).toBe(1);
+      expect(p.stdout()).not.toContain('Parley listening');
+      const lines = p.stdout().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { level: number; msg: string });
+      const fatal = lines.filter((l) => l.level >= 50);
+      expect(fatal).toHaveLength(1);
+      expect(fatal[0]!.level).toBe(60);
+      expect(fatal[0]!.msg).toContain(String(port));
+      expect(fatal[0]!.msg).toMatch(/already in use/);
+      expect(p.stderr()).toBe('');
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('prints every config key with its default for --help', async () => {
     const p = start({}, ['--help']);
     expect(await p.exited).toBe(0);

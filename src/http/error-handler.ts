@@ -52,7 +52,9 @@ function fromBodyParser(err: { type?: string; status?: number }): AppError | und
  * router's URIError for malformed percent-encoding in a path parameter, and body-parser's wrap of a zlib error for a
  * body that does not match its Content-Encoding. Their messages echo input, so they are replaced.
  */
-function fromUnreadableRequest(err: { status?: unknown; statusCode?: unknown; errno?: unknown }): AppError | undefined {
+function fromUnreadableRequest(thrown: unknown): AppError | undefined {
+  if (typeof thrown !== 'object' || thrown === null) return undefined;
+  const err = thrown as { status?: unknown; statusCode?: unknown; errno?: unknown };
   const status = Number(err.status ?? err.statusCode);
   if (!(status >= 400 && status < 500)) return undefined;
   if (err instanceof URIError) return new ValidationError({ path: 'invalid' }, 'The address contains malformed percent-encoding.');
@@ -89,7 +91,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       next(err);
       return;
     }
-    const known = err instanceof AppError ? err : (fromBodyParser(err as { type?: string }) ?? fromUnreadableRequest(err as object));
+    const known = err instanceof AppError ? err : (fromBodyParser(err as { type?: string }) ?? fromUnreadableRequest(err));
     if (known) {
       // A client that gives up mid-upload is routine, not a fault of ours.
       if ((err as { type?: unknown }).type === 'request.aborted') logger.info({ requestId: res.locals.requestId }, 'client aborted the request body');
