@@ -87,7 +87,14 @@ export function siteAssets(publicDir: string, manifest: () => Manifest | null): 
         res.set({ 'Cross-Origin-Resource-Policy': 'cross-origin', 'Access-Control-Allow-Origin': '*' });
       }
       res.sendFile(file + (encoding ? ENCODINGS[encoding] : ''), { cacheControl: false, dotfiles: 'deny' }, (err) => {
-        if (err && !res.headersSent) next(err);
+        if (!err || res.headersSent) return;
+        // A Range past the end: with a callback, send leaves its own answer (416 + Content-Range: bytes */size) to us.
+        const unsatisfiable = err as Error & { status?: number; headers?: Record<string, string> };
+        if (unsatisfiable.status === 416) {
+          res.status(416).set(unsatisfiable.headers ?? {}).end();
+          return;
+        }
+        next(err);
       });
     },
   );

@@ -125,12 +125,15 @@ const counts = z.object({
 /** The request schemas, exported for the API description (src/http/openapi.ts); parse with the functions below. */
 export const schemas = { postComment, editComment, ownComments, threadOnly, listThread, counts } as const;
 
+const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
+
 /** Every bad field at once, each with a short stable code: required, invalid, too_long, unknown_field. */
 export function fieldErrors(error: z.ZodError): FieldErrors {
   const fields: FieldErrors = {};
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) fields[key] ??= 'unknown_field';
+      // A key can be the client's own data (JSON sent as a form: the whole text is one key): name back field names only.
+      for (const key of issue.keys) fields[FIELD_NAME.test(key) ? key : '(other)'] ??= 'unknown_field';
       continue;
     }
     const key = issue.path.length > 0 ? issue.path.join('.') : 'body';
