@@ -202,7 +202,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     publicCors: publicCors({ allowedOrigins: config.allowedOrigins, publicUrl: config.publicUrl }),
     site: siteRoutes({ service, publicUrl: config.publicUrl, allowedOrigins: config.allowedOrigins, avatars: config.avatars, rateLimiters, logger, cachedThreadPage: fastReads?.threadPage }),
     cachedReads: fastReads ?? undefined,
-    ...(admin ? { admin, adminPage: adminPage() } : {}),
+    ...(admin ? { admin, adminPage: adminPage() } : { adminPage: adminPage({ enabled: false }) }),
   });
   return {
     http,
