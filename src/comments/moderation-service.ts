@@ -113,6 +113,13 @@ export function createModerationService(deps: ModerationDeps) {
 
     threadUrlOf,
 
+    /** The parents of these comments, keyed by id: one storage call for a whole page (no query per comment). */
+    async parentsOf(comments: readonly Comment[]): Promise<Map<string, Comment>> {
+      const ids = [...new Set(comments.map((c) => c.parentId).filter((id): id is string => id !== null))];
+      if (ids.length === 0) return new Map();
+      return new Map((await storage.getComments(ids)).map((p) => [p.id, p]));
+    },
+
     act,
 
     async bulk(actor: string, ids: readonly string[], action: ModerationAction, reason: string | null): Promise<BulkResult[]> {

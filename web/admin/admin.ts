@@ -174,7 +174,8 @@ function commentCard(c: AdminComment, index: number): HTMLElement {
         website,
       ),
       h('div', { class: 'meta' }, [new Date(c.createdAt).toLocaleString(), `IP ${c.ip ?? 'erased'}`, c.userAgent].filter(Boolean).join(' · ')),
-      c.spam.reasons.length > 0 ? h('div', { class: 'reasons' }, `Spam checks: ${c.spam.check}; ${c.spam.reasons.join(', ')}`) : null,
+      reasonsOf(c),
+      parentOf(c),
       before,
       text,
       c.history.length > 0 ? h('div', { class: 'meta' }, `Edited ${c.history.length}×`) : null,
@@ -183,6 +184,39 @@ function commentCard(c: AdminComment, index: number): HTMLElement {
     ),
   );
   return card;
+}
+
+const CHECK_TEXT: Record<AdminComment['spam']['check'], string> = {
+  none: '',
+  checked: 'Spam checks done',
+  unchecked: 'Waiting for the spam service',
+};
+
+/** Why it was held or marked spam, in words (the codes stay in a title for anyone who wants them). */
+function reasonsOf(c: AdminComment): HTMLElement | null {
+  if (c.spam.reasons.length === 0 && c.spam.check !== 'unchecked') return null;
+  const words = c.spam.reasonText.length > 0 ? c.spam.reasonText.join('; ') : '';
+  const lead = c.spam.check === 'unchecked' ? `${CHECK_TEXT.unchecked}${words ? ': ' : ''}` : 'Why: ';
+  return h('div', { class: 'reasons', title: c.spam.reasons.join(', ') }, `${lead}${words}`);
+}
+
+/** Where /threads/html shows a comment (the no-JavaScript thread page has an anchor per comment). */
+function threadPageLink(c: AdminComment, commentId: string): string {
+  const q = new URLSearchParams(c.threadUrl ? { url: c.threadUrl } : { threadId: c.threadKey.replace(/^id:/, '') });
+  return `/threads/html?${q.toString()}#c-${encodeURIComponent(commentId)}`;
+}
+
+/** A reply shows what it answers. */
+function parentOf(c: AdminComment): HTMLElement | null {
+  if (!c.parentId) return null;
+  if (!c.parent) return h('div', { class: 'parent' }, 'In reply to a comment that no longer exists.');
+  const p = c.parent;
+  return h(
+    'blockquote',
+    { class: 'parent' },
+    h('div', { class: 'meta' }, 'In reply to ', h('strong', {}, p.author || '(erased)'), p.status === 'approved' ? '' : ` (${p.status})`, ' · ', h('a', { href: threadPageLink(c, p.id), target: '_blank', rel: 'noopener noreferrer' }, 'view in thread')),
+    h('p', {}, p.excerpt || '[deleted]'),
+  );
 }
 
 let toolbar: HTMLElement = h('div');

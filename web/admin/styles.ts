@@ -28,6 +28,8 @@ button.link { border: none; background: none; color: var(--accent); padding: 4px
 .email { color: var(--muted); }
 a { color: var(--accent); }
 .reasons { color: var(--warn); font-size: .85rem; }
+.parent { margin: 6px 0; padding: 4px 10px; border-left: 3px solid var(--line); }
+.parent p { margin: 2px 0; color: var(--muted); overflow-wrap: anywhere; }
 .text { margin: 8px 0; overflow-wrap: anywhere; }
 .text blockquote { border-left: 3px solid var(--line); margin: 0; padding-left: 10px; color: var(--muted); }
 .text pre { overflow: auto; }
