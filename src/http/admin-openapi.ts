@@ -141,6 +141,15 @@ export const adminApi: ApiSection = {
     }),
     op({
       method: 'post',
+      path: '/comments/{id}/reply',
+      operationId: 'adminReply',
+      summary: "Reply as a moderator: published at once (never held), shown with a Moderator badge and the token's label as the name; audited.",
+      pathParams: { id: 'The id of the comment answered.' },
+      body: { schema: S.replyBody, contentTypes: JSON_ONLY },
+      responses: { 201: { description: 'The reply.', schema: AdminCommentResponse }, ...BODY, 404: error('comment_not_found.') },
+    }),
+    op({
+      method: 'post',
       path: '/comments/{id}/{action}',
       operationId: 'adminAct',
       summary: 'Approve, reject, mark spam or ham (reported to Akismet), delete or restore a comment.',

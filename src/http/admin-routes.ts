@@ -57,6 +57,13 @@ export function adminRoutes(moderation: ModerationService, tokens: readonly Labe
     res.json({ results: await moderation.bulk(actorOf(res), b.ids, b.action, b.reason ?? null) });
   });
 
+  // Before /comments/:id/:action, which would read "reply" as an unknown action.
+  router.post('/comments/:id/reply', async (req, res) => {
+    const b = parseAdmin(S.replyBody, req.body);
+    const c = await moderation.reply(actorOf(res), req.params.id, b.body);
+    res.status(201).json({ comment: await one(c) });
+  });
+
   router.post('/comments/:id/:action', async (req, res) => {
     const action = parseAction(req.params.action);
     const b = parseAdmin(S.actionBody, req.body);
