@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import http, { type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -301,6 +301,7 @@ if (!hasChromium) {
         problems.push(...(await check(`${scheme} reply form`)));
         await page.locator('main article').first().getByRole('button', { name: 'Ban…' }).click();
         problems.push(...(await check(`${scheme} ban dialog`)));
+        await page.screenshot({ path: path.join(os.tmpdir(), `parley-admin-${scheme}-queue.png`), fullPage: true });
         await page.keyboard.press('Escape');
         await page.getByRole('dialog').waitFor({ state: 'detached' });
         for (const view of ['threads', 'bans', 'audit', 'people'] as const) {
@@ -313,6 +314,53 @@ if (!hasChromium) {
       await page.emulateMedia({ colorScheme: 'light' });
       expect(problems).toEqual([]);
     }, 120_000);
+
+    it('shows a moderator reply in the widget with a Moderator badge and the moderator name', async () => {
+      // A second app whose own origin is allowed, so its /demo page can show the widget.
+      const own = http.createServer();
+      own.listen(0, '127.0.0.1');
+      await new Promise((r) => own.once('listening', r));
+      const ownBase = `http://127.0.0.1:${(own.address() as AddressInfo).port}`;
+      const site = await createTestApp({ ADMIN_TOKEN: `Alice Smith:${TOKEN}`, ALLOWED_ORIGINS: ownBase, PUBLIC_URL: ownBase });
+      own.on('request', site.http);
+      try {
+        const demo = `${ownBase}/demo`;
+        const asked = await request(site.http).post('/api/v1/comments').send(validComment({ url: demo, body: 'Who answers here?' }));
+        expect(asked.status).toBe(201);
+        const r = await request(site.http).post(`/api/v1/admin/comments/${asked.body.comment.id}/reply`).set('Authorization', `Bearer ${TOKEN}`).send({ body: 'The desk does.' });
+        expect(r.status).toBe(201);
+        const reader = await browser.newPage();
+        await reader.goto(demo);
+        const replyMeta = reader.locator('#parley .meta').filter({ hasText: 'Alice Smith' });
+        await replyMeta.waitFor();
+        await expect(replyMeta.locator('.mod').textContent()).resolves.toBe('Moderator');
+        // The reader's own comment has no badge.
+        await expect(reader.locator('#parley .meta').filter({ hasText: 'Ada Lovelace' }).locator('.mod').count()).resolves.toBe(0);
+        await reader.close();
+      } finally {
+        await new Promise((r) => own.close(r));
+        await site.close();
+      }
+    }, 60_000);
+
+    it('answers /admin without ADMIN_TOKEN with a page that says how to turn it on, with no accessibility problem', async () => {
+      const off = await createTestApp();
+      const offServer = off.http.listen(0, '127.0.0.1');
+      await new Promise((r) => offServer.once('listening', r));
+      try {
+        const p = await browser.newPage();
+        await p.goto(`http://127.0.0.1:${(offServer.address() as AddressInfo).port}/admin`);
+        await expect(p.locator('h1').textContent()).resolves.toBe('Moderation is off');
+        await expect(p.locator('main').innerText()).resolves.toMatch(/set ADMIN_TOKEN to a secret of at least 32 characters/);
+        await p.evaluate(fs.readFileSync(path.join(process.cwd(), 'node_modules', 'axe-core', 'axe.min.js'), 'utf8'));
+        const found = await p.evaluate("axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => v.id))");
+        expect(found).toEqual([]);
+        await p.close();
+      } finally {
+        await new Promise((r) => offServer.close(r));
+        await off.close();
+      }
+    }, 60_000);
 
     it('serves the page with a strict Content-Security-Policy', async () => {
       const res = await request(app.http).get('/admin');
