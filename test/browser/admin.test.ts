@@ -144,8 +144,10 @@ if (!hasChromium) {
       await dialog.waitFor();
       // The card suggests the author's email; the moderator switches to the IP and widens it to a /24.
       await expect(dialog.getByLabel('Value').inputValue()).resolves.toBe('ipban@example.org');
+      await dialog.getByLabel('Ban by').selectOption('domain');
+      await expect(dialog.getByLabel('Value').inputValue()).resolves.toBe('example.org');
       await dialog.getByLabel('Ban by').selectOption('ip');
-      await dialog.getByLabel('Value').fill('127.0.0.1');
+      await expect(dialog.getByLabel('Value').inputValue()).resolves.toBe('127.0.0.1');
       await dialog.getByLabel(/Prefix length/).fill('24');
       await dialog.getByLabel('Reason (optional)').fill('flooding');
       await dialog.getByRole('button', { name: 'Ban', exact: true }).click();

@@ -426,12 +426,16 @@ async function renderThreads(cursor: string | null = null, rows: AdminThread[] =
 interface BanDraft {
   kind: 'email' | 'ip' | 'domain';
   value: string;
+  /** What a comment's card knows for each kind, filled in when the moderator switches kind. */
+  known?: Partial<Record<'email' | 'ip' | 'domain', string>>;
 }
 
 function banSuggestion(c: AdminComment): BanDraft {
-  if (c.author.email) return { kind: 'email', value: c.author.email };
-  if (c.ip) return { kind: 'ip', value: c.ip };
-  return { kind: 'email', value: '' };
+  const email = c.author.email || undefined;
+  const known = { email, ip: c.ip ?? undefined, domain: email ? email.slice(email.lastIndexOf('@') + 1) : undefined };
+  if (known.email) return { kind: 'email', value: known.email, known };
+  if (known.ip) return { kind: 'ip', value: known.ip, known };
+  return { kind: 'email', value: '', known };
 }
 
 const KIND_HELP: Record<BanDraft['kind'], string> = {
@@ -461,7 +465,11 @@ function openBanDialog(draft: BanDraft = { kind: 'email', value: '' }): void {
     kindHelp.textContent = KIND_HELP[k];
     prefixRow.hidden = k !== 'ip';
   };
-  kind.addEventListener('change', sync);
+  kind.addEventListener('change', () => {
+    const known = draft.known?.[kind.value as BanDraft['kind']];
+    if (known !== undefined) value.value = known;
+    sync();
+  });
   sync();
   const cancel = h('button', { type: 'button' }, 'Cancel');
   const form = h(
