@@ -31,7 +31,8 @@ export interface AdminComment {
   /** The comment this one answers (null for a top-level comment, or when the parent no longer exists). */
   parent: AdminParent | null;
   status: CommentStatus;
-  author: { name: string; email: string; website: string | null; avatar: string };
+  /** `moderator`: a moderator's reply from the admin page (`name` is their token's label). */
+  author: { name: string; email: string; website: string | null; avatar: string; moderator: boolean };
   /** Until erased by retention. */
   ip: string | null;
   userAgent: string | null;
@@ -59,7 +60,7 @@ export function toAdminComment(c: Comment, threadUrl: string | null, parent: Com
     parentId: c.parentId,
     parent: parent ? toAdminParent(parent) : null,
     status: c.status,
-    author: { name: c.author.name, email: c.author.email, website: c.author.website, avatar: c.author.avatar },
+    author: { name: c.author.name, email: c.author.email, website: c.author.website, avatar: c.author.avatar, moderator: c.author.moderator === true },
     ip: c.context.ip,
     userAgent: c.context.userAgent,
     referrer: c.context.referrer,

@@ -25,7 +25,7 @@ export const AdminCommentSchema = z.object({
     .nullable()
     .describe('The comment this one answers; null for a top-level comment.'),
   status,
-  author: z.object({ name: z.string(), email: z.string(), website: z.string().nullable(), avatar: z.string() }),
+  author: z.object({ name: z.string(), email: z.string(), website: z.string().nullable(), avatar: z.string(), moderator: z.boolean().describe("A moderator's reply.") }),
   ip: z.string().nullable().describe('Until erased after RETENTION_DAYS.'),
   userAgent: z.string().nullable(),
   referrer: z.string().nullable(),

@@ -214,6 +214,10 @@ if (!hasChromium) {
       const replies = thread.find((c) => c.id === posted.body.comment.id)!.replies;
       expect(replies).toEqual([expect.objectContaining({ author: expect.objectContaining({ name: 'editor', moderator: true }), html: '<p>Yes, <strong>fixed</strong> now.</p>\n' })]);
 
+      // The reply is in the approved list, marked as a moderator's.
+      const mine = page.locator('main article').filter({ hasText: 'fixed now.' });
+      await mine.waitFor();
+      await expect(mine.locator('.who .badge').textContent()).resolves.toBe('Moderator');
       await card.getByRole('button', { name: 'Edit' }).click();
       await card.getByLabel('Edit the comment (Markdown)').fill('Is there a *typo* here?');
       await card.getByLabel(/Reason for the edit/).fill('emphasis');

@@ -25,7 +25,7 @@ describe('a moderator reply', () => {
 
     const res = await reply(parent, { body: 'Thanks, **fixed**.' });
     expect(res.status).toBe(201);
-    expect(res.body.comment).toMatchObject({ status: 'approved', parentId: parent, author: { name: 'Alice Smith', email: '' }, html: '<p>Thanks, <strong>fixed</strong>.</p>\n', ip: null });
+    expect(res.body.comment).toMatchObject({ status: 'approved', parentId: parent, author: { name: 'Alice Smith', email: '', moderator: true }, html: '<p>Thanks, <strong>fixed</strong>.</p>\n', ip: null });
     expect(res.body.comment.spam.reasons).toEqual([]);
 
     const t = await thread();

@@ -102,7 +102,7 @@ describe('the queue', () => {
     expect(res.body.comments[0]).toMatchObject({
       status: 'pending',
       threadUrl: ARTICLE,
-      author: { name: 'Ada Lovelace', email: 'second@example.org' },
+      author: { name: 'Ada Lovelace', email: 'second@example.org', moderator: false },
       ip: '198.51.100.23',
       userAgent: 'CommenterUA/2',
       body: 'second one',

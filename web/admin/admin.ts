@@ -182,6 +182,8 @@ function commentCard(c: AdminComment, index: number): HTMLElement {
         { class: 'who' },
         h('strong', {}, c.author.name || '(erased)'),
         ' ',
+        c.author.moderator ? h('span', { class: 'badge' }, 'Moderator') : null,
+        c.author.moderator ? ' ' : null,
         h('span', { class: 'email' }, c.author.email || '—'),
         website ? ' · ' : '',
         website,

@@ -27,6 +27,7 @@ button.link { border: none; background: none; color: var(--accent); padding: 4px
 .thread, .meta { color: var(--muted); font-size: .85rem; overflow-wrap: anywhere; }
 .who { margin: 2px 0; overflow-wrap: anywhere; }
 .email { color: var(--muted); }
+.badge { font-size: .75rem; font-weight: 600; padding: 0 6px; border: 1px solid currentColor; border-radius: 4px; }
 a { color: var(--accent); }
 .reasons { color: var(--warn); font-size: .85rem; }
 .parent { margin: 6px 0; padding: 4px 10px; border-left: 3px solid var(--line); }
