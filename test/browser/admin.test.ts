@@ -281,6 +281,11 @@ if (!hasChromium) {
       await phone.locator('nav.views').waitFor();
       expect(await phone.evaluate("matchMedia('(hover: none)').matches")).toBe(true);
       await expect(phone.locator('.keys').isVisible()).resolves.toBe(false);
+      // Not fullPage: Chromium re-emulates the device for a full-page shot, and (hover: none) briefly stops matching.
+      await phone.screenshot({ path: path.join(os.tmpdir(), 'parley-admin-phone-queue.png') });
+      await phone.click('[data-view=threads]');
+      await phone.locator('main h2').waitFor();
+      await phone.screenshot({ path: path.join(os.tmpdir(), 'parley-admin-phone-threads.png'), fullPage: true });
       await touch.close();
     }, 60_000);
 
