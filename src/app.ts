@@ -170,7 +170,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
         ham: (c, url) => akismet.submitHam(akismetInputOf(spamInputOfStored(c, url), config.publicUrl)),
       }
     : null;
-  const moderation = createModerationService({ storage, clock, newId: () => ulid(clock().getTime()), secret, feedback, logger, cache });
+  const moderation = createModerationService({ storage, clock, newId: () => ulid(clock().getTime()), secret, feedback, logger, cache, maxDepth: config.maxDepth });
   if (config.adminTokens.length === 0) logger.warn('ADMIN_TOKEN is not set: the admin API and moderation page are off');
   else logger.info({ moderators: config.adminTokens.map((t) => t.label) }, 'admin API enabled');
   const admin = config.adminTokens.length > 0 ? adminRoutes(moderation, config.adminTokens) : undefined;
@@ -203,7 +203,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     publicCors: publicCors({ allowedOrigins: config.allowedOrigins, publicUrl: config.publicUrl }),
     site: siteRoutes({ service, publicUrl: config.publicUrl, allowedOrigins: config.allowedOrigins, avatars: config.avatars, rateLimiters, logger, cachedThreadPage: fastReads?.threadPage }),
     cachedReads: fastReads ?? undefined,
-    ...(admin ? { admin, adminPage: adminPage() } : {}),
+    ...(admin ? { admin, adminPage: adminPage() } : { adminPage: adminPage({ enabled: false }) }),
   });
   return {
     http,

@@ -14,9 +14,10 @@ import {
   type ModerationAction,
 } from '../domain/moderation.js';
 import { banKey } from '../domain/ban.js';
-import { emailKeyOf } from '../domain/privacy.js';
+import { avatarKey, emailKeyOf } from '../domain/privacy.js';
 import { resolveThread } from '../domain/thread.js';
 import { bodyEdit } from './comment-service.js';
+import { renderBody } from '../domain/markup.js';
 import type { PageCursor, StatusCounts, Storage, ThreadRecord } from '../storage/storage.js';
 import type { ReadCacheInvalidator } from '../cache/read-cache.js';
 
@@ -34,6 +35,8 @@ export interface ModerationDeps {
   feedback?: SpamFeedback | null;
   /** Told about every change readers see, before the moderator's response. */
   cache?: ReadCacheInvalidator;
+  /** The deepest reply level (MAX_DEPTH): a moderator's reply below it attaches to that level, as a reader's does. */
+  maxDepth?: number;
   logger?: { warn(o: object, msg?: string): void; error(o: object, msg?: string): void };
 }
 
@@ -113,6 +116,13 @@ export function createModerationService(deps: ModerationDeps) {
 
     threadUrlOf,
 
+    /** The parents of these comments, keyed by id: one storage call for a whole page (no query per comment). */
+    async parentsOf(comments: readonly Comment[]): Promise<Map<string, Comment>> {
+      const ids = [...new Set(comments.map((c) => c.parentId).filter((id): id is string => id !== null))];
+      if (ids.length === 0) return new Map();
+      return new Map((await storage.getComments(ids)).map((p) => [p.id, p]));
+    },
+
     act,
 
     async bulk(actor: string, ids: readonly string[], action: ModerationAction, reason: string | null): Promise<BulkResult[]> {
@@ -137,6 +147,43 @@ export function createModerationService(deps: ModerationDeps) {
       if (!updated) throw new ConflictError('conflict', 'The comment changed while you were editing; reload and try again.');
       await audit({ actor, action: 'edit', commentId: id, threadKey: comment.threadKey, from: comment.status, to: comment.status, reason });
       return updated;
+    },
+
+    /**
+     * A moderator's reply: published at once (no spam checks, never held), marked as a moderator's, named with their
+     * display name, audited. Attaches like a reader's reply when the parent is at the deepest level.
+     */
+    async reply(actor: string, parentId: string, body: string): Promise<Comment> {
+      const answered = await storage.getComment(parentId);
+      if (!answered || answered.status === 'deleted') throw new NotFoundError('comment_not_found', 'No such comment.');
+      const maxDepth = deps.maxDepth ?? Number.POSITIVE_INFINITY;
+      let parent: Comment | undefined = answered;
+      while (parent && parent.depth + 1 > maxDepth - 1) parent = parent.parentId ? await storage.getComment(parent.parentId) : undefined;
+      const now = clock();
+      const id = newId();
+      const comment: Comment = {
+        id,
+        threadKey: answered.threadKey,
+        parentId: parent?.id ?? null,
+        rootId: parent?.rootId ?? id,
+        depth: parent ? parent.depth + 1 : 0,
+        status: 'approved',
+        author: { name: actor, email: '', emailKey: '', website: null, avatar: avatarKey(`${actor}@moderators.invalid`, secret, 'identicon'), moderator: true },
+        body,
+        html: renderBody(body),
+        createdAt: now,
+        editedAt: null,
+        editTokenHash: null,
+        context: { ip: null, userAgent: null, referrer: null },
+        spamCheck: 'none',
+        spamReasons: [],
+        recheck: null,
+        history: [],
+      };
+      await storage.insertComment(comment);
+      await deps.cache?.invalidate([comment.threadKey]);
+      await audit({ actor, action: 'reply', commentId: id, threadKey: comment.threadKey, from: null, to: 'approved', reason: `reply to ${parentId}` });
+      return comment;
     },
 
     async lockThread(actor: string, selector: { url?: string | undefined; threadId?: string | undefined }, locked: boolean, reason: string | null): Promise<ThreadRecord> {

@@ -39,6 +39,8 @@ export interface CommentAuthor {
   website: string | null;
   /** Public avatar key (HMAC of the normalised email, or a Gravatar hash when the operator chose it). */
   avatar: string;
+  /** A moderator's reply from the admin page: `name` is the moderator's display name (their token's label). */
+  moderator?: boolean;
 }
 
 /** Private context of the submission, kept for spam feedback and erased after the retention window. */

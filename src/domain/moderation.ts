@@ -25,7 +25,8 @@ export type AuditAction =
   | 'ban'
   | 'unban'
   | 'export_author'
-  | 'erase_author';
+  | 'erase_author'
+  | 'reply';
 
 export interface AuditEntry {
   id: string;

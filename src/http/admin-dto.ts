@@ -4,14 +4,35 @@ import type { BanKind } from '../domain/ban.js';
 import { renderBody } from '../domain/markup.js';
 import type { AuditEntry, Ban } from '../domain/moderation.js';
 import type { StatusCounts, ThreadRecord } from '../storage/storage.js';
+import { reasonText } from './admin-reasons.js';
+
+/** What a reply answers: enough to read it in context without opening the thread. */
+export interface AdminParent {
+  id: string;
+  author: string;
+  /** The start of the parent's text (Markdown source, whitespace collapsed), at most EXCERPT_CHARS characters. */
+  excerpt: string;
+  status: CommentStatus;
+}
+
+const EXCERPT_CHARS = 200;
+
+export function toAdminParent(p: Comment): AdminParent {
+  const text = p.body.replace(/\s+/g, ' ').trim();
+  const excerpt = text.length > EXCERPT_CHARS ? `${text.slice(0, EXCERPT_CHARS - 1).trimEnd()}…` : text;
+  return { id: p.id, author: p.author.name, excerpt: p.status === 'deleted' ? '' : excerpt, status: p.status };
+}
 
 export interface AdminComment {
   id: string;
   threadKey: string;
   threadUrl: string | null;
   parentId: string | null;
+  /** The comment this one answers (null for a top-level comment, or when the parent no longer exists). */
+  parent: AdminParent | null;
   status: CommentStatus;
-  author: { name: string; email: string; website: string | null; avatar: string };
+  /** `moderator`: a moderator's reply from the admin page (`name` is their token's label). */
+  author: { name: string; email: string; website: string | null; avatar: string; moderator: boolean };
   /** Until erased by retention. */
   ip: string | null;
   userAgent: string | null;
@@ -21,7 +42,8 @@ export interface AdminComment {
   html: string;
   createdAt: string;
   editedAt: string | null;
-  spam: { check: Comment['spamCheck']; reasons: string[]; nextRecheckAt: string | null };
+  /** `reasons` are stable codes; `reasonText` says the same in words, one entry per code. */
+  spam: { check: Comment['spamCheck']; reasons: string[]; reasonText: string[]; nextRecheckAt: string | null };
   history: { body: string; editedAt: string; by: 'author' | 'moderator' }[];
   /** The text before the latest edit (null if never edited), so a held edit can be read beside what it replaced. */
   previousBody: string | null;
@@ -29,15 +51,16 @@ export interface AdminComment {
   previousHtml: string | null;
 }
 
-export function toAdminComment(c: Comment, threadUrl: string | null): AdminComment {
+export function toAdminComment(c: Comment, threadUrl: string | null, parent: Comment | null = null): AdminComment {
   const previous = c.history.at(-1);
   return {
     id: c.id,
     threadKey: c.threadKey,
     threadUrl,
     parentId: c.parentId,
+    parent: parent ? toAdminParent(parent) : null,
     status: c.status,
-    author: { name: c.author.name, email: c.author.email, website: c.author.website, avatar: c.author.avatar },
+    author: { name: c.author.name, email: c.author.email, website: c.author.website, avatar: c.author.avatar, moderator: c.author.moderator === true },
     ip: c.context.ip,
     userAgent: c.context.userAgent,
     referrer: c.context.referrer,
@@ -45,7 +68,7 @@ export function toAdminComment(c: Comment, threadUrl: string | null): AdminComme
     html: c.html,
     createdAt: c.createdAt.toISOString(),
     editedAt: c.editedAt ? c.editedAt.toISOString() : null,
-    spam: { check: c.spamCheck, reasons: [...c.spamReasons], nextRecheckAt: c.recheck ? c.recheck.nextAt.toISOString() : null },
+    spam: { check: c.spamCheck, reasons: [...c.spamReasons], reasonText: c.spamReasons.map((r) => reasonText(r, c.html)), nextRecheckAt: c.recheck ? c.recheck.nextAt.toISOString() : null },
     history: c.history.map((h) => ({ body: h.body, editedAt: h.editedAt.toISOString(), by: h.by })),
     previousBody: previous?.body ?? null,
     previousHtml: previous ? renderBody(previous.body) : null,

@@ -20,8 +20,12 @@ export const AdminCommentSchema = z.object({
   threadKey: z.string(),
   threadUrl: z.string().nullable(),
   parentId: z.string().nullable(),
+  parent: z
+    .object({ id: z.string(), author: z.string(), excerpt: z.string().describe('The start of its text, at most 200 characters.'), status })
+    .nullable()
+    .describe('The comment this one answers; null for a top-level comment.'),
   status,
-  author: z.object({ name: z.string(), email: z.string(), website: z.string().nullable(), avatar: z.string() }),
+  author: z.object({ name: z.string(), email: z.string(), website: z.string().nullable(), avatar: z.string(), moderator: z.boolean().describe("A moderator's reply.") }),
   ip: z.string().nullable().describe('Until erased after RETENTION_DAYS.'),
   userAgent: z.string().nullable(),
   referrer: z.string().nullable(),
@@ -29,7 +33,9 @@ export const AdminCommentSchema = z.object({
   html: z.string().describe('The sanitised HTML: the only form of the text the moderation page renders.'),
   createdAt: isoDate,
   editedAt: isoDate.nullable(),
-  spam: z.object({ check: z.enum(['none', 'checked', 'unchecked']), reasons: z.array(z.string()), nextRecheckAt: isoDate.nullable() }),
+  spam: z.object({ check: z.enum(['none', 'checked', 'unchecked']), reasons: z.array(z.string()).describe('Stable codes.'),
+    reasonText: z.array(z.string()).describe('The same reasons in words a moderator understands, one per code.'),
+    nextRecheckAt: isoDate.nullable() }),
   history: z.array(z.object({ body: z.string(), editedAt: isoDate, by: z.enum(['author', 'moderator']) })),
   previousBody: z.string().nullable().describe('The text before the latest edit; null if never edited.'),
   previousHtml: z.string().nullable().describe('previousBody as sanitised HTML.'),
@@ -132,6 +138,15 @@ export const adminApi: ApiSection = {
       summary: 'One action on up to 100 comments; each gets its own result.',
       body: { schema: S.bulkBody, contentTypes: JSON_ONLY },
       responses: { 200: { description: 'Per comment: ok, or the error code.', schema: z.object({ results: z.array(BulkResultSchema) }) }, ...BODY },
+    }),
+    op({
+      method: 'post',
+      path: '/comments/{id}/reply',
+      operationId: 'adminReply',
+      summary: "Reply as a moderator: published at once (never held), shown with a Moderator badge and the token's label as the name; audited.",
+      pathParams: { id: 'The id of the comment answered.' },
+      body: { schema: S.replyBody, contentTypes: JSON_ONLY },
+      responses: { 201: { description: 'The reply.', schema: AdminCommentResponse }, ...BODY, 404: error('comment_not_found.') },
     }),
     op({
       method: 'post',

@@ -32,16 +32,42 @@ export const ADMIN_PAGE_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-export function adminPage(): Router {
+/** Served when ADMIN_TOKEN is unset: a person opening /admin learns how to turn it on (the API stays a JSON 404). */
+const OFF_PAGE = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>Parley moderation is off</title>
+</head>
+<body>
+<main>
+<h1>Moderation is off</h1>
+<p>The moderation page and the admin API are turned off because <code>ADMIN_TOKEN</code> is not set.</p>
+<p>To turn them on, set <code>ADMIN_TOKEN</code> to a secret of at least 32 characters (optionally labelled, e.g.
+<code>ADMIN_TOKEN=alice:&lt;secret&gt;</code>; several tokens are separated by commas) in the environment or in
+<code>.env</code>, restart Parley, and sign in here with that token.</p>
+<p>One way to make a secret: <code>openssl rand -base64 32</code></p>
+</main>
+</body>
+</html>
+`;
+
+// No script at all on the "off" page; it has no inline styles either.
+const OFF_PAGE_CSP = "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+export function adminPage(options: { enabled: boolean } = { enabled: true }): Router {
   const router = Router();
   router.get('/admin', (_req, res) => {
     res.set({
-      'Content-Security-Policy': ADMIN_PAGE_CSP,
+      'Content-Security-Policy': options.enabled ? ADMIN_PAGE_CSP : OFF_PAGE_CSP,
       'Cache-Control': 'no-store',
       'X-Frame-Options': 'DENY',
       'Content-Type': 'text/html; charset=utf-8',
     });
-    res.send(PAGE);
+    if (!options.enabled) res.status(404);
+    res.send(options.enabled ? PAGE : OFF_PAGE);
   });
   return router;
 }

@@ -28,7 +28,11 @@ export function adminRoutes(moderation: ModerationService, tokens: readonly Labe
   router.use(express.json({ limit: BODY_LIMIT, strict: true }));
   router.use(limitBodyDepth());
 
-  const withUrls = async (comments: Comment[]) => Promise.all(comments.map(async (c) => toAdminComment(c, await moderation.threadUrlOf(c))));
+  const withUrls = async (comments: Comment[]) => {
+    const parents = await moderation.parentsOf(comments);
+    return Promise.all(comments.map(async (c) => toAdminComment(c, await moderation.threadUrlOf(c), (c.parentId && parents.get(c.parentId)) || null)));
+  };
+  const one = async (c: Comment) => (await withUrls([c]))[0]!;
 
   router.get('/comments', async (req, res) => {
     const q = parseAdmin(S.queueQuery, req.query);
@@ -53,17 +57,24 @@ export function adminRoutes(moderation: ModerationService, tokens: readonly Labe
     res.json({ results: await moderation.bulk(actorOf(res), b.ids, b.action, b.reason ?? null) });
   });
 
+  // Before /comments/:id/:action, which would read "reply" as an unknown action.
+  router.post('/comments/:id/reply', async (req, res) => {
+    const b = parseAdmin(S.replyBody, req.body);
+    const c = await moderation.reply(actorOf(res), req.params.id, b.body);
+    res.status(201).json({ comment: await one(c) });
+  });
+
   router.post('/comments/:id/:action', async (req, res) => {
     const action = parseAction(req.params.action);
     const b = parseAdmin(S.actionBody, req.body);
     const c = await moderation.act(actorOf(res), req.params.id, action, b.reason ?? null);
-    res.json({ comment: toAdminComment(c, await moderation.threadUrlOf(c)) });
+    res.json({ comment: await one(c) });
   });
 
   router.patch('/comments/:id', async (req, res) => {
     const b = parseAdmin(S.editBody, req.body);
     const c = await moderation.edit(actorOf(res), req.params.id, b.body, b.reason ?? null);
-    res.json({ comment: toAdminComment(c, await moderation.threadUrlOf(c)) });
+    res.json({ comment: await one(c) });
   });
 
   router.put('/threads', async (req, res) => {

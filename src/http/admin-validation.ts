@@ -44,6 +44,16 @@ export const adminSchemas = {
       reason,
     })
     .strict(),
+  replyBody: z
+    .object({
+      body: z
+        .string({ error: (i) => (i.input === undefined ? 'required' : 'invalid') })
+        .trim()
+        .min(1, 'required')
+        .max(LIMITS.bodyChars, 'too_long')
+        .refine(cleanBody, 'invalid'),
+    })
+    .strict(),
   threadQuery: z.object({ url: optionalText(LIMITS.websiteChars), threadId: optionalText(200) }),
   lockBody: z.object({ locked: z.boolean({ error: (i) => (i.input === undefined ? 'required' : 'invalid') }), reason }).strict(),
   threadsQuery: z.object({

@@ -12,6 +12,8 @@ export interface PublicAuthor {
   website: string | null;
   /** Null while the comment is not public: an avatar key would confirm a guessed email against a public commenter's. */
   avatar: string | null;
+  /** Present on a moderator's reply: `name` is then the moderator's display name. */
+  moderator?: true;
 }
 
 export interface PublicComment {
@@ -96,7 +98,7 @@ export function toPublicComment(c: Comment): PublicComment {
   return {
     id: c.id,
     parentId: c.parentId,
-    author: { name: c.author.name, website: c.author.website, avatar: PUBLIC_STATUSES.includes(c.status) ? c.author.avatar : null },
+    author: { name: c.author.name, website: c.author.website, avatar: PUBLIC_STATUSES.includes(c.status) ? c.author.avatar : null, ...(c.author.moderator ? { moderator: true as const } : {}) },
     html: c.html,
     createdAt: c.createdAt.toISOString(),
     editedAt: c.editedAt ? c.editedAt.toISOString() : null,
@@ -111,7 +113,7 @@ export function toPublicCommentFromRow(r: PublicCommentRow): PublicComment {
   return {
     id: r.id,
     parentId: r.parentId,
-    author: { name: r.authorName, website: r.website, avatar: r.avatar },
+    author: { name: r.authorName, website: r.website, avatar: r.avatar, ...(r.moderator ? { moderator: true as const } : {}) },
     html: r.html,
     createdAt: r.createdAt.toISOString(),
     editedAt: r.editedAt ? r.editedAt.toISOString() : null,
@@ -129,7 +131,7 @@ function toPublicNode(n: ThreadNode): PublicComment {
   return {
     id: r.id,
     parentId: r.parentId,
-    author: { name: r.authorName, website: r.website, avatar: r.avatar },
+    author: { name: r.authorName, website: r.website, avatar: r.avatar, ...(r.moderator ? { moderator: true as const } : {}) },
     html: r.html,
     createdAt,
     editedAt: r.editedAt ? r.editedAt.toISOString() : null,

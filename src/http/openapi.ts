@@ -78,6 +78,7 @@ export const PublicAuthorSchema = z.object({
   name: z.string(),
   website: z.string().nullable(),
   avatar: z.string().nullable().describe('Avatar key (identicon seed or Gravatar hash); never the email. Null while the comment is not public.'),
+  moderator: z.literal(true).optional().describe("Present on a moderator's reply: show a Moderator badge; `name` is the moderator's display name."),
 });
 
 const commentFields = {

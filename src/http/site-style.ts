@@ -45,6 +45,7 @@ footer{border-top:1px solid var(--rule);margin-top:3rem;padding:1rem 0 2rem;font
 .t .kids{margin:0 0 0 1.25rem;padding-left:1rem;border-left:2px solid var(--rule)}
 .t .kids .c{border-top:0;padding-top:.25rem}
 .t .who{font-weight:700}
+.t .mod{font-size:.75em;font-weight:600;padding:0 .4em;border:1px solid currentColor;border-radius:3px}
 .t .when,.t .ed{font-size:.8125rem;color:var(--muted)}
 .t .body p{margin:.4rem 0}
 .t .meta{margin:0}

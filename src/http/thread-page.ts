@@ -130,7 +130,7 @@ function commentItem(c: PublicComment, v: View): Html {
   const who = site && /^https?:\/\//i.test(site) ? html`<a href="${site}" rel="nofollow ugc noopener noreferrer">${c.author.name}</a>` : c.author.name;
   const reply = threadPageHref(v.sel, { sort: v.sort === 'newest' ? 'newest' : undefined, cursor: v.cursor, replyto: c.id });
   return html`<li class="c" id="c-${c.id}"><article>
-<p class="meta"><span class="who">${who}</span> · <a class="when" href="#c-${c.id}"><time datetime="${c.createdAt}">${DATE.format(new Date(c.createdAt))} UTC</time></a>${
+<p class="meta"><span class="who">${who}</span>${c.author.moderator ? html` <span class="mod">Moderator</span>` : ''} · <a class="when" href="#c-${c.id}"><time datetime="${c.createdAt}">${DATE.format(new Date(c.createdAt))} UTC</time></a>${
     c.editedAt ? html` <span class="ed">(edited)</span>` : ''
   }</p>
 <div class="body">${trustedHtml(c.html)}</div>

@@ -78,6 +78,8 @@ export interface PublicCommentRow {
   /** `approved`, or `deleted` for a "[deleted]" placeholder. */
   status: CommentStatus;
   authorName: string;
+  /** A moderator's reply (shown with a badge). */
+  moderator?: boolean;
   website: string | null;
   avatar: string;
   html: string;

@@ -39,8 +39,16 @@ describe('access', () => {
     app = await createTestApp();
     const res = await request(app.http).get('/api/v1/admin/comments').set('Authorization', `Bearer ${TOKEN}`);
     expect(res.status).toBe(404);
-    expect((await request(app.http).get('/admin')).status).toBe(404);
     expect(app.logText()).toMatch(/ADMIN_TOKEN is not set/);
+  });
+
+  it('answers /admin without ADMIN_TOKEN with a small HTML page saying how to turn it on', async () => {
+    app = await createTestApp();
+    const res = await request(app.http).get('/admin');
+    expect(res.status).toBe(404);
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
+    expect(res.text).toMatch(/set <code>ADMIN_TOKEN<\/code>/);
+    expect(res.text).not.toMatch(/<script/);
   });
 
   it.each([
@@ -94,7 +102,7 @@ describe('the queue', () => {
     expect(res.body.comments[0]).toMatchObject({
       status: 'pending',
       threadUrl: ARTICLE,
-      author: { name: 'Ada Lovelace', email: 'second@example.org' },
+      author: { name: 'Ada Lovelace', email: 'second@example.org', moderator: false },
       ip: '198.51.100.23',
       userAgent: 'CommenterUA/2',
       body: 'second one',

@@ -27,6 +27,7 @@ export function publicProjection(c: Comment): PublicCommentRow {
     rootId: c.rootId,
     status: c.status,
     authorName: c.author.name,
+    ...(c.author.moderator ? { moderator: true } : {}),
     website: c.author.website,
     avatar: c.author.avatar,
     html: c.html,
@@ -532,6 +533,21 @@ export function describeStorageContract(adapterName: string, open: () => Promise
         for (const secret of ['hidden@private.example', '198.51.100.99', 'UA-secret', 'tokhash', 'old secret', 'ek', 'ref.example']) {
           expect(text).not.toContain(secret);
         }
+      });
+    });
+
+    describe('moderator replies', () => {
+      it("keeps a moderator's mark, on the full comment and on the public row, and no mark on others", async () => {
+        const threadKey = uniqueThreadKey('mod');
+        const root = makeComment({ threadKey });
+        const reply = makeReply(root, { createdAt: at(5), author: { name: 'Alice Smith', email: '', emailKey: '', website: null, avatar: 'mav', moderator: true } });
+        await insertAll([root, reply]);
+        expect((await storage.getComment(reply.id))?.author.moderator).toBe(true);
+        expect((await storage.getComment(root.id))?.author).not.toHaveProperty('moderator');
+        const page = await storage.listThreadPublic({ threadKey, sort: 'oldest', cursor: null, limit: 10 });
+        expect(page.replies).toEqual([publicProjection(reply)]);
+        expect(page.replies[0]?.moderator).toBe(true);
+        expect(page.roots[0]).not.toHaveProperty('moderator');
       });
     });
 

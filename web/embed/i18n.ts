@@ -51,6 +51,7 @@ const en = {
   updatedMsg: 'Your comment was updated.',
   edited: 'edited',
   deleted: '[deleted]',
+  moderator: 'Moderator',
   hp: 'Leave this field empty',
 };
 
@@ -109,6 +110,7 @@ const zh: Translation = {
   updatedMsg: '您的评论已更新。',
   edited: '已编辑',
   deleted: '[已删除]',
+  moderator: '版主',
 };
 
 const es: Translation = {
@@ -163,6 +165,7 @@ const es: Translation = {
   updatedMsg: 'Tu comentario se ha actualizado.',
   edited: 'editado',
   deleted: '[eliminado]',
+  moderator: 'Moderador',
 };
 
 const fr: Translation = {
@@ -217,6 +220,7 @@ const fr: Translation = {
   updatedMsg: 'Votre commentaire a été modifié.',
   edited: 'modifié',
   deleted: '[supprimé]',
+  moderator: 'Modérateur',
 };
 
 const de: Translation = {
@@ -271,6 +275,7 @@ const de: Translation = {
   updatedMsg: 'Dein Kommentar wurde geändert.',
   edited: 'bearbeitet',
   deleted: '[gelöscht]',
+  moderator: 'Moderator',
 };
 
 const LANGS: Record<string, Translation> = { en, 'zh-CN': zh, es, fr, de };

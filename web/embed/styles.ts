@@ -43,6 +43,7 @@ ol{list-style:none;margin:0;padding:0}
 .av svg,.av img{display:block;width:100%;height:100%}
 .meta{display:flex;flex-wrap:wrap;align-items:baseline;gap:.1rem .6rem;line-height:1.4}
 .who{font-weight:700}
+.mod{font-size:.75em;font-weight:600;padding:0 .4em;border:1px solid currentColor;border-radius:3px}
 .who a{color:inherit;text-decoration-color:var(--parley-muted);text-underline-offset:2px}
 .meta time,.ed{font-size:.8125rem;color:var(--parley-muted)}
 .body{min-width:0}

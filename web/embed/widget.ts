@@ -215,6 +215,7 @@ export function mount(o: WidgetOptions): void {
         'div',
         { class: 'meta' },
         h('span', { class: 'who' }, who),
+        c.author.moderator ? h('span', { class: 'mod' }, s.moderator) : null,
         h('time', { datetime: c.createdAt, title: fullDate(o.lang, c.createdAt) }, relativeTime(o.lang, c.createdAt)),
         c.editedAt ? h('span', { class: 'ed' }, `(${s.edited})`) : null,
       ),

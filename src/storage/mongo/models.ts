@@ -11,7 +11,8 @@ export interface CommentDoc {
   rootId: string;
   depth: number;
   status: CommentStatus;
-  author: { name: string; email: string; emailKey: string; website: string | null; avatar: string };
+  /** `moderator` is true on a moderator's reply (absent otherwise). */
+  author: { name: string; email: string; emailKey: string; website: string | null; avatar: string; moderator?: boolean };
   body: string;
   html: string;
   createdAt: Date;
@@ -96,7 +97,7 @@ const commentSchema = new Schema<CommentDoc>(
     status: { type: String, enum: COMMENT_STATUSES, required: true },
     author: {
       type: new Schema(
-        { name: { type: String }, email: { type: String }, emailKey: { type: String }, website: nullableString, avatar: { type: String } },
+        { name: { type: String }, email: { type: String }, emailKey: { type: String }, website: nullableString, avatar: { type: String }, moderator: { type: Boolean } },
         { _id: false, versionKey: false, strict: 'throw' },
       ),
       required: true,

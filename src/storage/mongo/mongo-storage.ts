@@ -172,6 +172,7 @@ function toComment(d: CommentDoc): Comment {
       emailKey: d.author.emailKey ?? '',
       website: d.author.website ?? null,
       avatar: d.author.avatar,
+      ...(d.author.moderator ? { moderator: true } : {}),
     },
     body: d.body,
     html: d.html,
@@ -204,6 +205,7 @@ function toCommentDoc(c: Comment): CommentDoc {
       emailKey: c.author.emailKey,
       website: c.author.website,
       avatar: c.author.avatar,
+      ...(c.author.moderator ? { moderator: true } : {}),
     },
     body: c.body,
     html: c.html,
@@ -227,6 +229,7 @@ const PUBLIC_PROJECTION = {
   'author.name': 1,
   'author.website': 1,
   'author.avatar': 1,
+  'author.moderator': 1,
   html: 1,
   createdAt: 1,
   editedAt: 1,
@@ -237,7 +240,7 @@ interface PublicDoc {
   parentId?: string | null;
   rootId: string;
   status: CommentStatus;
-  author: { name: string; website?: string | null; avatar: string };
+  author: { name: string; website?: string | null; avatar: string; moderator?: boolean };
   html: string;
   createdAt: Date;
   editedAt?: Date | null;
@@ -252,6 +255,7 @@ function toPublicRow(d: PublicDoc): PublicCommentRow {
     authorName: d.author.name,
     website: d.author.website ?? null,
     avatar: d.author.avatar,
+    ...(d.author.moderator ? { moderator: true } : {}),
     html: d.html,
     createdAt: new Date(d.createdAt),
     editedAt: d.editedAt == null ? null : new Date(d.editedAt),

@@ -101,6 +101,10 @@ export const MIGRATIONS: readonly string[] = [
   )
   INSERT OR REPLACE INTO thread_counts (thread_key, visible) SELECT k, count(*) FROM open WHERE st = 'approved' GROUP BY k;
   `,
+  `
+  -- Moderators reply from the admin page: 1 marks such a reply (its author_name is the moderator's display name).
+  ALTER TABLE comments ADD COLUMN author_moderator INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 export function migrate(db: Database): void {

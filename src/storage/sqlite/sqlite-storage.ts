@@ -36,6 +36,7 @@ interface CommentRow {
   author_email_key: string;
   author_website: string | null;
   avatar: string;
+  author_moderator: number;
   body: string;
   html: string;
   created_at: number;
@@ -124,7 +125,7 @@ function toComment(r: CommentRow): Comment {
     rootId: r.root_id,
     depth: r.depth,
     status: r.status as CommentStatus,
-    author: { name: r.author_name, email: r.author_email, emailKey: r.author_email_key, website: r.author_website, avatar: r.avatar },
+    author: { name: r.author_name, email: r.author_email, emailKey: r.author_email_key, website: r.author_website, avatar: r.avatar, ...(r.author_moderator ? { moderator: true } : {}) },
     body: r.body,
     html: r.html,
     createdAt: new Date(r.created_at),
@@ -151,6 +152,7 @@ function toRow(c: Comment): CommentRow {
     author_email_key: c.author.emailKey,
     author_website: c.author.website,
     avatar: c.author.avatar,
+    author_moderator: c.author.moderator ? 1 : 0,
     body: c.body,
     html: c.html,
     created_at: c.createdAt.getTime(),
@@ -210,7 +212,7 @@ export function threadPageSql(statusCount: number, withCursor: boolean, sort: 'o
 const sqlList = (values: readonly string[]) => values.map((v) => `'${v.replace(/'/g, "''")}'`).join(', ');
 
 /** The public columns, in the order of a raw row after the leading "is a reply" flag. */
-const PUBLIC_COLUMNS = 'id, parent_id, root_id, status, author_name, author_website, avatar, html, created_at, edited_at';
+const PUBLIC_COLUMNS = 'id, parent_id, root_id, status, author_name, author_website, avatar, html, created_at, edited_at, author_moderator';
 type PublicRawRow = [
   isReply: 0 | 1,
   id: string,
@@ -223,6 +225,7 @@ type PublicRawRow = [
   html: string,
   createdAt: number,
   editedAt: number | null,
+  moderator: number,
 ];
 
 /**
@@ -275,6 +278,7 @@ function toPublicRow(r: PublicRawRow): PublicCommentRow {
     html: r[8],
     createdAt: new Date(r[9]),
     editedAt: r[10] === null ? null : new Date(r[10]),
+    ...(r[11] ? { moderator: true } : {}),
   };
 }
 
@@ -338,10 +342,10 @@ export function openSqliteStorage({ dataDir, onOpen }: SqliteStorageOptions): St
 
   const insertSql = `INSERT INTO comments (id, thread_key, parent_id, root_id, depth, status, author_name, author_email,
       author_email_key, author_website, avatar, body, html, created_at, edited_at, edit_token_hash, ip, user_agent, referrer,
-      spam_check, spam_reasons, recheck_attempts, recheck_at, history)
+      spam_check, spam_reasons, recheck_attempts, recheck_at, history, author_moderator)
     VALUES (@id, @thread_key, @parent_id, @root_id, @depth, @status, @author_name, @author_email, @author_email_key,
       @author_website, @avatar, @body, @html, @created_at, @edited_at, @edit_token_hash, @ip, @user_agent, @referrer,
-      @spam_check, @spam_reasons, @recheck_attempts, @recheck_at, @history)`;
+      @spam_check, @spam_reasons, @recheck_attempts, @recheck_at, @history, @author_moderator)`;
 
   const getComment = (id: string): Comment | undefined => {
     const row = stmt('SELECT * FROM comments WHERE id = ?').get(id) as CommentRow | undefined;
