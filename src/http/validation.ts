@@ -123,7 +123,7 @@ const counts = z.object({
 });
 
 /** The request schemas, exported for the API description (src/http/openapi.ts); parse with the functions below. */
-export const schemas = { postComment, editComment, ownComments, threadOnly, listThread, counts } as const;
+export const schemas = { postComment, editComment, ownComments, threadOnly, listThread, counts, preview: editComment } as const;
 
 /** Every bad field at once, each with a short stable code: required, invalid, too_long, unknown_field. */
 export function fieldErrors(error: z.ZodError): FieldErrors {
@@ -168,6 +168,11 @@ export function parseThreadSelector(query: unknown): { url?: string | undefined;
 }
 
 export function parseEditComment(body: unknown): { body: string } {
+  return parse(editComment, body);
+}
+
+/** POST /preview: the same body rules as a comment's text. */
+export function parsePreview(body: unknown): { body: string } {
   return parse(editComment, body);
 }
 
