@@ -624,6 +624,35 @@ if (hasBrowser) {
       expect(await inShadow<string>(page, "getComputedStyle(root.querySelector('section')).fontSize")).toBe('15px');
       await context.close();
     });
+
+    it('the README’s accent example keeps WCAG AA contrast for links and buttons in light and dark', async () => {
+      const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+      const css = /```css\n([\s\S]*?--parley-accent-text[\s\S]*?)```/.exec(readme)?.[1];
+      expect(css).toBeDefined();
+      const rgb = (c: string) => c.match(/\d+(\.\d+)?/g)!.slice(0, 3).map(Number);
+      const lum = (c: string) => {
+        const [r, g, b] = rgb(c).map((v) => (v / 255 <= 0.03928 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4));
+        return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+      };
+      const contrast = (a: string, b: string) => {
+        const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+        return (hi! + 0.05) / (lo! + 0.05);
+      };
+      for (const mode of [{ colorScheme: 'light' as const }, { colorScheme: 'dark' as const }, { theme: 'dark' }]) {
+        const { page, context } = await open('accent', mode);
+        await page.addStyleTag({ content: css! });
+        // The button's background is the accent, which is also the links' colour.
+        const [bg, accent, buttonText] = await inShadow<string[]>(
+          page,
+          "[getComputedStyle(root.querySelector('section')).backgroundColor, getComputedStyle(root.querySelector('.btn')).backgroundColor, getComputedStyle(root.querySelector('.btn')).color]",
+        );
+        const label = JSON.stringify(mode);
+        expect(accent).not.toBe(mode.colorScheme === 'light' ? 'rgb(11, 87, 208)' : 'rgb(138, 180, 255)');
+        expect(`${label} link ${contrast(accent!, bg!) >= 4.5}`).toBe(`${label} link true`);
+        expect(`${label} button ${contrast(buttonText!, accent!) >= 4.5}`).toBe(`${label} button true`);
+        await context.close();
+      }
+    });
   });
 } else if (process.env.REQUIRE_BROWSER === '1') {
   describe('the embed in a real browser', () => {
