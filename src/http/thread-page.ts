@@ -174,7 +174,7 @@ ${articleUrl ? html`<p class="nav"><a href="${articleUrl}">← Back to the artic
 <h1>${n === 1 ? '1 comment' : `${n} comments`}</h1>
 ${v.posted && !v.form ? outcome : ''}
 <p class="nav">Sort by: ${sortLink('oldest', 'Oldest')} ${sortLink('newest', 'Newest')}</p>
-${thread.comments.length ? html`<ol class="list">${thread.comments.map((c) => commentItem(c, v))}</ol>` : html`<p>No comments yet. Be the first to share your thoughts.</p>`}
+${thread.comments.length ? html`<ol class="list">${thread.comments.map((c) => commentItem(c, v))}</ol>` : thread.thread.locked ? '' : html`<p>No comments yet. Be the first to share your thoughts.</p>`}
 ${next}
 ${thread.thread.locked ? html`<p class="outcome" id="respond">Comments are closed.</p>` : html`<section id="respond" aria-labelledby="reply-title">
 <h2 id="reply-title">${replyTo ? html`Reply to ${replyTo.author!.name}` : 'Leave a Reply'}${

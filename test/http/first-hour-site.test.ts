@@ -38,6 +38,14 @@ describe('a locked thread', () => {
     // The comments themselves are still shown.
     expect(closed.text).toContain('<ol class="list">');
   });
+
+  it('does not invite a first comment on a locked empty thread', async () => {
+    app = await createTestApp({ ADMIN_TOKEN: `alice:${TOKEN}` });
+    await lock(true);
+    const page = await request(app.http).get('/threads/html').query({ url: ARTICLE });
+    expect(page.text).toContain('Comments are closed.');
+    expect(page.text).not.toContain('Be the first');
+  });
 });
 
 describe('POST /api/v1/preview', () => {

@@ -202,7 +202,8 @@ export function mount(o: WidgetOptions): void {
 
   function updateCount(): void {
     heading.textContent = countText(s, o.lang, count);
-    empty.hidden = items.size > 0;
+    // "Be the first" is no invitation on a closed thread.
+    empty.hidden = items.size > 0 || locked;
   }
 
   function article(c: Shown): HTMLElement {
