@@ -64,6 +64,16 @@ describe('starting Parley', () => {
     expect(p.out()).not.toContain(TOKEN);
   });
 
+  it('starts from a copy of .env.example as it is', async () => {
+    const cwd = scratch();
+    fs.copyFileSync(path.join(ROOT, '.env.example'), path.join(cwd, '.env'));
+    const port = await freePort();
+    const p = start(cwd, { PORT: String(port), HOST: '127.0.0.1' });
+    await waitFor(() => p.out().includes('Parley is ready'), 'the ready line');
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    expect(fs.existsSync(path.join(cwd, 'data', 'parley.db'))).toBe(true);
+  });
+
   it('ends its start-up output with one line for a person: address, store, /demo, /admin', async () => {
     const cwd = scratch();
     const port = await freePort();
