@@ -98,7 +98,7 @@ async function main() {
   };
   const newRead = async () => {
     const [p, c] = await Promise.all([storage.listThreadPublic(page), storage.countVisible([big])]);
-    return JSON.stringify(toThreadResponse({ thread: { key: big, url: big, commentCount: c.get(big) ?? 0 }, nodes: buildTree(p.roots, p.replies), nextCursor: null }));
+    return JSON.stringify(toThreadResponse({ thread: { key: big, url: big, commentCount: c.get(big) ?? 0, locked: false }, nodes: buildTree(p.roots, p.replies), nextCursor: null }));
   };
   const [oldBytes, newBytes] = [await oldRead(), await newRead()];
   if (oldBytes !== newBytes) throw new Error('old and new thread JSON differ');

@@ -1,8 +1,12 @@
 /**
  * The only reader of the environment. `loadConfig(env)` validates every key at once and returns a frozen,
  * typed Config; a bad configuration throws one ConfigError that names every bad key.
- * CONFIG_KEYS is also the source of `--help` and is checked against .env.example by a test.
+ * CONFIG_KEYS is also the source of `--help` and is checked against .env.example by a test. `readEnvironment()` adds a
+ * `.env` file from the working directory under the process environment.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import type { ModerationMode } from './domain/comment.js';
 import type { AvatarMode } from './domain/privacy.js';
@@ -271,6 +275,30 @@ function isHttpUrl(s: string): boolean {
 function isMongoUri(s: string): boolean {
   const m = /^mongodb(\+srv)?:\/\/(?:[^@/]*@)?([^/?#]+)/.exec(s);
   return m !== null && m[2] !== undefined && m[2].length > 0;
+}
+
+export interface Environment {
+  env: Record<string, string | undefined>;
+  /** The absolute path of the `.env` file read, or null when there was none. */
+  envFile: string | null;
+}
+
+/**
+ * The process environment over `.env` in `dir` (the working directory) when that file exists: a key set in the process
+ * environment wins, so a file left in the folder never overrides a deployment's settings. util.parseEnv rather than
+ * process.loadEnvFile, which would write into process.env: the merged object is explicit and goes to loadConfig.
+ */
+export function readEnvironment(processEnv: Record<string, string | undefined> = process.env, dir = process.cwd()): Environment {
+  const file = path.resolve(dir, '.env');
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { env: processEnv, envFile: null };
+    throw new ConfigError({ '.env': `could not read ${file} (${code ?? 'error'})` });
+  }
+  return { env: { ...parseEnv(text), ...processEnv }, envFile: file };
 }
 
 /** Validates the whole environment at once; throws ConfigError naming every bad key. */

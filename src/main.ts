@@ -1,8 +1,9 @@
 /** Process entry: loadConfig → createApp → listen (a listen error is fatal, before any job starts) → jobs. SIGTERM/SIGINT: stop accepting, drain, close storage. */
 import http from 'node:http';
 import path from 'node:path';
+import { pino } from 'pino';
 import { createApp } from './app.js';
-import { ConfigError, configHelp, loadConfig } from './config.js';
+import { ConfigError, configHelp, loadConfig, readEnvironment, type Config } from './config.js';
 import { createLogger } from './logger.js';
 import { prepareDataDir } from './data-dir.js';
 import { loadOrCreateSecret } from './secret-file.js';
@@ -13,8 +14,11 @@ async function main(): Promise<void> {
     return;
   }
   let config;
+  let envFile: string | null = null;
   try {
-    config = loadConfig(process.env);
+    const environment = readEnvironment();
+    envFile = environment.envFile;
+    config = loadConfig(environment.env);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
@@ -22,7 +26,10 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const logger = createLogger(config.logLevel);
+  // pino's default destination, made explicit so the ready line below joins the same (asynchronous) stream in order.
+  const stdout = pino.destination({ fd: 1, sync: false });
+  const logger = createLogger(config.logLevel, stdout);
+  if (envFile) logger.info({ envFile }, `read settings from ${envFile} (the process environment wins over it)`);
   // DATA_DIR holds the SQLite file and the generated secret; with MongoDB and SECRET set it is not used.
   if (!config.mongodbUri || !config.secret) prepareDataDir(config.dataDir);
   const secret = config.secret ?? loadOrCreateSecret(config.dataDir, logger);
@@ -53,6 +60,7 @@ async function main(): Promise<void> {
   const where = app.storage.kind === 'sqlite' ? path.resolve(config.dataDir, 'parley.db') : 'MongoDB (MONGODB_URI)';
   logger.info({ port: config.port, host: config.host, storage: app.storage.kind, where }, `Parley listening on http://localhost:${config.port}`);
   app.startJobs();
+  stdout.write(`${readyLine(config, app.storage.kind === 'sqlite' ? `SQLite at ${where}` : 'MongoDB (MONGODB_URI)')}\n`);
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -86,6 +94,14 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+}
+
+/** The start-up output's last line, for a person: where it answers, what it stores in, where the demo and admin are. */
+function readyLine(config: Readonly<Config>, store: string): string {
+  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
+  const base = (config.publicUrl ?? `http://${host}:${config.port}`).replace(/\/+$/, '');
+  const admin = config.adminTokens.length > 0 ? `moderation at ${base}/admin` : 'moderation page off (set ADMIN_TOKEN to enable /admin)';
+  return `Parley is ready at ${base} · store: ${store} · demo at ${base}/demo · ${admin}`;
 }
 
 main().catch((err: unknown) => {

@@ -84,7 +84,7 @@ export interface ThreadNode<C extends TreeItem = PublicCommentRow> {
 export type TreeItem = Pick<Comment, 'id' | 'parentId' | 'status'>;
 
 export interface ThreadView {
-  thread: { key: string; url: string | null; commentCount: number };
+  thread: { key: string; url: string | null; commentCount: number; locked: boolean };
   nodes: ThreadNode[];
   nextCursor: string | null;
 }
@@ -223,10 +223,11 @@ export function createCommentService(deps: CommentServiceDeps) {
       const [page, counts, stored] = await Promise.all([
         storage.listThreadPublic({ threadKey: ref.key, sort: input.sort, cursor, limit: input.limit }),
         storage.countVisible([ref.key]),
-        ref.url === null ? storage.getThread(ref.key) : Promise.resolve(undefined),
+        // Read for its url when asked by threadId, and always for `locked`: the form is not offered on a closed thread.
+        storage.getThread(ref.key),
       ]);
       return {
-        thread: { key: ref.key, url: ref.url ?? stored?.url ?? null, commentCount: counts.get(ref.key) ?? 0 },
+        thread: { key: ref.key, url: ref.url ?? stored?.url ?? null, commentCount: counts.get(ref.key) ?? 0, locked: stored?.locked ?? false },
         nodes: buildTree(page.roots, page.replies),
         nextCursor: page.nextCursor ? encodeCursor(page.nextCursor) : null,
       };

@@ -1,7 +1,7 @@
 /**
  * CORS for the readers' API (mounted on /api/v1 only). Browsers get answers from ALLOWED_ORIGINS (unset: any
  * origin) and from this service's own origin; a request from any other origin is refused with 403 before it does
- * anything, which also stops the simple cross-site form posts that no preflight guards. Requests without an Origin
+ * anything (that 403 alone is readable cross-origin, so the widget can say why), which also stops the simple cross-site form posts that no preflight guards. Requests without an Origin
  * header (servers, curl, same-origin GETs) are not CORS and pass, unless Sec-Fetch-Site says cross-site (originRule). The admin API never answers cross-origin: its
  * paths get no CORS headers here, whatever the router order. Hand-written (the `cors` package would need the same
  * origin logic plus the admin exception around it).
@@ -55,7 +55,13 @@ export function publicCors({ allowedOrigins, publicUrl, maxAgeSeconds = 600 }: P
     // Whether an answer carries CORS headers depends on Origin: shared caches must keep them apart.
     res.vary('Origin');
     const verdict = rule(req);
-    if (verdict.kind === 'refused') return next(new ForbiddenError('origin_not_allowed', 'This site may not use the comments API.'));
+    if (verdict.kind === 'refused') {
+      // The refusal is readable by the refused page (its fixed code says nothing secret), so the widget can tell the
+      // site owner about ALLOWED_ORIGINS instead of reporting an outage. Still a 403: nothing is done for it.
+      const origin = req.get('origin');
+      if (origin !== undefined && req.method !== 'OPTIONS') res.set('Access-Control-Allow-Origin', origin);
+      return next(new ForbiddenError('origin_not_allowed', 'This site may not use the comments API.'));
+    }
     if (verdict.kind === 'none') return next();
     const { origin } = verdict;
     res.set('Access-Control-Allow-Origin', allowedOrigins === null ? '*' : origin);

@@ -29,7 +29,8 @@ export interface PublicComment {
 }
 
 export interface ThreadResponse {
-  thread: { key: string; url: string | null; commentCount: number };
+  /** `locked`: the thread takes no new comments (a moderator closed it); the widget shows no form. */
+  thread: { key: string; url: string | null; commentCount: number; locked: boolean };
   comments: PublicComment[];
   nextCursor: string | null;
 }
@@ -63,6 +64,11 @@ export interface EditCommentResponse {
   status: PublicStatus;
   /** Present when the edited comment is not public (held for a moderator). */
   message?: string;
+}
+
+/** POST /preview: a comment's text rendered as it would be published. */
+export interface PreviewResponse {
+  html: string;
 }
 
 export interface FormTokenResponse {

@@ -101,10 +101,12 @@ export const PublicCommentSchema: z.ZodType<PublicComment> = z.object({
 export const PublicStatusSchema = z.enum(['approved', 'pending']).describe('A comment caught by the spam checks reads exactly like one awaiting moderation.');
 
 export const ThreadResponseSchema = z.object({
-  thread: z.object({ key: z.string(), url: z.string().nullable(), commentCount: z.int().min(0) }),
+  thread: z.object({ key: z.string(), url: z.string().nullable(), commentCount: z.int().min(0), locked: z.boolean() }),
   comments: z.array(PublicCommentSchema),
   nextCursor: z.string().nullable(),
 });
+
+export const PreviewResponseSchema = z.object({ html: z.string().describe('Sanitised HTML, rendered exactly as a published comment would be.') });
 
 export const CountsResponseSchema = z.object({ counts: z.record(z.string(), z.int().min(0)) });
 
@@ -212,6 +214,7 @@ export const publicApi: ApiSection = {
     PostCommentResponse: PostCommentResponseSchema,
     EditCommentResponse: EditCommentResponseSchema,
     OwnCommentsResponse: OwnCommentsResponseSchema,
+    PreviewResponse: PreviewResponseSchema,
     ErrorResponse: ErrorResponseSchema,
   },
   operations: [
@@ -290,6 +293,22 @@ export const publicApi: ApiSection = {
       body: { schema: schemas.ownComments },
       responses: {
         200: { description: 'The matching comments.', schema: OwnCommentsResponseSchema },
+        400: error('validation_failed or invalid_json.'),
+        ...BODY_ERRORS,
+        429: RATE_LIMITED,
+        ...SERVER_ERRORS,
+      },
+    },
+    {
+      method: 'post',
+      path: '/api/v1/preview',
+      operationId: 'previewComment',
+      summary: "A comment's text rendered as it would be published (Markdown, sanitised); nothing is stored.",
+      description: 'Counted against the read rate limit.',
+      tags: ['comments'],
+      body: { schema: schemas.preview },
+      responses: {
+        200: { description: 'The rendered HTML.', schema: PreviewResponseSchema },
         400: error('validation_failed or invalid_json.'),
         ...BODY_ERRORS,
         429: RATE_LIMITED,

@@ -3,6 +3,7 @@ import { Router } from 'express';
 import type { Request } from 'express';
 import type { CommentService, RequestContext } from '../comments/comment-service.js';
 import { HONEYPOT_FIELD } from '../domain/comment.js';
+import { renderBody } from '../domain/markup.js';
 import {
   AWAITING_MODERATION,
   publicStatus,
@@ -13,6 +14,7 @@ import {
   type FormTokenResponse,
   type OwnCommentsResponse,
   type PostCommentResponse,
+  type PreviewResponse,
 } from './dto.js';
 import {
   bearerToken,
@@ -21,6 +23,7 @@ import {
   parseListThread,
   parseOwnComments,
   parsePostComment,
+  parsePreview,
   parseThreadSelector,
 } from './validation.js';
 
@@ -82,6 +85,12 @@ export function publicRoutes(service: CommentService): Router {
         return { ...toPublicComment(c), status: publicStatus(c.status), ...(commenterToken ? { commenterToken } : {}) };
       }),
     };
+    res.set('Cache-Control', 'no-store').json(body);
+  });
+
+  // The widget's Preview: the comment pipeline's own renderer, so what is shown is what would be published.
+  router.post('/preview', (req, res) => {
+    const body: PreviewResponse = { html: renderBody(parsePreview(req.body).body) };
     res.set('Cache-Control', 'no-store').json(body);
   });
 

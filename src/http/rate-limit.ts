@@ -102,9 +102,12 @@ interface LimiterOptions {
 }
 
 const notEdit = (req: Request): boolean => req.method !== 'PATCH' && req.method !== 'DELETE';
-/** GET and HEAD, and the widget's POST /comments/mine (a read sent as POST so edit tokens stay out of URLs). */
+/**
+ * GET and HEAD, the widget's POST /comments/mine (a read sent as POST so edit tokens stay out of URLs), and POST
+ * /preview (renders text, stores nothing).
+ */
 const isRead = (req: Request): boolean =>
-  req.method === 'GET' || req.method === 'HEAD' || (req.method === 'POST' && req.path === '/comments/mine');
+  req.method === 'GET' || req.method === 'HEAD' || (req.method === 'POST' && (req.path === '/comments/mine' || req.path === '/preview'));
 
 function createLimiter(
   deps: RateLimitDeps,

@@ -174,9 +174,9 @@ ${articleUrl ? html`<p class="nav"><a href="${articleUrl}">← Back to the artic
 <h1>${n === 1 ? '1 comment' : `${n} comments`}</h1>
 ${v.posted && !v.form ? outcome : ''}
 <p class="nav">Sort by: ${sortLink('oldest', 'Oldest')} ${sortLink('newest', 'Newest')}</p>
-${thread.comments.length ? html`<ol class="list">${thread.comments.map((c) => commentItem(c, v))}</ol>` : html`<p>No comments yet. Be the first to share your thoughts.</p>`}
+${thread.comments.length ? html`<ol class="list">${thread.comments.map((c) => commentItem(c, v))}</ol>` : thread.thread.locked ? '' : html`<p>No comments yet. Be the first to share your thoughts.</p>`}
 ${next}
-<section id="respond" aria-labelledby="reply-title">
+${thread.thread.locked ? html`<p class="outcome" id="respond">Comments are closed.</p>` : html`<section id="respond" aria-labelledby="reply-title">
 <h2 id="reply-title">${replyTo ? html`Reply to ${replyTo.author!.name}` : 'Leave a Reply'}${
     replyTo ? html` <small><a href="${threadPageHref(v.sel)}#respond">Cancel reply</a></small>` : ''
   }</h2>
@@ -194,7 +194,7 @@ ${field('website', 'Website', v, { type: 'url', autocomplete: 'url' })}
 <p hidden><label for="${HONEYPOT_FIELD}">Leave this field empty</label> <input id="${HONEYPOT_FIELD}" name="${HONEYPOT_FIELD}" type="text" value="" tabindex="-1" autocomplete="off"></p>
 <p><button type="submit">Post Comment</button></p>
 </form>
-</section>`;
+</section>`}`;
 }
 
 export function threadPage(deps: ThreadPageDeps): Router {

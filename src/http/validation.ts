@@ -123,7 +123,7 @@ const counts = z.object({
 });
 
 /** The request schemas, exported for the API description (src/http/openapi.ts); parse with the functions below. */
-export const schemas = { postComment, editComment, ownComments, threadOnly, listThread, counts } as const;
+export const schemas = { postComment, editComment, ownComments, threadOnly, listThread, counts, preview: editComment } as const;
 
 const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
 
@@ -171,6 +171,11 @@ export function parseThreadSelector(query: unknown): { url?: string | undefined;
 }
 
 export function parseEditComment(body: unknown): { body: string } {
+  return parse(editComment, body);
+}
+
+/** POST /preview: the same body rules as a comment's text. */
+export function parsePreview(body: unknown): { body: string } {
   return parse(editComment, body);
 }
 

@@ -524,6 +524,135 @@ if (hasBrowser) {
       expect(violations).toEqual([]);
       await context.close();
     });
+
+    it('shows "Comments are closed." instead of the form on a locked thread, in the widget and on /threads/html', async () => {
+      await seed('locked', { name: 'Ivan', body: 'Said before the lock' });
+      await app.moderation.lockThread('test', { url: articleUrl('locked') }, true, null);
+      const { page, context, errors } = await open('locked');
+      await shows(page.locator('#parley .status:not(.bad)'), 'Comments are closed.');
+      expect(await page.locator('#parley form').isHidden()).toBe(true);
+      expect(await inShadow<boolean>(page, "root.querySelector('.respond').hidden")).toBe(true);
+      await expect(page.locator('#parley .list > li .who').textContent()).resolves.toBe('Ivan');
+      // No Reply button leads to a form either.
+      expect(await page.locator('#parley .rp').count()).toBe(0);
+      expect(await axe(page)).toEqual([]);
+      expect(errors).toEqual([]);
+      await context.close();
+      // The page's own CSP would refuse the injected axe script.
+      const plain = await browser.newContext({ bypassCSP: true });
+      const html = await plain.newPage();
+      await html.goto(`${apiBase}/threads/html?url=${encodeURIComponent(articleUrl('locked'))}`);
+      await expect(html.locator('#respond').textContent()).resolves.toBe('Comments are closed.');
+      expect(await html.locator('form').count()).toBe(0);
+      expect(await axe(html)).toEqual([]);
+      await plain.close();
+    });
+
+    it('tells a site missing from ALLOWED_ORIGINS apart from an outage: a console note for the owner, a plain line for readers', async () => {
+      // Same article server, another origin: 127.0.0.1 is not the allowed localhost.
+      const refusedBase = siteBase.replace('localhost', '127.0.0.1');
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      page.setDefaultTimeout(10_000);
+      const warnings: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'warning') warnings.push(m.text());
+      });
+      await page.goto(`${refusedBase}/a/refused`);
+      const alert = page.locator('#parley [role=alert]');
+      await shows(alert, /Comments are unavailable on this site\./);
+      expect(await alert.textContent()).not.toContain('Could not reach');
+      // Only the site's owner can fix it: no retry, no form to fill in vain.
+      expect(await alert.locator('button').count()).toBe(0);
+      expect(await inShadow<boolean>(page, "root.querySelector('.respond').hidden")).toBe(true);
+      expect(warnings.some((w) => w.includes('ALLOWED_ORIGINS') && w.includes(refusedBase))).toBe(true);
+      expect(await axe(page)).toEqual([]);
+      await context.close();
+    });
+
+    it('hints that Markdown works and previews the text as the server would publish it, storing nothing', async () => {
+      const { page, context, errors } = await open('preview');
+      await expect(page.locator('#parley #hint').textContent()).resolves.toMatch(/^Markdown works: \*\*bold\*\*/);
+      await expect(page.locator('#parley #f-body').getAttribute('aria-describedby')).resolves.toBe('hint');
+      await fill(page, { body: '**Strong** words <b>not html</b> https://example.org/x' });
+      await page.locator('#parley button', { hasText: 'Preview' }).click();
+      const box = page.locator('#parley .preview');
+      await box.locator('strong').waitFor();
+      await expect(box.locator('strong').textContent()).resolves.toBe('Strong');
+      await expect(box.textContent()).resolves.toContain('<b>not html</b>');
+      await expect(box.locator('a').getAttribute('rel')).resolves.toBe('nofollow ugc noopener noreferrer');
+      expect(await axe(page)).toEqual([]);
+      // Stale once the text changes.
+      await page.locator('#parley #f-body').press('End');
+      await page.locator('#parley #f-body').type('!');
+      expect(await box.isHidden()).toBe(true);
+      // An empty text is a field error, not a request.
+      await fill(page, { body: '' });
+      await page.locator('#parley button', { hasText: 'Preview' }).click();
+      await shows(page.locator('#parley #e-body'), 'Please write a comment.');
+      const thread = await request(app.http).get('/api/v1/threads').query({ url: articleUrl('preview') });
+      expect(thread.body.thread.commentCount).toBe(0);
+      expect(errors).toEqual([]);
+      await context.close();
+    });
+
+    it('closes the reply form with Escape and gives focus back to the Reply button', async () => {
+      await seed('escape', { name: 'Judy', body: 'Reply to me' });
+      const { page, context } = await open('escape');
+      const li = page.locator('#parley .list > li').first();
+      await li.locator('> article .rp').click();
+      await page.locator('#parley #f-body').fill('half a thought');
+      await page.keyboard.press('Escape');
+      await expect(li.locator('> .respond').count()).resolves.toBe(0);
+      await expect(page.locator('#parley #rt').textContent()).resolves.toBe('Leave a Reply');
+      expect(await inShadow<boolean>(page, "root.activeElement.classList.contains('rp')")).toBe(true);
+      // The text stays; Escape in the main form moves nothing.
+      await expect(page.locator('#parley #f-body').inputValue()).resolves.toBe('half a thought');
+      await page.locator('#parley #f-body').focus();
+      await page.keyboard.press('Escape');
+      await expect(page.locator('#parley section > .respond').count()).resolves.toBe(1);
+      await context.close();
+    });
+
+    it('keeps form fields at 16 px or more on a small screen (no zoom on focus in iOS)', async () => {
+      const { page, context } = await open('fields16', { width: 360 });
+      for (const f of ['body', 'name', 'email', 'website']) {
+        const size = await inShadow<string>(page, `getComputedStyle(root.querySelector('#f-${f}')).fontSize`);
+        expect(`${f} ${size}`).toBe(`${f} 16px`);
+      }
+      // The text around them stays at the small screen's size.
+      expect(await inShadow<string>(page, "getComputedStyle(root.querySelector('section')).fontSize")).toBe('15px');
+      await context.close();
+    });
+
+    it('the README’s accent example keeps WCAG AA contrast for links and buttons in light and dark', async () => {
+      const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+      const css = /```css\n([\s\S]*?--parley-accent-text[\s\S]*?)```/.exec(readme)?.[1];
+      expect(css).toBeDefined();
+      const rgb = (c: string) => c.match(/\d+(\.\d+)?/g)!.slice(0, 3).map(Number);
+      const lum = (c: string) => {
+        const [r, g, b] = rgb(c).map((v) => (v / 255 <= 0.03928 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4));
+        return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+      };
+      const contrast = (a: string, b: string) => {
+        const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+        return (hi! + 0.05) / (lo! + 0.05);
+      };
+      for (const mode of [{ colorScheme: 'light' as const }, { colorScheme: 'dark' as const }, { theme: 'dark' }]) {
+        const { page, context } = await open('accent', mode);
+        await page.addStyleTag({ content: css! });
+        // The button's background is the accent, which is also the links' colour.
+        const [bg, accent, buttonText] = await inShadow<string[]>(
+          page,
+          "[getComputedStyle(root.querySelector('section')).backgroundColor, getComputedStyle(root.querySelector('.btn')).backgroundColor, getComputedStyle(root.querySelector('.btn')).color]",
+        );
+        const label = JSON.stringify(mode);
+        expect(accent).not.toBe(mode.colorScheme === 'light' ? 'rgb(11, 87, 208)' : 'rgb(138, 180, 255)');
+        expect(`${label} link ${contrast(accent!, bg!) >= 4.5}`).toBe(`${label} link true`);
+        expect(`${label} button ${contrast(buttonText!, accent!) >= 4.5}`).toBe(`${label} button true`);
+        await context.close();
+      }
+    });
   });
 } else if (process.env.REQUIRE_BROWSER === '1') {
   describe('the embed in a real browser', () => {

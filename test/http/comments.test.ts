@@ -51,7 +51,7 @@ describe('POST /api/v1/comments', () => {
     const read = await thread({ url: ARTICLE });
     expect(read.status).toBe(200);
     expect(read.body.comments.map((c: PublicComment) => c.id)).toEqual([res.body.comment.id]);
-    expect(read.body.thread).toEqual({ key: ARTICLE, url: ARTICLE, commentCount: 1 });
+    expect(read.body.thread).toEqual({ key: ARTICLE, url: ARTICLE, commentCount: 1, locked: false });
   });
 
   it.each(['name', 'email', 'body'])('answers 400 naming %s when it is missing', async (field) => {
@@ -236,7 +236,7 @@ describe('GET /api/v1/threads', () => {
     const res = await thread({ url: 'https://news.example.org/quiet' });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
-      thread: { key: 'https://news.example.org/quiet', url: 'https://news.example.org/quiet', commentCount: 0 },
+      thread: { key: 'https://news.example.org/quiet', url: 'https://news.example.org/quiet', commentCount: 0, locked: false },
       comments: [],
       nextCursor: null,
     });

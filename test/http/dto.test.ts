@@ -70,7 +70,7 @@ describe('public thread JSON from lean rows', () => {
             const full = await storage.listThread({ threadKey, statuses: THREAD_READ_STATUSES, sort, cursor, limit });
             const lean = await storage.listThreadPublic({ threadKey, sort, cursor, limit });
             const before = JSON.stringify(buildTree(full.roots, full.replies).map(previousPublicNode));
-            const thread = { key: threadKey, url: null, commentCount: 0 };
+            const thread = { key: threadKey, url: null, commentCount: 0, locked: false };
             const after = JSON.stringify(toThreadResponse({ thread, nodes: buildTree(lean.roots, lean.replies), nextCursor: null }).comments);
             expect(after).toBe(before);
             expect(after).not.toContain('private@example.org');

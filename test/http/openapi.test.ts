@@ -216,6 +216,8 @@ describe('real answers match the document', () => {
 
     conforms('post', '/api/v1/comments/mine', await request(main.http).post('/api/v1/comments/mine').send({ comments: [{ id, editToken: mine.body.editToken }] }));
     conforms('post', '/api/v1/comments/mine', await request(main.http).post('/api/v1/comments/mine').send({ comments: 'all' }));
+    conforms('post', '/api/v1/preview', await request(main.http).post('/api/v1/preview').send({ body: '**hi**' }));
+    conforms('post', '/api/v1/preview', await request(main.http).post('/api/v1/preview').send({ body: '' }));
 
     const edits: [number, request.Response][] = [
       [200, await request(main.http).patch(`/api/v1/comments/${id}`).set('Authorization', auth).send({ body: 'edited *again*' })],

@@ -110,12 +110,16 @@ describe('CORS on the readers’ API', () => {
     }
   });
 
-  it('refuses any other origin with 403 and no CORS headers, and stores nothing it posts', async () => {
+  it('refuses any other origin with a 403 it can read (no other CORS header), and stores nothing it posts', async () => {
     app = await restricted();
     const res = await threads().set('Origin', 'https://evil.example');
     expect(res.status).toBe(403);
     expect(res.body.error.code).toBe('origin_not_allowed');
-    expect(res.headers['access-control-allow-origin']).toBeUndefined();
+    // Readable, so the widget tells a refused site from an outage; nothing else is exposed or allowed.
+    expect(res.headers['access-control-allow-origin']).toBe('https://evil.example');
+    expect(res.headers['access-control-expose-headers']).toBeUndefined();
+    expect(res.headers['access-control-allow-methods']).toBeUndefined();
+    expect(JSON.stringify(res.body)).not.toContain('news.example.org');
     // A form post needs no preflight: it must be refused, not just made unreadable.
     const post = await request(app.http)
       .post('/api/v1/comments')

@@ -34,6 +34,8 @@ interface MongoTarget {
 async function startMemoryServer(): Promise<MongoTarget | string> {
   let timer: NodeJS.Timeout | undefined;
   try {
+    // Tests never reach the internet: use a mongod already on this machine (MONGOMS_SYSTEM_BINARY or the cache), never download one.
+    process.env.MONGOMS_RUNTIME_DOWNLOAD ??= 'false';
     const { MongoMemoryServer } = await import('mongodb-memory-server-core');
     const starting = MongoMemoryServer.create();
     const timeout = new Promise<never>((_, reject) => {
@@ -284,7 +286,8 @@ if (typeof found !== 'string') {
   });
 } else {
   const line = '!'.repeat(78);
-  console.warn(
+  // Straight to stderr: Jest shows no console output of a skipped suite when it runs more than one file.
+  process.stderr.write(
     `\n${line}\n!!  MongoDB storage suite SKIPPED: no MongoDB server.\n!!  ${found}\n` +
       '!!  To run it: MONGODB_URI=$(scripts/start-ferretdb.sh 27099 /tmp/ferret-dev | tail -n 1) npm test -- test/storage/mongo.test.ts\n' +
       `!!  (.ci/run provides a server and sets REQUIRE_MONGO=1, where a missing server fails the build.)\n${line}\n`,

@@ -117,7 +117,8 @@ export async function publicIds(base: string, url: string): Promise<Set<string>>
 export function mongoMissing(what: string): 'fail' | 'skip' {
   if (process.env.REQUIRE_MONGO === '1') return 'fail';
   const line = '!'.repeat(78);
-  console.warn(
+  // Straight to stderr: Jest shows no console output of a skipped suite when it runs more than one file.
+  process.stderr.write(
     `\n${line}\n!!  ${what} SKIPPED: MONGODB_URI is not set.\n` +
       '!!  To run it: MONGODB_URI=$(scripts/start-ferretdb.sh 27099 /tmp/ferret-dev | tail -n 1) npm test -- <this file>\n' +
       `!!  (.ci/run sets MONGODB_URI and REQUIRE_MONGO=1, where a missing server fails the build.)\n${line}\n`,

@@ -5,6 +5,7 @@ import type {
   FormTokenResponse,
   OwnCommentsResponse,
   PostCommentResponse,
+  PreviewResponse,
   PublicComment,
   PublicStatus,
   ThreadResponse,
@@ -86,6 +87,7 @@ export function createApi(base: string) {
     mine: (comments: { id: string; editToken: string }[]) => call<OwnCommentsResponse>('POST', '/comments/mine', { comments }),
     edit: (id: string, token: string, body: string) =>
       call<{ comment: PublicComment; status: PublicStatus }>('PATCH', `/comments/${encodeURIComponent(id)}`, { body }, token),
+    preview: (body: string) => call<PreviewResponse>('POST', '/preview', { body }),
     remove: (id: string, token: string) => call<void>('DELETE', `/comments/${encodeURIComponent(id)}`, undefined, token),
   };
 }

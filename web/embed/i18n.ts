@@ -36,7 +36,7 @@ const en = {
   rate_limited: 'You are posting too quickly. Please wait a moment and try again.',
   duplicate_comment: 'You have already posted this comment.',
   thread_locked: 'Comments are closed.',
-  origin_not_allowed: 'Comments are not enabled for this site.',
+  origin_not_allowed: 'Comments are unavailable on this site.',
   comment_rejected: 'Your comment could not be posted.',
   parent_not_found: 'The comment you are replying to is no longer available.',
   edit_window_closed: 'This comment can no longer be changed.',
@@ -53,6 +53,8 @@ const en = {
   deleted: '[deleted]',
   moderator: 'Moderator',
   hp: 'Leave this field empty',
+  hint: 'Markdown works: **bold**, *italic*, [a link](https://example.org), > quote, `code`.',
+  preview: 'Preview',
 };
 
 export type Strings = typeof en;
@@ -95,7 +97,7 @@ const zh: Translation = {
   rate_limited: '您发表得太快了，请稍后再试。',
   duplicate_comment: '您已经发表过这条评论。',
   thread_locked: '评论已关闭。',
-  origin_not_allowed: '此网站未开启评论。',
+  origin_not_allowed: '此网站无法使用评论。',
   comment_rejected: '您的评论无法发表。',
   parent_not_found: '您要回复的评论已不存在。',
   edit_window_closed: '此评论已无法修改。',
@@ -111,6 +113,8 @@ const zh: Translation = {
   edited: '已编辑',
   deleted: '[已删除]',
   moderator: '版主',
+  hint: '支持 Markdown：**粗体**、*斜体*、[链接](https://example.org)、> 引用、`代码`。',
+  preview: '预览',
 };
 
 const es: Translation = {
@@ -150,7 +154,7 @@ const es: Translation = {
   rate_limited: 'Estás publicando demasiado rápido. Espera un momento e inténtalo de nuevo.',
   duplicate_comment: 'Ya has publicado este comentario.',
   thread_locked: 'Los comentarios están cerrados.',
-  origin_not_allowed: 'Los comentarios no están activados en este sitio.',
+  origin_not_allowed: 'Los comentarios no están disponibles en este sitio.',
   comment_rejected: 'No se pudo publicar tu comentario.',
   parent_not_found: 'El comentario al que respondes ya no está disponible.',
   edit_window_closed: 'Este comentario ya no se puede cambiar.',
@@ -166,6 +170,8 @@ const es: Translation = {
   edited: 'editado',
   deleted: '[eliminado]',
   moderator: 'Moderador',
+  hint: 'Puedes usar Markdown: **negrita**, *cursiva*, [un enlace](https://example.org), > cita, `código`.',
+  preview: 'Vista previa',
 };
 
 const fr: Translation = {
@@ -205,7 +211,7 @@ const fr: Translation = {
   rate_limited: 'Vous publiez trop vite. Patientez un instant puis réessayez.',
   duplicate_comment: 'Vous avez déjà publié ce commentaire.',
   thread_locked: 'Les commentaires sont fermés.',
-  origin_not_allowed: 'Les commentaires ne sont pas activés sur ce site.',
+  origin_not_allowed: 'Les commentaires ne sont pas disponibles sur ce site.',
   comment_rejected: 'Votre commentaire n’a pas pu être publié.',
   parent_not_found: 'Le commentaire auquel vous répondez n’est plus disponible.',
   edit_window_closed: 'Ce commentaire ne peut plus être modifié.',
@@ -221,6 +227,8 @@ const fr: Translation = {
   edited: 'modifié',
   deleted: '[supprimé]',
   moderator: 'Modérateur',
+  hint: 'Markdown fonctionne : **gras**, *italique*, [un lien](https://example.org), > citation, `code`.',
+  preview: 'Aperçu',
 };
 
 const de: Translation = {
@@ -260,7 +268,7 @@ const de: Translation = {
   rate_limited: 'Du kommentierst zu schnell. Bitte warte einen Moment.',
   duplicate_comment: 'Diesen Kommentar hast du bereits geschrieben.',
   thread_locked: 'Die Kommentare sind geschlossen.',
-  origin_not_allowed: 'Kommentare sind für diese Website nicht aktiviert.',
+  origin_not_allowed: 'Kommentare sind auf dieser Website nicht verfügbar.',
   comment_rejected: 'Dein Kommentar konnte nicht veröffentlicht werden.',
   parent_not_found: 'Der Kommentar, auf den du antwortest, ist nicht mehr verfügbar.',
   edit_window_closed: 'Dieser Kommentar kann nicht mehr geändert werden.',
@@ -276,6 +284,8 @@ const de: Translation = {
   edited: 'bearbeitet',
   deleted: '[gelöscht]',
   moderator: 'Moderator',
+  hint: 'Markdown funktioniert: **fett**, *kursiv*, [ein Link](https://example.org), > Zitat, `Code`.',
+  preview: 'Vorschau',
 };
 
 const LANGS: Record<string, Translation> = { en, 'zh-CN': zh, es, fr, de };

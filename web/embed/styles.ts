@@ -1,6 +1,6 @@
 /**
  * The widget's stylesheet, scoped by the shadow root. Sites theme it with CSS custom properties set on the host
- * element (e.g. `#parley { --parley-accent: #b00; }`), which win over these defaults. Dark colours apply with
+ * element (e.g. `#parley { --parley-accent: #b00020; --parley-accent-text: #fff; }`), which win over these defaults. Dark colours apply with
  * data-theme="dark", or with data-theme="auto" (the default) when the reader's system prefers dark.
  */
 const LIGHT = `--parley-text:#1d1d1f;--parley-muted:#5b5d63;--parley-bg:#fff;--parley-surface:#f4f4f1;--parley-border:#deded8;
@@ -87,6 +87,9 @@ input:focus,textarea:focus{border-color:var(--parley-accent);outline:2px solid v
 .chk input{width:1.1rem;height:1.1rem;flex:none;margin:.2rem 0 0;accent-color:var(--parley-accent)}
 .chk label{font-weight:400;font-size:.9375rem;margin:0}
 .hp{display:none}
+.hint{margin:-.6rem 0 1rem}
+.preview{margin:0 0 1rem;padding:.25rem .85rem;border:1px dashed var(--parley-field-border);border-radius:6px}
+.btns{display:flex;flex-wrap:wrap;gap:.5rem}
 .btn{display:inline-block;border:0;border-radius:6px;padding:.65rem 1.25rem;background:var(--parley-accent);
 color:var(--parley-accent-text);font-weight:700;cursor:pointer}
 .btn:hover{filter:brightness(1.08)}
@@ -98,6 +101,7 @@ color:var(--parley-accent-text);font-weight:700;cursor:pointer}
 .vh{position:absolute!important;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);clip-path:inset(50%);white-space:nowrap}
 @media (max-width:480px){
 .p{font-size:15px}
+input,textarea{font-size:16px}
 .c>article{grid-template-columns:32px minmax(0,1fr);column-gap:.65rem}
 .av{width:32px;height:32px}
 .kids{margin-left:.5rem;padding-left:.75rem}

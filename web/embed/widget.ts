@@ -88,6 +88,7 @@ export function mount(o: WidgetOptions): void {
   let tokenAt = 0;
   let replyTo: string | null = null;
   let busy = false;
+  let locked = false;
   const items = new Map<string, Item>();
   /** Comments shown here but not (yet) in the loaded pages: the author's own, just posted or held. */
   const extras = new Set<string>();
@@ -106,7 +107,7 @@ export function mount(o: WidgetOptions): void {
   const input = (f: Field, type: string, autocomplete: string, required: boolean) =>
     h('input', { id: `f-${f}`, name: f, type, autocomplete, required, spellcheck: 'false', 'aria-describedby': f === 'email' ? 'notes' : null });
   const fields = {
-    body: h('textarea', { id: 'f-body', name: 'body', rows: 6, required: true }),
+    body: h('textarea', { id: 'f-body', name: 'body', rows: 6, required: true, 'aria-describedby': 'hint' }),
     name: input('name', 'text', 'name', true),
     email: input('email', 'email', 'email', true),
     website: input('website', 'url', 'url', false),
@@ -128,16 +129,22 @@ export function mount(o: WidgetOptions): void {
   const honeypot = h('input', { id: 'f-hp', name: 'contact_me_by_fax_only', type: 'text', tabindex: '-1', autocomplete: 'off' });
   const remember = h('input', { id: 'f-save', type: 'checkbox' });
   const submitBtn = h('button', { type: 'submit', class: 'btn' }, s.submit);
+  // Rendered by the server's own Markdown pipeline: what it shows is what would be published.
+  const previewBox = h('div', { class: 'preview body', role: 'region', 'aria-label': s.preview, tabindex: '-1', hidden: true });
+  const previewBtn = h('button', { type: 'button', class: 'btn2', onclick: () => void preview() }, s.preview);
+  const closed = h('p', { class: 'status', hidden: true }, s.thread_locked);
   const status = h('div', { class: 'status', role: 'status', 'aria-live': 'polite' });
   const form = h(
     'form',
     { novalidate: true, 'aria-labelledby': 'rt', onsubmit: (e) => void submit(e) },
     h('p', { id: 'notes', class: 'notes' }, noticeA, h('span', { class: 'req' }, '*'), noticeB),
     field('body', s.comment, true),
+    h('p', { id: 'hint', class: 'notes hint' }, s.hint),
+    previewBox,
     h('div', { class: 'row' }, field('name', s.name, true), field('email', s.email, true), field('website', s.website, false)),
     h('div', { class: 'hp', 'aria-hidden': 'true' }, h('label', { for: 'f-hp' }, s.hp), honeypot),
     h('p', { class: 'chk' }, remember, h('label', { for: 'f-save' }, s.remember)),
-    h('p', { class: 'f' }, submitBtn),
+    h('p', { class: 'f btns' }, submitBtn, previewBtn),
     status,
   );
   const respond = h('div', { class: 'respond' }, h('h3', { class: 'rt' }, title, cancel), form);
@@ -155,6 +162,7 @@ export function mount(o: WidgetOptions): void {
     list,
     empty,
     more,
+    closed,
     respond,
   );
   root.append(section);
@@ -172,6 +180,16 @@ export function mount(o: WidgetOptions): void {
       if (fields[f].getAttribute('aria-invalid') === 'true' && !validate(values())[f]) showErrors({ ...currentErrors(), [f]: undefined });
     });
   }
+  fields.body.addEventListener('input', () => {
+    previewBox.hidden = true;
+  });
+  // Escape leaves a reply the way Cancel reply does (the text stays in the field).
+  respond.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && replyTo) {
+      e.preventDefault();
+      cancelReply(true);
+    }
+  });
   form.addEventListener('focusin', () => {
     if (token && Date.now() - tokenAt > TOKEN_REFRESH_MS) void fetchToken();
   });
@@ -184,7 +202,8 @@ export function mount(o: WidgetOptions): void {
 
   function updateCount(): void {
     heading.textContent = countText(s, o.lang, count);
-    empty.hidden = items.size > 0;
+    // "Be the first" is no invitation on a closed thread.
+    empty.hidden = items.size > 0 || locked;
   }
 
   function article(c: Shown): HTMLElement {
@@ -197,7 +216,7 @@ export function mount(o: WidgetOptions): void {
     body.innerHTML = c.html;
     const acts = h('div', { class: 'acts' });
     const name = c.author.name;
-    if (c.status !== 'pending') {
+    if (c.status !== 'pending' && !locked) {
       acts.append(h('button', { type: 'button', class: 'link rp', 'aria-label': fill(s.replyTo, 'name', name), onclick: () => openReply(c.id) }, s.reply));
     }
     // The buttons go once the edit window has passed (the server enforces it either way).
@@ -284,6 +303,7 @@ export function mount(o: WidgetOptions): void {
       const [page] = await Promise.all([api.thread(sel, sort, null), token ? null : fetchToken()]);
       key = page.thread.key;
       count = page.thread.commentCount;
+      locked = page.thread.locked;
       list.replaceChildren();
       items.clear();
       extras.clear();
@@ -292,14 +312,22 @@ export function mount(o: WidgetOptions): void {
       more.hidden = !cursor;
       await showOwn();
       updateCount();
-      respond.hidden = false;
+      // A closed thread says so instead of offering a form whose post would be refused.
+      respond.hidden = locked;
+      closed.hidden = !locked;
     } catch (err) {
       heading.textContent = s.comments;
-      // A site the server does not serve gets no form to fill in vain.
-      respond.hidden = err instanceof ApiError && err.code === 'origin_not_allowed';
+      // A site the server does not serve gets no form to fill in vain, and no retry: only its owner can fix it.
+      const refused = err instanceof ApiError && err.code === 'origin_not_allowed';
+      respond.hidden = refused;
+      if (refused) {
+        console.warn(
+          `Parley: the comment server refuses this site (${location.origin}). Add it to ALLOWED_ORIGINS in the server's configuration.`,
+        );
+      }
       loadError.replaceChildren(
         h('span', {}, errorText(err, s.loadFailed), ' '),
-        h('button', { type: 'button', class: 'link', onclick: () => void load() }, s.retry),
+        refused ? '' : h('button', { type: 'button', class: 'link', onclick: () => void load() }, s.retry),
       );
       loadError.hidden = false;
     } finally {
@@ -403,7 +431,7 @@ export function mount(o: WidgetOptions): void {
       p.textContent = code ? message(f, code) : '';
       if (code) p.dataset.code = code;
       attr(el, 'aria-invalid', code ? 'true' : null);
-      const described = [f === 'email' ? 'notes' : '', code ? `e-${f}` : ''].filter(Boolean).join(' ');
+      const described = [f === 'email' ? 'notes' : f === 'body' ? 'hint' : '', code ? `e-${f}` : ''].filter(Boolean).join(' ');
       attr(el, 'aria-describedby', described || null);
     }
   }
@@ -477,6 +505,24 @@ export function mount(o: WidgetOptions): void {
       busy = false;
       submitBtn.removeAttribute('aria-disabled');
       submitBtn.textContent = s.submit;
+    }
+  }
+
+  async function preview(): Promise<void> {
+    const text = fields.body.value.trim();
+    if (!text) {
+      showErrors({ ...currentErrors(), body: 'required' });
+      fields.body.focus();
+      return;
+    }
+    try {
+      const res = await api.preview(text);
+      // Sanitised by the server like a published comment's html (article()).
+      previewBox.innerHTML = res.html;
+      previewBox.hidden = false;
+      previewBox.focus();
+    } catch (err) {
+      say(errorText(err), true);
     }
   }
 
