@@ -107,7 +107,7 @@ export async function importWordpress(storage: Storage | null, input: Readable, 
 
   parser.on('error', (err) => {
     xmlErrors += 1;
-    report.fail('xml_error', `line ${parser.line}: ${err.message.replace(/^[^:]*:\d+:\d+: /, '')}`);
+    report.fail('xml_error', `line ${parser.line} (${err.message.replace(/^[^:]*:\d+:\d+: /, '')})`);
   });
   parser.on('opentag', (tag) => {
     path.push(tag.name);
@@ -154,20 +154,6 @@ export async function importWordpress(storage: Storage | null, input: Readable, 
   async function importItem(raw: RawItem): Promise<void> {
     if (raw.comments.length === 0) return;
     const label = `item at line ${raw.line}${raw.fields.get('wp:post_id') ? ` (post ${raw.fields.get('wp:post_id')!.trim()})` : ''}`;
-    const link = (raw.fields.get('link') ?? '').trim();
-    let threadKey: string;
-    let threadUrl: string | null;
-    try {
-      if (link === '') throw new Error('no link');
-      const ref = threadKeyFromUrl(applyMaps(link, options.maps), { allowedOrigins: options.allowedOrigins });
-      threadKey = ref.key;
-      threadUrl = ref.url;
-    } catch (err) {
-      const reason = link === '' ? 'comment_without_thread' : (err as { code?: string }).code === 'origin_not_allowed' ? 'origin_not_allowed' : 'invalid_thread_url';
-      for (const c of raw.comments) report.fail(reason, `comment at line ${c.line} of ${label}`);
-      return;
-    }
-
     // The article's comments by WordPress id; parents are resolved within the article, in any order.
     const bySource = new Map<string, RawComment>();
     for (const c of raw.comments) {
@@ -186,6 +172,20 @@ export async function importWordpress(storage: Storage | null, input: Readable, 
         continue;
       }
       bySource.set(id, c);
+    }
+
+    const link = (raw.fields.get('link') ?? '').trim();
+    let threadKey: string;
+    let threadUrl: string | null;
+    try {
+      if (link === '') throw new Error('no link');
+      const ref = threadKeyFromUrl(applyMaps(link, options.maps), { allowedOrigins: options.allowedOrigins });
+      threadKey = ref.key;
+      threadUrl = ref.url;
+    } catch (err) {
+      const reason = link === '' ? 'comment_without_thread' : (err as { code?: string }).code === 'origin_not_allowed' ? 'origin_not_allowed' : 'invalid_thread_url';
+      for (const c of bySource.values()) report.fail(reason, `comment at line ${c.line} of ${label}`);
+      return;
     }
 
     const built = new Map<string, Comment | null>();
