@@ -8,11 +8,10 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { SaxesParser } from 'saxes';
 import type { Comment, CommentStatus } from '../domain/comment.js';
-import { renderBody } from '../domain/markup.js';
-import { avatarKey, emailKeyOf, type AvatarMode } from '../domain/privacy.js';
+import type { AvatarMode } from '../domain/privacy.js';
 import { threadKeyFromUrl } from '../domain/thread.js';
 import type { Storage } from '../storage/storage.js';
-import { htmlToMarkdown } from './html-to-markdown.js';
+import { importedComment } from './imported-comment.js';
 import { ImportReport } from './import-report.js';
 import { restoreComment } from './json-transfer.js';
 
@@ -59,9 +58,6 @@ interface RawItem {
 }
 
 const APPROVAL: Record<string, CommentStatus> = { '1': 'approved', approve: 'approved', '0': 'pending', hold: 'pending', spam: 'spam', trash: 'deleted', 'post-trashed': 'deleted' };
-const NOT_IN_LINE = /[\p{Cc}\p{Cs}\u202A-\u202E\u2066-\u2069]/gu;
-const NOT_IN_BODY = /[\p{Cs}\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/gu;
-const MAX_NAME = 100;
 const MAX_XML_ERRORS = 100;
 
 /** `2024-01-02 03:04:05` (WordPress's format, here in UTC) → Date; null for the zero date or anything else. */
@@ -72,21 +68,7 @@ function wpDate(value: string | undefined): Date | null {
   return Number.isNaN(d.getTime()) ? null : d;
 }
 
-function website(value: string | undefined): string | null {
-  const v = (value ?? '').trim();
-  if (v === '' || v.length > 2048) return null;
-  try {
-    const u = new URL(v);
-    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '' ? v : null;
-  } catch {
-    return null;
-  }
-}
 
-function authorName(value: string | undefined): string {
-  const name = [...(value ?? '').replace(NOT_IN_LINE, ' ').replace(/\s+/g, ' ').trim()].slice(0, MAX_NAME).join('').trim();
-  return name === '' ? 'Anonymous' : name;
-}
 
 export function wordpressCommentId(site: string, sourceId: string): string {
   return `wp-${createHash('sha256').update(`${site}\u0000${sourceId}`).digest('hex').slice(0, 32)}`;
@@ -214,40 +196,25 @@ export async function importWordpress(storage: Storage | null, input: Readable, 
       if (!status) return fail('unknown_approval');
       const createdAt = wpDate(c.fields.get('wp:comment_date_gmt')) ?? wpDate(c.fields.get('wp:comment_date'));
       if (!createdAt) return fail('invalid_date');
-      const body = htmlToMarkdown((c.fields.get('wp:comment_content') ?? '').replace(NOT_IN_BODY, ''));
-      if (body === '') return fail('empty_content');
-      const email = (c.fields.get('wp:comment_author_email') ?? '').trim();
-      const name = authorName(c.fields.get('wp:comment_author'));
       const id = wordpressCommentId(site, sourceId);
-      const comment: Comment = {
-        id,
-        threadKey,
-        parentId: parent ? parent.id : null,
-        rootId: parent ? parent.rootId : id,
-        depth: parent ? parent.depth + 1 : 0,
-        status,
-        author: {
-          name,
-          email,
-          emailKey: email === '' ? '' : emailKeyOf(email, options.secret),
-          website: website(c.fields.get('wp:comment_author_url')),
-          avatar: avatarKey(email === '' ? `anonymous:${name}` : email, options.secret, options.avatars),
+      const made = importedComment(
+        {
+          id,
+          threadKey,
+          parent,
+          status,
+          name: c.fields.get('wp:comment_author'),
+          email: c.fields.get('wp:comment_author_email'),
+          website: c.fields.get('wp:comment_author_url'),
+          ip: c.fields.get('wp:comment_author_IP'),
+          userAgent: c.fields.get('wp:comment_agent'),
+          createdAt,
+          contentHtml: c.fields.get('wp:comment_content') ?? '',
         },
-        body,
-        html: renderBody(body),
-        createdAt,
-        editedAt: null,
-        editTokenHash: null,
-        context: {
-          ip: (c.fields.get('wp:comment_author_IP') ?? '').trim() || null,
-          userAgent: (c.fields.get('wp:comment_agent') ?? '').trim() || null,
-          referrer: null,
-        },
-        spamCheck: 'none',
-        spamReasons: [],
-        recheck: null,
-        history: [],
-      };
+        options,
+      );
+      if ('reason' in made) return fail(made.reason);
+      const comment = made;
       built.set(sourceId, comment);
       byId.set(id, comment);
       lineOf.set(comment, c.line);

@@ -132,6 +132,13 @@ describe('import wordpress', () => {
     expect(new Set(comments.map((c) => c.status))).toEqual(new Set(['pending']));
   });
 
+  it('attaches replies deeper than MAX_DEPTH like the service does', async () => {
+    const dir = tempDir();
+    await cli(['import', 'wordpress', FIXTURE], { DATA_DIR: dir, MAX_DEPTH: '2' });
+    const comments = await allComments(dir);
+    expect(comments.get(idOf(12))).toMatchObject({ parentId: idOf(10), rootId: idOf(10), depth: 1 });
+  });
+
   it('refuses articles of a site that ALLOWED_ORIGINS does not list', async () => {
     const r = await cli(['import', 'wordpress', FIXTURE], { DATA_DIR: tempDir(), ALLOWED_ORIGINS: 'https://elsewhere.example' });
     expect(r.code).toBe(1);
