@@ -17,6 +17,7 @@ import type { ImportReport } from './import-report.js';
 import { invalidateRunningCaches } from './invalidate-cache.js';
 import { exportJson, importJson } from './json-transfer.js';
 import { createProgress } from './progress.js';
+import { importDisqus } from './disqus-import.js';
 import { importWordpress, parseMaps } from './wordpress-import.js';
 
 export interface CliIo {
@@ -152,6 +153,42 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
           allowedOrigins: ctx.config.allowedOrigins,
           maps,
           status: opts.status ?? null,
+          touched,
+          onProgress: (bytes, records) => progress.update(bytes, records),
+        });
+        progress.stop();
+        await finishImport(ctx, report, opts.dryRun, touched);
+      });
+    });
+
+  importCmd
+    .command('disqus <file>')
+    .description('Import the posts of a Disqus export (XML). A thread with a Disqus identifier becomes the thread of that id (data-thread-id), others are keyed by their link.')
+    .option('--dry-run', 'parse, validate and report; write nothing', false)
+    .option('--map <old=new>', 'rewrite article URLs starting with old to start with new (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .addOption(new Option('--status <status>', 'store every imported comment with this status').choices(COMMENT_STATUSES))
+    .option('--by-link', 'key every thread by its link, ignoring Disqus identifiers', false)
+    .exitOverride()
+    .action(async (file: string, opts: { dryRun: boolean; map: string[]; status?: CommentStatus; byLink: boolean }) => {
+      let maps;
+      try {
+        maps = parseMaps(opts.map);
+      } catch (err) {
+        throw new CliFailure((err as Error).message);
+      }
+      const { stream, size } = openInput(file);
+      await withStore(async (ctx) => {
+        const secret = ctx.config.secret ?? loadOrCreateSecret(ctx.config.dataDir, ctx.logger);
+        const progress = createProgress(io.stderr, size, 'import disqus');
+        const touched = new Set<string>();
+        const report = await importDisqus(opts.dryRun ? null : ctx.storage, stream, {
+          secret,
+          avatars: ctx.config.avatars,
+          maxDepth: ctx.config.maxDepth,
+          allowedOrigins: ctx.config.allowedOrigins,
+          maps,
+          status: opts.status ?? null,
+          byLink: opts.byLink,
           touched,
           onProgress: (bytes, records) => progress.update(bytes, records),
         });
