@@ -107,11 +107,15 @@ function wrap(inner: string, mark: string): string {
 
 function render(nodes: HtmlNode[]): string {
   let out = '';
+  let afterBreak = false;
   for (const node of nodes) {
     if (typeof node === 'string') {
-      out += escapeText(node);
+      // "a<br>\nb" is one line break, as WordPress's autop reads it, not a paragraph.
+      out += escapeText(afterBreak ? node.replace(/^[ \t]*\n/, '') : node);
+      afterBreak = false;
       continue;
     }
+    afterBreak = node.tag === 'br';
     const inner = () => render(node.children);
     switch (node.tag) {
       case 'p':

@@ -16,6 +16,7 @@ import type { Storage } from '../storage/storage.js';
 import type { ImportReport } from './import-report.js';
 import { invalidateRunningCaches } from './invalidate-cache.js';
 import { exportJson, importJson } from './json-transfer.js';
+import { exportWordpress } from './wordpress-export.js';
 import { createProgress } from './progress.js';
 import { importDisqus } from './disqus-import.js';
 import { importWordpress, parseMaps } from './wordpress-import.js';
@@ -102,6 +103,23 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
           await finished(out);
         }
         say(`exported: ${counts.threads} threads, ${counts.comments} comments, ${counts.bans} bans`);
+      });
+    });
+
+  exportCmd
+    .command('wordpress')
+    .description('The approved comments as a WordPress export (WXR) for Tools → Import → WordPress. Threads known only by an id are left out.')
+    .option('--out <file>', 'write to this file (mode 0600) instead of stdout')
+    .exitOverride()
+    .action(async (opts: { out?: string }) => {
+      await withStore(async ({ storage }) => {
+        const out: Writable = opts.out ? fs.createWriteStream(opts.out, { mode: 0o600 }) : io.stdout;
+        const counts = await exportWordpress(storage, out);
+        if (opts.out) {
+          out.end();
+          await finished(out);
+        }
+        say(`exported: ${counts.comments} approved comments in ${counts.threads} articles`);
       });
     });
 

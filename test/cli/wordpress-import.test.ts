@@ -241,3 +241,28 @@ describeMongo('import wordpress on MongoDB', () => {
     expect(fs.readFileSync(out, 'utf8')).toBe(await exportText(sqliteDir));
   });
 });
+
+describe('export wordpress', () => {
+  it('writes the approved comments as WXR that imports back with the same authors, dates, nesting and text', async () => {
+    const a = tempDir();
+    await cli(['import', 'wordpress', FIXTURE], { DATA_DIR: a });
+    const wxr = path.join(tempDir(), 'out.xml');
+    const r = await cli(['export', 'wordpress', '--out', wxr], { DATA_DIR: a });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('exported: 3 approved comments in 1 articles');
+    const text = fs.readFileSync(wxr, 'utf8');
+    expect(text).not.toContain('mallory@example.com'); // spam stays home
+    expect(text).toContain('<wp:comment_approved>1</wp:comment_approved>');
+
+    const b = tempDir();
+    expect((await cli(['import', 'wordpress', wxr], { DATA_DIR: b })).stdout).toContain('imported: 3');
+    const shape = (m: Map<string, Comment>) => {
+      const byId = new Map([...m.values()].map((c) => [c.id, c]));
+      return [...m.values()]
+        .filter((c) => c.status === 'approved')
+        .map((c) => ({ thread: c.threadKey, name: c.author.name, email: c.author.email, emailKey: c.author.emailKey, website: c.author.website, ip: c.context.ip, at: c.createdAt.toISOString(), depth: c.depth, parent: c.parentId ? byId.get(c.parentId)!.author.name : null, html: c.html }))
+        .sort((x, y) => (x.at < y.at ? -1 : 1));
+    };
+    expect(shape(await allComments(b))).toEqual(shape(await allComments(a)));
+  });
+});
