@@ -134,7 +134,7 @@ describe('export json / import json', () => {
     expect(fs.statSync(out).mode & 0o777).toBe(0o600);
   });
 
-  it.each([[[]], [['import']], [['export']], [['import', 'json']], [['import', 'wordpress']], [['export', 'json']]])('prints help for %j', async (words) => {
+  it.each([[[]], [['import']], [['export']], [['import', 'json']], [['import', 'wordpress']], [['import', 'disqus']], [['export', 'json']], [['export', 'wordpress']]])('prints help for %j', async (words) => {
     const r = await cli([...words, '--help'], { DATA_DIR: tempDir() });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Usage: parley/m);
