@@ -174,7 +174,9 @@ export async function importWordpress(storage: Storage | null, input: Readable, 
     const byId = new Map<string, Comment>();
     const lineOf = new Map<Comment, number>();
     const findBuilt = (id: string): Comment | null => byId.get(id) ?? null;
-    const build = (sourceId: string, seen: Set<string>): Comment | null => {
+    // `visiting` holds the chain being built, so a parent loop in a broken file ends as missing_parent.
+    const visiting = new Set<string>();
+    const build = (sourceId: string): Comment | null => {
       if (built.has(sourceId)) return built.get(sourceId)!;
       const c = bySource.get(sourceId)!;
       const where = `comment ${sourceId} at line ${c.line}`;
@@ -186,8 +188,10 @@ export async function importWordpress(storage: Storage | null, input: Readable, 
       const parentSource = (c.fields.get('wp:comment_parent') ?? '0').trim();
       let parent: Comment | null = null;
       if (parentSource !== '' && parentSource !== '0') {
-        if (!bySource.has(parentSource) || seen.has(parentSource)) return fail('missing_parent');
-        parent = build(parentSource, new Set([...seen, sourceId]));
+        if (!bySource.has(parentSource) || visiting.has(parentSource)) return fail('missing_parent');
+        visiting.add(sourceId);
+        parent = build(parentSource);
+        visiting.delete(sourceId);
         if (!parent) return fail('missing_parent');
         // The service's depth cap: a reply below the deepest allowed level attaches to that level's comment.
         while (parent && parent.depth + 1 > options.maxDepth - 1 && parent.parentId) parent = findBuilt(parent.parentId);
@@ -220,7 +224,7 @@ export async function importWordpress(storage: Storage | null, input: Readable, 
       lineOf.set(comment, c.line);
       return comment;
     };
-    for (const sourceId of bySource.keys()) build(sourceId, new Set());
+    for (const sourceId of bySource.keys()) build(sourceId);
 
     const ok = [...built.values()].filter((c): c is Comment => c !== null);
     if (ok.length === 0) return;

@@ -95,6 +95,12 @@ describe('import wordpress', () => {
     expect(r.stdout).toMatch(/comment 23 at line \d+: missing_parent/);
   });
 
+  it('ends a parent loop in a broken file as missing parents instead of hanging', async () => {
+    const r = await cli(['import', 'wordpress', path.join(path.dirname(FIXTURE), 'wordpress-parent-loop.xml')], { DATA_DIR: tempDir() });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/imported: 1\n[\s\S]*missing_parent: 2/);
+  });
+
   it('lets no script, event handler or javascript: link through', async () => {
     const dir = tempDir();
     await cli(['import', 'wordpress', FIXTURE], { DATA_DIR: dir });
