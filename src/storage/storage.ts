@@ -26,6 +26,7 @@
  */
 import type { Comment, CommentStatus, EditRecord, RecheckState, SpamCheckState, SubmissionContext } from '../domain/comment.js';
 import type { AuditEntry, Ban, EraseMode } from '../domain/moderation.js';
+import type { TransferPort } from './transfer-port.js';
 
 export type SortOrder = 'oldest' | 'newest';
 
@@ -173,7 +174,7 @@ export interface UpdateOptions {
   ifStatus?: CommentStatus;
 }
 
-export interface Storage {
+export interface Storage extends TransferPort {
   /** Which adapter this is, for logs and readiness. */
   readonly kind: 'sqlite' | 'mongo';
 

@@ -30,6 +30,7 @@ import type {
   UpdateOptions,
 } from '../storage.js';
 import { MAX_PAGE_LIMIT } from '../storage.js';
+import { mongoTransfer } from './mongo-transfer.js';
 import { createModels, type MongoModels, type AuditDoc, type BanDoc, type CommentDoc, type ThreadDoc } from './models.js';
 
 function toAudit(d: AuditDoc): AuditEntry {
@@ -907,5 +908,6 @@ export async function openMongoStorage(opts: MongoStorageOptions): Promise<Stora
     eraseAuthor,
     ping,
     close,
+    ...mongoTransfer({ models, guarded, toComment, toThread }),
   };
 }

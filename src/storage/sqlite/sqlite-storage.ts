@@ -22,6 +22,7 @@ import type {
 } from '../storage.js';
 import { emptyStatusCounts } from '../../domain/comment.js';
 import { migrate } from './schema.js';
+import { sqliteTransfer } from './sqlite-transfer.js';
 import { sqliteCause, translatingErrors } from './sqlite-errors.js';
 
 interface CommentRow {
@@ -713,6 +714,8 @@ export function openSqliteStorage({ dataDir, onOpen }: SqliteStorageOptions): St
     async close() {
       if (db.open) db.close();
     },
+
+    ...sqliteTransfer<CommentRow, ThreadRow>({ db, toComment, toThread }),
   };
   return translatingErrors(storage);
 }

@@ -1,0 +1,224 @@
+/**
+ * `import disqus`: a Disqus export (Admin → Export) read with saxes, one record at a time. Threads come first in the
+ * file and are kept as a small map (Disqus id → thread key); each post is imported when its end tag is read. A reply
+ * whose parent has not been seen yet waits until the end of the file. Ids derive from the Disqus post id, so a second
+ * run adds nothing.
+ */
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { SaxesParser } from 'saxes';
+import type { CommentStatus } from '../domain/comment.js';
+import type { AvatarMode } from '../domain/privacy.js';
+import { resolveThread } from '../domain/thread.js';
+import type { Storage } from '../storage/storage.js';
+import { importedComment, type ParentRef } from './imported-comment.js';
+import { ImportReport } from './import-report.js';
+import { restoreComment } from './json-transfer.js';
+import { applyMaps, type UrlMap } from './wordpress-import.js';
+
+export interface DisqusImportOptions {
+  secret: string;
+  avatars: AvatarMode;
+  maxDepth: number;
+  allowedOrigins: readonly string[] | null;
+  maps: readonly UrlMap[];
+  status: CommentStatus | null;
+  /** Key threads by their link only, ignoring Disqus identifiers. */
+  byLink: boolean;
+  touched?: Set<string>;
+  onProgress?: (bytesRead: number, records: number) => void;
+}
+
+interface Rec {
+  line: number;
+  dsqId: string;
+  fields: Map<string, string>;
+  threadRef: string;
+  parentRef: string;
+}
+
+interface Placed extends ParentRef {
+  parentDsq: string;
+}
+
+const MAX_XML_ERRORS = 100;
+
+export function disqusCommentId(dsqId: string): string {
+  return `dq-${createHash('sha256').update(`disqus\u0000${dsqId}`).digest('hex').slice(0, 32)}`;
+}
+
+export async function importDisqus(storage: Storage | null, input: Readable, options: DisqusImportOptions): Promise<ImportReport> {
+  const report = new ImportReport();
+  const parser = new SaxesParser({ position: true });
+  const path: string[] = [];
+  let sawRoot = false;
+  let rec: Rec | null = null;
+  let kind: 'thread' | 'post' | null = null;
+  let text: string | null = null;
+  const ready: { kind: 'thread' | 'post'; rec: Rec }[] = [];
+  const threads = new Map<string, { key: string; url: string | null; createdAt: Date | null } | { reason: string }>();
+  const ensured = new Set<string>();
+  const placed = new Map<string, Placed>();
+  const waiting = new Map<string, Rec[]>();
+  let xmlErrors = 0;
+  let records = 0;
+
+  parser.on('error', (err) => {
+    xmlErrors += 1;
+    report.fail('xml_error', `line ${parser.line} (${err.message.replace(/^[^:]*:\d+:\d+: /, '')})`);
+  });
+  parser.on('opentag', (tag) => {
+    path.push(tag.name);
+    const depth = path.length;
+    if (depth === 1) {
+      sawRoot = tag.name === 'disqus';
+      return;
+    }
+    const dsq = String(tag.attributes['dsq:id'] ?? '');
+    if (depth === 2 && (tag.name === 'thread' || tag.name === 'post')) {
+      kind = tag.name;
+      rec = { line: parser.line, dsqId: dsq, fields: new Map(), threadRef: '', parentRef: '' };
+    } else if (rec && depth === 3) {
+      if (kind === 'post' && tag.name === 'thread') rec.threadRef = dsq;
+      else if (kind === 'post' && tag.name === 'parent') rec.parentRef = dsq;
+      else text = '';
+    } else if (rec && depth === 4 && path[2] === 'author') {
+      text = '';
+    }
+  });
+  const addText = (t: string) => {
+    if (text !== null) text += t;
+  };
+  parser.on('text', addText);
+  parser.on('cdata', addText);
+  parser.on('closetag', (tag) => {
+    const depth = path.length;
+    path.pop();
+    if (text !== null && rec) {
+      rec.fields.set(depth === 4 ? `author.${tag.name}` : tag.name, text);
+      text = null;
+      return;
+    }
+    if (depth === 2 && rec && kind) {
+      ready.push({ kind, rec });
+      rec = null;
+      kind = null;
+    }
+  });
+
+  const where = (r: Rec) => `post ${r.dsqId || '?'} at line ${r.line}`;
+
+  function addThread(r: Rec): void {
+    const link = (r.fields.get('link') ?? '').trim();
+    const identifier = options.byLink ? '' : (r.fields.get('id') ?? '').trim();
+    const created = new Date((r.fields.get('createdAt') ?? '').trim());
+    try {
+      const ref = resolveThread({ url: link === '' ? undefined : applyMaps(link, options.maps), threadId: identifier || undefined }, { allowedOrigins: options.allowedOrigins });
+      threads.set(r.dsqId, { key: ref.key, url: ref.url, createdAt: Number.isNaN(created.getTime()) ? null : created });
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      threads.set(r.dsqId, { reason: code === 'origin_not_allowed' ? 'origin_not_allowed' : link === '' && !identifier ? 'comment_without_thread' : 'invalid_thread_url' });
+    }
+  }
+
+  async function addPost(r: Rec): Promise<void> {
+    if (r.dsqId === '') return report.fail('missing_post_id', where(r));
+    const thread = threads.get(r.threadRef);
+    if (!thread) return report.fail('comment_without_thread', where(r));
+    if ('reason' in thread) return report.fail(thread.reason, where(r));
+    let parent: Placed | null = null;
+    if (r.parentRef !== '') {
+      parent = placed.get(r.parentRef) ?? null;
+      if (!parent) {
+        // Its parent may still come: wait for it (it places this post when it is imported).
+        const list = waiting.get(r.parentRef) ?? [];
+        list.push(r);
+        waiting.set(r.parentRef, list);
+        return;
+      }
+      // The service's depth cap: a reply below the deepest allowed level attaches to that level's comment.
+      while (parent && parent.depth + 1 > options.maxDepth - 1 && parent.parentDsq) parent = placed.get(parent.parentDsq) ?? null;
+    }
+    const deleted = (r.fields.get('isDeleted') ?? '').trim() === 'true';
+    const spam = (r.fields.get('isSpam') ?? '').trim() === 'true';
+    const status: CommentStatus = options.status ?? (spam ? 'spam' : deleted ? 'deleted' : 'approved');
+    const createdAt = new Date((r.fields.get('createdAt') ?? '').trim());
+    if (Number.isNaN(createdAt.getTime())) return report.fail('invalid_date', where(r));
+    const made = importedComment(
+      {
+        id: disqusCommentId(r.dsqId),
+        threadKey: thread.key,
+        parent,
+        status,
+        name: r.fields.get('author.name') || r.fields.get('author.username'),
+        email: r.fields.get('author.email'),
+        website: undefined,
+        ip: r.fields.get('ipAddress'),
+        userAgent: undefined,
+        createdAt,
+        contentHtml: r.fields.get('message') ?? '',
+      },
+      options,
+    );
+    if ('reason' in made) return report.fail(made.reason, where(r));
+    placed.set(r.dsqId, { id: made.id, rootId: made.rootId, depth: made.depth, parentDsq: parent ? r.parentRef : '' });
+    if (!storage) {
+      report.imported += 1;
+    } else {
+      try {
+        if (!ensured.has(thread.key)) {
+          await storage.ensureThread({ key: thread.key, url: thread.url, now: thread.createdAt ?? createdAt });
+          ensured.add(thread.key);
+        }
+        if (await restoreComment(storage, made)) {
+          report.imported += 1;
+          options.touched?.add(thread.key);
+        } else {
+          report.skip('already_imported');
+        }
+      } catch (err) {
+        report.fail(`storage_error (${(err as { code?: string }).code ?? 'unknown'})`, where(r));
+      }
+    }
+    const children = waiting.get(r.dsqId);
+    if (children) {
+      waiting.delete(r.dsqId);
+      for (const child of children) await addPost(child);
+    }
+  }
+
+  const processReady = async () => {
+    while (ready.length > 0) {
+      const next = ready.shift()!;
+      if (next.kind === 'thread') addThread(next.rec);
+      else {
+        records += 1;
+        await addPost(next.rec);
+      }
+    }
+  };
+
+  const decoder = new TextDecoder('utf-8');
+  let bytes = 0;
+  for await (const chunk of input) {
+    const buf = chunk as Buffer;
+    bytes += buf.length;
+    parser.write(decoder.decode(buf, { stream: true }));
+    if (path.length > 0 && !sawRoot) {
+      report.fail('not_a_disqus_export', 'line 1');
+      return report;
+    }
+    await processReady();
+    options.onProgress?.(bytes, records);
+    if (xmlErrors >= MAX_XML_ERRORS) {
+      report.fail('too_many_xml_errors', `line ${parser.line}`);
+      return report;
+    }
+  }
+  parser.write(decoder.decode());
+  parser.close();
+  await processReady();
+  for (const list of waiting.values()) for (const r of list) report.fail('missing_parent', where(r));
+  if (!sawRoot) report.fail('not_a_disqus_export', 'line 1');
+  return report;
+}

@@ -1,0 +1,38 @@
+/** What an import did: counts imported, skipped by reason and failed by reason, plus the first problems by record. */
+export const MAX_PROBLEMS_SHOWN = 50;
+
+export class ImportReport {
+  imported = 0;
+  readonly skipped = new Map<string, number>();
+  readonly failed = new Map<string, number>();
+  /** One line per failure naming the line or record (no email or IP in these). */
+  readonly problems: string[] = [];
+
+  skip(reason: string): void {
+    this.skipped.set(reason, (this.skipped.get(reason) ?? 0) + 1);
+  }
+
+  fail(reason: string, where: string): void {
+    this.failed.set(reason, (this.failed.get(reason) ?? 0) + 1);
+    if (this.problems.length < MAX_PROBLEMS_SHOWN) this.problems.push(`${where}: ${reason}`);
+  }
+
+  get failures(): number {
+    let n = 0;
+    for (const v of this.failed.values()) n += v;
+    return n;
+  }
+
+  summary(dryRun: boolean): string {
+    const list = (m: Map<string, number>) => [...m].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `  ${k}: ${v}`);
+    const lines = [`${dryRun ? 'would import' : 'imported'}: ${this.imported}`];
+    const skipped = [...this.skipped.values()].reduce((a, b) => a + b, 0);
+    lines.push(`skipped: ${skipped}`, ...list(this.skipped));
+    lines.push(`failed: ${this.failures}`, ...list(this.failed));
+    if (this.problems.length > 0) {
+      lines.push('problems:', ...this.problems.map((p) => `  ${p}`));
+      if (this.failures > this.problems.length) lines.push(`  … and ${this.failures - this.problems.length} more`);
+    }
+    return `${lines.join('\n')}\n`;
+  }
+}

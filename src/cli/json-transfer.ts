@@ -1,0 +1,227 @@
+/**
+ * `export json` / `import json`: the whole store as JSON lines — a header, then every thread (by key), every comment
+ * (by id) and every ban (by id), each with every field, dates as ISO strings. Fields are written in a fixed order,
+ * so exporting, importing into an empty store and exporting again gives the same bytes, whatever the adapter.
+ */
+import { once } from 'node:events';
+import type { Readable, Writable } from 'node:stream';
+import { createInterface } from 'node:readline';
+import { z } from 'zod';
+import { COMMENT_STATUSES, type Comment } from '../domain/comment.js';
+import { BAN_KINDS } from '../domain/ban.js';
+import { ConflictError } from '../domain/errors.js';
+import type { Ban } from '../domain/moderation.js';
+import type { Storage, ThreadRecord } from '../storage/storage.js';
+import { ImportReport } from './import-report.js';
+
+export const EXPORT_FORMAT = 'parley-export';
+export const EXPORT_VERSION = 1;
+const PAGE = 500;
+
+const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
+
+export function threadLine(t: ThreadRecord): string {
+  return JSON.stringify({ type: 'thread', key: t.key, url: t.url, createdAt: iso(t.createdAt), locked: t.locked, lastCommentAt: iso(t.lastCommentAt) });
+}
+
+export function commentLine(c: Comment): string {
+  return JSON.stringify({
+    type: 'comment',
+    id: c.id,
+    threadKey: c.threadKey,
+    parentId: c.parentId,
+    rootId: c.rootId,
+    depth: c.depth,
+    status: c.status,
+    author: { name: c.author.name, email: c.author.email, emailKey: c.author.emailKey, website: c.author.website, avatar: c.author.avatar },
+    body: c.body,
+    html: c.html,
+    createdAt: iso(c.createdAt),
+    editedAt: iso(c.editedAt),
+    editTokenHash: c.editTokenHash,
+    context: { ip: c.context.ip, userAgent: c.context.userAgent, referrer: c.context.referrer },
+    spamCheck: c.spamCheck,
+    spamReasons: c.spamReasons,
+    recheck: c.recheck ? { attempts: c.recheck.attempts, nextAt: iso(c.recheck.nextAt) } : null,
+    history: c.history.map((h) => ({ body: h.body, editedAt: iso(h.editedAt), by: h.by })),
+  });
+}
+
+export function banLine(b: Ban): string {
+  return JSON.stringify({
+    type: 'ban',
+    id: b.id,
+    kind: b.kind,
+    hash: b.hash,
+    prefix: b.prefix,
+    reason: b.reason,
+    createdAt: iso(b.createdAt),
+    expiresAt: iso(b.expiresAt),
+    actor: b.actor,
+  });
+}
+
+async function writeLine(out: Writable, line: string): Promise<void> {
+  if (!out.write(`${line}\n`)) await once(out, 'drain');
+}
+
+export interface ExportCounts {
+  threads: number;
+  comments: number;
+  bans: number;
+}
+
+/** Streams the store to `out` page by page (memory bounded by one page), in the order described above. */
+export async function exportJson(storage: Storage, out: Writable, onRecord: () => void = () => undefined): Promise<ExportCounts> {
+  const counts: ExportCounts = { threads: 0, comments: 0, bans: 0 };
+  await writeLine(out, JSON.stringify({ format: EXPORT_FORMAT, version: EXPORT_VERSION }));
+  for (let after: string | null = null; ; ) {
+    const page: ThreadRecord[] = await storage.listAllThreads({ after, limit: PAGE });
+    for (const t of page) {
+      await writeLine(out, threadLine(t));
+      counts.threads += 1;
+      onRecord();
+    }
+    if (page.length < PAGE) break;
+    after = page[page.length - 1]!.key;
+  }
+  for (let after: string | null = null; ; ) {
+    const page: Comment[] = await storage.listAllComments({ after, limit: PAGE });
+    for (const c of page) {
+      await writeLine(out, commentLine(c));
+      counts.comments += 1;
+      onRecord();
+    }
+    if (page.length < PAGE) break;
+    after = page[page.length - 1]!.id;
+  }
+  // Bans are few (moderators add them by hand): one read, sorted by id like the rest.
+  const bans = (await storage.listBans()).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  for (const b of bans) {
+    await writeLine(out, banLine(b));
+    counts.bans += 1;
+    onRecord();
+  }
+  return counts;
+}
+
+const date = z.iso.datetime().transform((s) => new Date(s));
+const nullableDate = date.nullable();
+const str = z.string();
+const nstr = z.string().nullable();
+
+const threadSchema = z.object({ type: z.literal('thread'), key: str.min(1), url: nstr, createdAt: date, locked: z.boolean(), lastCommentAt: nullableDate }).strict();
+const commentSchema = z
+  .object({
+    type: z.literal('comment'),
+    id: str.min(1),
+    threadKey: str.min(1),
+    parentId: nstr,
+    rootId: str.min(1),
+    depth: z.number().int().min(0),
+    status: z.enum(COMMENT_STATUSES),
+    author: z.object({ name: str, email: str, emailKey: str, website: nstr, avatar: str }).strict(),
+    body: str,
+    html: str,
+    createdAt: date,
+    editedAt: nullableDate,
+    editTokenHash: nstr,
+    context: z.object({ ip: nstr, userAgent: nstr, referrer: nstr }).strict(),
+    spamCheck: z.enum(['none', 'checked', 'unchecked']),
+    spamReasons: z.array(str),
+    recheck: z.object({ attempts: z.number().int().min(0), nextAt: date }).strict().nullable(),
+    history: z.array(z.object({ body: str, editedAt: date, by: z.enum(['author', 'moderator']) }).strict()),
+  })
+  .strict();
+const banSchema = z
+  .object({
+    type: z.literal('ban'),
+    id: str.min(1),
+    kind: z.enum(BAN_KINDS),
+    hash: str.min(1),
+    prefix: z.number().int().nullable(),
+    reason: nstr,
+    createdAt: date,
+    expiresAt: nullableDate,
+    actor: str,
+  })
+  .strict();
+const recordSchema = z.discriminatedUnion('type', [threadSchema, commentSchema, banSchema]);
+
+export interface ImportJsonOptions {
+  dryRun: boolean;
+  onRecord?: (bytesRead: number) => void;
+  /** Thread keys that gained comments, for cache invalidation. */
+  touched?: Set<string>;
+}
+
+/** Reads JSON lines one at a time; every record is validated and restored unless its id is already stored. */
+export async function importJson(storage: Storage | null, input: Readable, options: ImportJsonOptions): Promise<ImportReport> {
+  const report = new ImportReport();
+  const lines = createInterface({ input, crlfDelay: Infinity });
+  let lineNo = 0;
+  let bytes = 0;
+  for await (const line of lines) {
+    lineNo += 1;
+    bytes += Buffer.byteLength(line) + 1;
+    options.onRecord?.(bytes);
+    if (line.trim() === '') continue;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(line);
+    } catch {
+      report.fail('invalid_json', `line ${lineNo}`);
+      continue;
+    }
+    if (lineNo === 1) {
+      const header = raw as { format?: unknown; version?: unknown };
+      if (header.format !== EXPORT_FORMAT || header.version !== EXPORT_VERSION) {
+        report.fail('not_a_parley_export', 'line 1');
+        break;
+      }
+      continue;
+    }
+    const parsed = recordSchema.safeParse(raw);
+    if (!parsed.success) {
+      const field = parsed.error.issues[0]?.path.join('.') || 'record';
+      report.fail(`invalid_record (${field})`, `line ${lineNo}`);
+      continue;
+    }
+    const r = parsed.data;
+    if (options.dryRun || storage === null) {
+      report.imported += 1;
+      continue;
+    }
+    try {
+      let inserted: boolean;
+      if (r.type === 'thread') {
+        const { type: _t, ...thread } = r;
+        inserted = await storage.restoreThread(thread);
+      } else if (r.type === 'ban') {
+        const { type: _t, ...ban } = r;
+        inserted = await storage.restoreBan(ban);
+      } else {
+        const { type: _t, ...comment } = r;
+        inserted = await restoreComment(storage, comment);
+        if (inserted) options.touched?.add(comment.threadKey);
+      }
+      if (inserted) report.imported += 1;
+      else report.skip(`already_present (${r.type})`);
+    } catch (err) {
+      report.fail(`storage_error (${(err as { code?: string }).code ?? 'unknown'})`, `line ${lineNo}`);
+    }
+  }
+  if (lineNo === 0) report.fail('empty_file', 'line 1');
+  return report;
+}
+
+/** Inserts a comment as given; false when one with its id is already stored. */
+export async function restoreComment(storage: Storage, comment: Comment): Promise<boolean> {
+  try {
+    await storage.insertComment(comment);
+    return true;
+  } catch (err) {
+    if (err instanceof ConflictError && err.code === 'conflict') return false;
+    throw err;
+  }
+}
