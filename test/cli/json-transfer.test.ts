@@ -33,7 +33,8 @@ async function seed(dataDir: string): Promise<void> {
   const spam = makeComment({ id: '01SPAM', threadKey: key, status: 'spam', createdAt: d('2026-01-01T12:00:00.000Z'), author: { name: '李', email: 'li@example.com', emailKey: 'e'.repeat(64), website: 'https://li.example/', avatar: 'b'.repeat(32) } });
   const deleted = makeComment({ id: '01DEL', threadKey: key, status: 'deleted', createdAt: d('2026-01-01T13:00:00.000Z'), editTokenHash: 'f'.repeat(64), context: { ip: '2001:db8::5', userAgent: 'UA "quoted"', referrer: 'https://ref.example/' } });
   const rejected = makeComment({ id: '01REJ', threadKey: 'id:locked-thread', status: 'rejected', createdAt: d('2026-01-02T13:00:00.000Z') });
-  for (const c of [root, reply, spam, deleted, rejected]) await s.insertComment(c);
+  const modReply = makeReply(root, { id: '01MOD', createdAt: d('2026-01-01T11:30:00.000Z'), author: { name: 'Desk editor', email: '', emailKey: '', website: null, avatar: '', moderator: true } });
+  for (const c of [root, reply, modReply, spam, deleted, rejected]) await s.insertComment(c);
   await s.updateComment('01ROOT', { body: 'Root *two*', html: '<p>Root <em>two</em></p>\n', editedAt: d('2026-01-01T10:05:00.000Z'), appendHistory: { body: 'Root *one*', editedAt: d('2026-01-01T10:05:00.000Z'), by: 'author' } });
   await s.insertBan({ id: '01BANB', kind: 'ip', hash: 'a'.repeat(64), prefix: 24, reason: 'flood', createdAt: d('2026-01-05T00:00:00.000Z'), expiresAt: d('2026-02-05T00:00:00.000Z'), actor: 'ops' });
   await s.insertBan({ id: '01BANA', kind: 'email', hash: 'c'.repeat(64), prefix: null, reason: null, createdAt: d('2026-01-04T00:00:00.000Z'), expiresAt: null, actor: 'ops' });
@@ -55,7 +56,9 @@ describe('export json / import json', () => {
     const lines = first.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines[0]).toEqual({ format: 'parley-export', version: 1 });
     expect(lines.filter((l) => l.type === 'thread')).toHaveLength(3);
-    expect(lines.filter((l) => l.type === 'comment').map((l) => l.id)).toEqual(['01DEL', '01REJ', '01REPLY', '01ROOT', '01SPAM']);
+    expect(lines.filter((l) => l.type === 'comment').map((l) => l.id)).toEqual(['01DEL', '01MOD', '01REJ', '01REPLY', '01ROOT', '01SPAM']);
+    expect((lines.find((l) => l.id === '01MOD')!.author as { moderator?: boolean }).moderator).toBe(true);
+    expect(lines.find((l) => l.id === '01ROOT')!.author).not.toHaveProperty('moderator');
     expect(lines.filter((l) => l.type === 'ban').map((l) => l.id)).toEqual(['01BANA', '01BANB']);
     const root = lines.find((l) => l.id === '01ROOT')!;
     expect(root.history).toEqual([{ body: 'Root *one*', editedAt: '2026-01-01T10:05:00.000Z', by: 'author' }]);
@@ -68,12 +71,13 @@ describe('export json / import json', () => {
     const b = tempDir();
     const imported = await cli(['import', 'json', file], { DATA_DIR: b });
     expect(imported.code).toBe(0);
-    expect(imported.stdout).toContain('imported: 10');
+    expect(imported.stdout).toContain('imported: 11');
     expect(await exportOf({ DATA_DIR: b })).toBe(first);
 
     // The restored store serves what the original did: the visible count of the thread and its lock.
     const s = openSqliteStorage({ dataDir: b });
-    expect((await s.countVisible(['https://blog.example/ünïcödé-post'])).get('https://blog.example/ünïcödé-post')).toBe(1);
+    expect((await s.countVisible(['https://blog.example/ünïcödé-post'])).get('https://blog.example/ünïcödé-post')).toBe(2);
+    expect((await s.getComment('01MOD'))?.author.moderator).toBe(true);
     expect((await s.getThread('id:locked-thread'))?.locked).toBe(true);
     await s.close();
   });
@@ -89,7 +93,7 @@ describe('export json / import json', () => {
     const again = await cli(['import', 'json', file], { DATA_DIR: b });
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('imported: 0');
-    expect(again.stdout).toContain('already_present (comment): 5');
+    expect(again.stdout).toContain('already_present (comment): 6');
     expect(await exportOf({ DATA_DIR: b })).toBe(first);
   });
 
@@ -101,7 +105,7 @@ describe('export json / import json', () => {
     const b = tempDir();
     const r = await cli(['import', 'json', '--dry-run', file], { DATA_DIR: b });
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('would import: 10');
+    expect(r.stdout).toContain('would import: 11');
     expect((await exportOf({ DATA_DIR: b })).trim().split('\n')).toHaveLength(1);
   });
 
@@ -117,7 +121,7 @@ describe('export json / import json', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('line 3: invalid_json');
     expect(r.stdout).toContain('line 5: invalid_record (status)');
-    expect(r.stdout).toContain('imported: 8');
+    expect(r.stdout).toContain('imported: 9');
   });
 
   it('refuses a file that is not a Parley export', async () => {
@@ -171,7 +175,7 @@ describeMongo('moving between SQLite and MongoDB', () => {
     fs.writeFileSync(file, first);
     const env = { DATA_DIR: tempDir(), MONGODB_URI: uri };
     const r = await cli(['import', 'json', file], env);
-    expect(r.stdout).toContain('imported: 10');
+    expect(r.stdout).toContain('imported: 11');
     expect(r.code).toBe(0);
     expect(await exportOf(env)).toBe(first);
     expect((await cli(['import', 'json', file], env)).stdout).toContain('imported: 0');
