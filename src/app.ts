@@ -6,6 +6,7 @@ import { NO_CACHE, ReadCache, type ReadCacheInvalidator, type ReadCacheStats } f
 import { startRedisBroadcast, type RedisBroadcast } from './cache/redis-broadcast.js';
 import { registerCacheMetrics } from './cache/cache-metrics.js';
 import { cachedReads } from './http/cached-read.js';
+import { publicReadCacheControl } from './http/cache-control.js';
 import { createCommentService } from './comments/comment-service.js';
 import { createModerationService, type ModerationService, type SpamFeedback } from './comments/moderation-service.js';
 import { adminPage } from './http/admin-page.js';
@@ -191,7 +192,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
     openApiDocument: createOpenApiDocument([publicApi, opsApi, adminApi], { serverUrl: config.publicUrl }),
   });
   const threadPolicy = { allowedOrigins: config.allowedOrigins };
-  const fastReads = readCache ? cachedReads({ cache: readCache, service, threadPolicy }) : null;
+  const readCacheControl = publicReadCacheControl(config.cacheSharedMaxAge);
+  const fastReads = readCache ? cachedReads({ cache: readCache, service, threadPolicy, cacheControl: readCacheControl }) : null;
   const http = createHttpApp({
     service,
     logger,
@@ -202,6 +204,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     publicCors: publicCors({ allowedOrigins: config.allowedOrigins, publicUrl: config.publicUrl }),
     site: siteRoutes({ service, publicUrl: config.publicUrl, allowedOrigins: config.allowedOrigins, avatars: config.avatars, rateLimiters, logger, cachedThreadPage: fastReads?.threadPage }),
     cachedReads: fastReads ?? undefined,
+    publicReadCacheControl: readCacheControl,
     ...(admin ? { admin, adminPage: adminPage() } : {}),
   });
   return {

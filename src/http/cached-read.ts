@@ -19,6 +19,8 @@ export interface CachedReadDeps {
   cache: ReadCache;
   service: CommentService;
   threadPolicy: ThreadPolicy;
+  /** Cache-Control of a hit: the same as the normal handler's (http/cache-control.ts). */
+  cacheControl?: string;
 }
 
 export interface CachedReads {
@@ -47,8 +49,8 @@ function matchesEtag(header: string | undefined, etag: string): boolean {
   return false;
 }
 
-function sendJson(req: Request, res: Response, entry: CachedEntry<unknown>): void {
-  res.setHeader('Cache-Control', 'no-cache');
+function sendJson(req: Request, res: Response, entry: CachedEntry<unknown>, cacheControl: string): void {
+  res.setHeader('Cache-Control', cacheControl);
   res.setHeader('ETag', entry.etag);
   if (matchesEtag(req.headers['if-none-match'], entry.etag)) {
     res.statusCode = 304;
@@ -91,7 +93,7 @@ function parsedByUrl<T>(limit = 10_000): (url: string, parse: () => T) => T | nu
   };
 }
 
-export function cachedReads({ cache, service, threadPolicy }: CachedReadDeps): CachedReads {
+export function cachedReads({ cache, service, threadPolicy, cacheControl = 'no-cache' }: CachedReadDeps): CachedReads {
   const threadInput = parsedByUrl<{ key: string; input: ReturnType<typeof parseListThread>; ref: ReturnType<typeof resolveThread> }>();
   const countsInput = parsedByUrl<{ key: string; urls: string[]; threadKeys: string[] }>();
   const pageInput = parsedByUrl<{ key: string; view: ReturnType<typeof threadPageView>; input: ReturnType<typeof parseListThread>; ref: ReturnType<typeof resolveThread> }>();
@@ -109,7 +111,7 @@ export function cachedReads({ cache, service, threadPolicy }: CachedReadDeps): C
         threadKeys: [ref.key],
       }));
       if (!entry) return next();
-      sendJson(req, res, entry);
+      sendJson(req, res, entry, cacheControl);
     },
 
     async counts(req, res, next) {
@@ -124,7 +126,7 @@ export function cachedReads({ cache, service, threadPolicy }: CachedReadDeps): C
         return { body: Buffer.from(JSON.stringify(body)), threadKeys };
       });
       if (!entry) return next();
-      sendJson(req, res, entry);
+      sendJson(req, res, entry, cacheControl);
     },
 
     /**

@@ -383,6 +383,38 @@ describe('Redis unreachable', () => {
   });
 });
 
+describe('Cache-Control for shared caches', () => {
+  const CDN = 'public, max-age=0, s-maxage=10, stale-while-revalidate=60';
+
+  it.each([
+    ['cached', {}],
+    ['uncached', { CACHE_MAX_MB: '0' }],
+  ])('lets a CDN keep thread pages and counts for CACHE_SHARED_MAX_AGE seconds (%s)', async (_label, env) => {
+    const app = await start(env);
+    for (let i = 0; i < 2; i += 1) {
+      expect((await request(app.http).get('/api/v1/threads').query({ url: ARTICLE })).headers['cache-control']).toBe(CDN);
+      expect((await request(app.http).get('/api/v1/counts').query({ url: ARTICLE })).headers['cache-control']).toBe(CDN);
+    }
+    // Personal or per-request answers stay out of shared caches.
+    expect((await request(app.http).get('/api/v1/form-token').query({ url: ARTICLE })).headers['cache-control']).toBe('no-store');
+    expect((await request(app.http).get('/threads/html').query({ url: ARTICLE })).headers['cache-control']).not.toMatch(/public|s-maxage/);
+    expect((await request(app.http).get('/api/v1/threads').query({ url: 'nope' })).headers['cache-control'] ?? '').not.toMatch(/public|s-maxage/);
+  });
+
+  it('sends no-cache with CACHE_SHARED_MAX_AGE=0, and takes a number of seconds', async () => {
+    const off = await start({ CACHE_SHARED_MAX_AGE: '0' });
+    const thirty = await start({ CACHE_SHARED_MAX_AGE: '30' });
+    for (let i = 0; i < 2; i += 1) {
+      expect((await request(off.http).get('/api/v1/threads').query({ url: ARTICLE })).headers['cache-control']).toBe('no-cache');
+      expect((await request(thirty.http).get('/api/v1/counts').query({ url: ARTICLE })).headers['cache-control']).toBe(
+        'public, max-age=0, s-maxage=30, stale-while-revalidate=60',
+      );
+    }
+    const { loadConfig } = await import('../../src/config.js');
+    expect(() => loadConfig({ DATA_DIR: '/tmp/x', SECRET: 's'.repeat(32), CACHE_SHARED_MAX_AGE: '301' })).toThrow(/CACHE_SHARED_MAX_AGE/);
+  });
+});
+
 describe('CACHE_MAX_MB', () => {
   it('accepts 0 to 4096 and refuses anything else', async () => {
     const { loadConfig } = await import('../../src/config.js');
