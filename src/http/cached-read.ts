@@ -27,6 +27,11 @@ export interface CachedReads {
   threads: RequestHandler;
   counts: RequestHandler;
   threadPage: RequestHandler;
+  /**
+   * The cache key of a raw GET /api/v1/threads or /counts URL that these handlers already accepted, or null: lets the
+   * front door (fast-hit.ts) answer a hit without parsing anything. Only URLs Express routed here are ever known.
+   */
+  keyOf(url: string): string | null;
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -76,9 +81,9 @@ async function cachedOrPass(cache: ReadCache, key: string, load: () => Promise<L
  * What a URL parses to is the same every time: remembered per raw URL, so a hit runs no validation at all. Only valid
  * input is remembered (anything else goes to the normal handler every time); bounded by dropping all at the limit.
  */
-function parsedByUrl<T>(limit = 10_000): (url: string, parse: () => T) => T | null {
+function parsedByUrl<T>(limit = 10_000): ((url: string, parse: () => T) => T | null) & { known(url: string): T | undefined } {
   const memo = new Map<string, T>();
-  return (url, parse) => {
+  const parsedOf = (url: string, parse: () => T): T | null => {
     const known = memo.get(url);
     if (known !== undefined) return known;
     let parsed: T;
@@ -91,6 +96,7 @@ function parsedByUrl<T>(limit = 10_000): (url: string, parse: () => T) => T | nu
     memo.set(url, parsed);
     return parsed;
   };
+  return Object.assign(parsedOf, { known: (url: string) => memo.get(url) });
 }
 
 export function cachedReads({ cache, service, threadPolicy, cacheControl = 'no-cache' }: CachedReadDeps): CachedReads {
@@ -98,6 +104,8 @@ export function cachedReads({ cache, service, threadPolicy, cacheControl = 'no-c
   const countsInput = parsedByUrl<{ key: string; urls: string[]; threadKeys: string[] }>();
   const pageInput = parsedByUrl<{ key: string; view: ReturnType<typeof threadPageView>; input: ReturnType<typeof parseListThread>; ref: ReturnType<typeof resolveThread> }>();
   return {
+    keyOf: (url) => (threadInput.known(url) ?? countsInput.known(url))?.key ?? null,
+
     async threads(req, res, next) {
       const parsed = threadInput(req.originalUrl, () => {
         const input = parseListThread(req.query);

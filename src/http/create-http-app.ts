@@ -34,6 +34,11 @@ export interface HttpAppDeps {
 
 export const BODY_LIMIT = '32kb';
 
+/** Helmet as every response gets it; the front door (fast-hit.ts) records the same headers from it once. */
+export function securityHeaders(): RequestHandler {
+  return helmet();
+}
+
 export function createHttpApp({ service, logger, trustProxy, rateLimiters, ops, observeRequest, publicCors, admin, adminPage, site, cachedReads, publicReadCacheControl }: HttpAppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -42,7 +47,7 @@ export function createHttpApp({ service, logger, trustProxy, rateLimiters, ops, 
 
   app.use(requestId());
   app.use(requestLog(logger, observeRequest));
-  app.use(helmet());
+  app.use(securityHeaders());
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

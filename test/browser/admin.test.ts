@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -39,7 +39,7 @@ if (!hasChromium) {
       // The page loads /admin.js from dist/public: build the bundles as `npm run build:web` would.
       buildWeb();
       app = await createTestApp({ ADMIN_TOKEN: `editor:${TOKEN}`, MODERATION: 'all' });
-      server = app.http.listen(0, '127.0.0.1');
+      server = createServer(app.http).listen(0, '127.0.0.1');
       await new Promise((r) => server.once('listening', r));
       base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       browser = await chromium.launch({
