@@ -97,7 +97,11 @@ export function fastHitFront(deps: FastHitDeps): RequestListener {
   const { express, keyOf, peek, cacheControl, logger, observeRequest, readHit, trustProxy, allowedOrigins } = deps;
   const security = recordHeaders(deps.securityHeaders);
   const rule = originRule({ allowedOrigins, publicUrl: deps.publicUrl });
-  const logging = () => logger.isLevelEnabled('info');
+  // The access line's fields are fixed and hold nothing personal (an id matching SAFE_REQUEST_ID or a UUID, GET or
+  // HEAD, a constant route, a status, a duration), so it skips pino's redaction, which costs ~20 µs a line with
+  // REDACT_PATHS against ~3 µs without. Nothing else may be logged through this child.
+  const accessLog = logger.child({}, { redact: [] });
+  const logging = () => accessLog.isLevelEnabled('info');
 
   const originOf = (req: IncomingMessage): OriginRequest => ({
     get: (name: string) => {
@@ -133,7 +137,7 @@ export function fastHitFront(deps: FastHitDeps): RequestListener {
     }
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
     const method = req.method!;
-    if (logging()) logger.info({ requestId: id, method, route, status, ms: Math.round(ms * 10) / 10 }, 'request');
+    if (logging()) accessLog.info({ requestId: id, method, route, status, ms: Math.round(ms * 10) / 10 }, 'request');
     observeRequest?.({ method, route, status, seconds: ms / 1000 });
   };
 
