@@ -365,9 +365,45 @@ withRedis('several instances', () => {
     await until(async () => (await seen(b)).ids.includes(comment.id));
     expect((await seen(b)).html).toContain('Second, through A.');
   });
+
+  it('counts fast-path hits in the read limit shared through Redis', async () => {
+    const env = { REDIS_URL, TRUST_PROXY: '1', RATE_LIMIT_READS_PER_MINUTE: '3' };
+    const a = await start(env);
+    const b = await start({ ...env, DATA_DIR: a.dataDir });
+    // Getting in sync drops the cache once: prime after it.
+    await until(async () => a.cache!.synced() && b.cache!.synced());
+    // A fresh address per run: the Redis window outlives a quick re-run.
+    const ip = `203.0.113.${1 + Math.floor(Math.random() * 250)}`;
+    // And a thread of its own: Redis pub/sub channels span databases, so other runs' invalidations of ARTICLE arrive.
+    const url = `https://news.example.org/rate-limit-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+    const read = (app: TestApp) => request(app.http).get('/api/v1/counts').query({ url }).set('X-Forwarded-For', ip);
+    const primer = `198.51.100.${1 + Math.floor(Math.random() * 250)}`;
+    expect((await request(a.http).get('/api/v1/counts').query({ url }).set('X-Forwarded-For', primer)).status).toBe(200);
+    expect((await request(b.http).get('/api/v1/counts').query({ url }).set('X-Forwarded-For', primer)).status).toBe(200);
+    const spyA = jest.spyOn(a.express as unknown as { handle: (...x: unknown[]) => void }, 'handle');
+    const spyB = jest.spyOn(b.express as unknown as { handle: (...x: unknown[]) => void }, 'handle');
+    const got = [await read(a), await read(b), await read(a)];
+    expect(got.map((r) => r.status)).toEqual([200, 200, 200]);
+    expect(got.map((r) => /r=(\d+)/.exec(r.headers.ratelimit ?? '')?.[1])).toEqual(['2', '1', '0']);
+    expect(spyA).not.toHaveBeenCalled();
+    expect(spyB).not.toHaveBeenCalled();
+    expect((await read(b)).status).toBe(429);
+  });
 });
 
 describe('Redis unreachable', () => {
+  it('serves hits while the rate-limit store is down (reads fail open), without RateLimit headers', async () => {
+    const app = await start({ REDIS_URL: 'redis://127.0.0.1:1', RATE_LIMIT_READS_PER_MINUTE: '1' });
+    await request(app.http).get('/api/v1/threads').query({ url: ARTICLE });
+    const spy = jest.spyOn(app.express as unknown as { handle: (...x: unknown[]) => void }, 'handle');
+    for (let i = 0; i < 3; i += 1) {
+      const res = await request(app.http).get('/api/v1/threads').query({ url: ARTICLE });
+      expect(res.status).toBe(200);
+      expect(res.headers.ratelimit).toBeUndefined();
+    }
+    expect(spy).not.toHaveBeenCalled();
+  });
+
   it('serves entries at most a second, then reads the store again', async () => {
     const env = { REDIS_URL: 'redis://127.0.0.1:1' };
     const a = await start(env);
