@@ -79,7 +79,7 @@ async function startParley(name: string, env: Record<string, string>): Promise<S
       PORT: String(port),
       HOST: '127.0.0.1',
       SECRET: 'bench-secret-bench-secret-bench-secret',
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: 'info', // the access log stays on, as in production (stdout is discarded)
       MODERATION: 'none',
       MIN_SUBMIT_SECONDS: '0',
       ALLOWED_ORIGINS: SITE,

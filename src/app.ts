@@ -1,4 +1,5 @@
 /** Composition root: the only file that wires concrete parts (storage, spam checks, Redis, clock, ids, jobs). */
+import type { RequestListener } from 'node:http';
 import type { Express } from 'express';
 import { createClient } from 'redis';
 import { monotonicFactory } from 'ulid';
@@ -7,12 +8,14 @@ import { NO_CACHE, ReadCache, type ReadCacheInvalidator, type ReadCacheStats } f
 import { startRedisBroadcast, type RedisBroadcast } from './cache/redis-broadcast.js';
 import { registerCacheMetrics } from './cache/cache-metrics.js';
 import { cachedReads } from './http/cached-read.js';
+import { publicReadCacheControl } from './http/cache-control.js';
 import { createCommentService } from './comments/comment-service.js';
 import { createModerationService, type ModerationService, type SpamFeedback } from './comments/moderation-service.js';
 import { adminPage } from './http/admin-page.js';
 import { adminRoutes } from './http/admin-routes.js';
 import type { Config } from './config.js';
-import { createHttpApp } from './http/create-http-app.js';
+import { createHttpApp, securityHeaders } from './http/create-http-app.js';
+import { fastHitFront } from './http/fast-hit.js';
 import { publicCors } from './http/cors.js';
 import { adminApi } from './http/admin-openapi.js';
 import { createOpenApiDocument, opsApi, publicApi } from './http/openapi.js';
@@ -47,7 +50,10 @@ export interface AppDeps {
 }
 
 export interface App {
-  http: Express;
+  /** The front door (http/fast-hit.ts with the cache on, else the Express app): what npm start serves. */
+  http: RequestListener;
+  /** The Express app behind it, for tests that compare the two paths. */
+  express: Express;
   storage: Storage;
   metrics: Metrics;
   akismet: AkismetClient | null;
@@ -192,8 +198,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
     openApiDocument: createOpenApiDocument([publicApi, opsApi, adminApi], { serverUrl: config.publicUrl }),
   });
   const threadPolicy = { allowedOrigins: config.allowedOrigins };
-  const fastReads = readCache ? cachedReads({ cache: readCache, service, threadPolicy }) : null;
-  const http = createHttpApp({
+  const readCacheControl = publicReadCacheControl(config.cacheSharedMaxAge);
+  const fastReads = readCache ? cachedReads({ cache: readCache, service, threadPolicy, cacheControl: readCacheControl }) : null;
+  const expressApp = createHttpApp({
     service,
     logger,
     trustProxy: config.trustProxy,
@@ -203,10 +210,28 @@ export async function createApp(deps: AppDeps): Promise<App> {
     publicCors: publicCors({ allowedOrigins: config.allowedOrigins, publicUrl: config.publicUrl }),
     site: siteRoutes({ service, publicUrl: config.publicUrl, allowedOrigins: config.allowedOrigins, avatars: config.avatars, rateLimiters, logger, cachedThreadPage: fastReads?.threadPage }),
     cachedReads: fastReads ?? undefined,
+    publicReadCacheControl: readCacheControl,
     ...(admin ? { admin, adminPage: adminPage() } : { adminPage: adminPage({ enabled: false }) }),
   });
+  // Cache hits of the two busiest reads are answered below Express; everything else goes through it.
+  const http: RequestListener = readCache && fastReads
+    ? fastHitFront({
+        express: expressApp,
+        keyOf: fastReads.keyOf,
+        peek: (key) => readCache.peek(key),
+        cacheControl: readCacheControl,
+        securityHeaders: securityHeaders(),
+        allowedOrigins: config.allowedOrigins,
+        publicUrl: config.publicUrl,
+        trustProxy: config.trustProxy,
+        readHit: rateLimiters.readHit,
+        logger,
+        observeRequest: metrics.observeRequest,
+      })
+    : expressApp;
   return {
     http,
+    express: expressApp,
     storage,
     metrics,
     akismet,

@@ -40,6 +40,7 @@ describe('loadConfig', () => {
       maxLinks: 2,
       bannedWords: [],
       cacheMaxBytes: 64 * 1024 * 1024,
+      cacheSharedMaxAge: 10,
       retentionDays: 30,
       redisUrl: null,
       adminTokens: [],

@@ -96,6 +96,14 @@ export class ReadCache<M = unknown> implements ReadCacheInvalidator {
     return flight;
   }
 
+  /** The entry when it is cached and fresh (a hit), without loading: for the fast path, which leaves misses to get(). */
+  peek(key: string): CachedEntry<M> | undefined {
+    const cached = this.#lru.get(key);
+    if (cached === undefined || (this.#maxAgeMs !== null && this.#now() - cached.filledAt >= this.#maxAgeMs)) return undefined;
+    this.#hits += 1;
+    return cached;
+  }
+
   async invalidate(threadKeys: readonly string[]): Promise<void> {
     this.#bump();
     for (const t of threadKeys) {

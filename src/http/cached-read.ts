@@ -19,12 +19,19 @@ export interface CachedReadDeps {
   cache: ReadCache;
   service: CommentService;
   threadPolicy: ThreadPolicy;
+  /** Cache-Control of a hit: the same as the normal handler's (http/cache-control.ts). */
+  cacheControl?: string;
 }
 
 export interface CachedReads {
   threads: RequestHandler;
   counts: RequestHandler;
   threadPage: RequestHandler;
+  /**
+   * The cache key of a raw GET /api/v1/threads or /counts URL that these handlers already accepted, or null: lets the
+   * front door (fast-hit.ts) answer a hit without parsing anything. Only URLs Express routed here are ever known.
+   */
+  keyOf(url: string): string | null;
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -47,8 +54,8 @@ function matchesEtag(header: string | undefined, etag: string): boolean {
   return false;
 }
 
-function sendJson(req: Request, res: Response, entry: CachedEntry<unknown>): void {
-  res.setHeader('Cache-Control', 'no-cache');
+function sendJson(req: Request, res: Response, entry: CachedEntry<unknown>, cacheControl: string): void {
+  res.setHeader('Cache-Control', cacheControl);
   res.setHeader('ETag', entry.etag);
   if (matchesEtag(req.headers['if-none-match'], entry.etag)) {
     res.statusCode = 304;
@@ -74,9 +81,9 @@ async function cachedOrPass(cache: ReadCache, key: string, load: () => Promise<L
  * What a URL parses to is the same every time: remembered per raw URL, so a hit runs no validation at all. Only valid
  * input is remembered (anything else goes to the normal handler every time); bounded by dropping all at the limit.
  */
-function parsedByUrl<T>(limit = 10_000): (url: string, parse: () => T) => T | null {
+function parsedByUrl<T>(limit = 10_000): ((url: string, parse: () => T) => T | null) & { known(url: string): T | undefined } {
   const memo = new Map<string, T>();
-  return (url, parse) => {
+  const parsedOf = (url: string, parse: () => T): T | null => {
     const known = memo.get(url);
     if (known !== undefined) return known;
     let parsed: T;
@@ -89,13 +96,16 @@ function parsedByUrl<T>(limit = 10_000): (url: string, parse: () => T) => T | nu
     memo.set(url, parsed);
     return parsed;
   };
+  return Object.assign(parsedOf, { known: (url: string) => memo.get(url) });
 }
 
-export function cachedReads({ cache, service, threadPolicy }: CachedReadDeps): CachedReads {
+export function cachedReads({ cache, service, threadPolicy, cacheControl = 'no-cache' }: CachedReadDeps): CachedReads {
   const threadInput = parsedByUrl<{ key: string; input: ReturnType<typeof parseListThread>; ref: ReturnType<typeof resolveThread> }>();
   const countsInput = parsedByUrl<{ key: string; urls: string[]; threadKeys: string[] }>();
   const pageInput = parsedByUrl<{ key: string; view: ReturnType<typeof threadPageView>; input: ReturnType<typeof parseListThread>; ref: ReturnType<typeof resolveThread> }>();
   return {
+    keyOf: (url) => (threadInput.known(url) ?? countsInput.known(url))?.key ?? null,
+
     async threads(req, res, next) {
       const parsed = threadInput(req.originalUrl, () => {
         const input = parseListThread(req.query);
@@ -109,7 +119,7 @@ export function cachedReads({ cache, service, threadPolicy }: CachedReadDeps): C
         threadKeys: [ref.key],
       }));
       if (!entry) return next();
-      sendJson(req, res, entry);
+      sendJson(req, res, entry, cacheControl);
     },
 
     async counts(req, res, next) {
@@ -124,7 +134,7 @@ export function cachedReads({ cache, service, threadPolicy }: CachedReadDeps): C
         return { body: Buffer.from(JSON.stringify(body)), threadKeys };
       });
       if (!entry) return next();
-      sendJson(req, res, entry);
+      sendJson(req, res, entry, cacheControl);
     },
 
     /**

@@ -6,7 +6,7 @@
  * paths get no CORS headers here, whatever the router order. Hand-written (the `cors` package would need the same
  * origin logic plus the admin exception around it).
  */
-import type { Request, RequestHandler } from 'express';
+import type { RequestHandler } from 'express';
 import { ForbiddenError } from '../domain/errors.js';
 
 export interface PublicCorsOptions {
@@ -20,8 +20,14 @@ export interface PublicCorsOptions {
 
 export const CORS_METHODS = 'GET, HEAD, POST, PATCH, DELETE';
 export const CORS_HEADERS = 'Authorization, Content-Type';
-const EXPOSED = 'X-Request-Id, Retry-After, RateLimit, RateLimit-Policy';
+export const CORS_EXPOSED = 'X-Request-Id, Retry-After, RateLimit, RateLimit-Policy';
 const ADMIN_PATH = /^\/admin(?:\/|$)/i;
+
+/** What the rule reads of a request: an Express request, or the fast path's view of a node:http one. */
+export interface OriginRequest {
+  get(name: string): string | undefined;
+  readonly protocol: string;
+}
 
 export type OriginVerdict =
   /** No Origin and not a cross-site browser request: a server, curl, or a same-origin read. */
@@ -35,9 +41,9 @@ export type OriginVerdict =
  * allowed (a cross-site request without an Origin cannot show that it is allowed). Allowed: ALLOWED_ORIGINS (unset:
  * any origin), PUBLIC_URL's origin, and the origin of the Host the request came to.
  */
-export function originRule({ allowedOrigins, publicUrl }: Pick<PublicCorsOptions, 'allowedOrigins' | 'publicUrl'>): (req: Request) => OriginVerdict {
+export function originRule({ allowedOrigins, publicUrl }: Pick<PublicCorsOptions, 'allowedOrigins' | 'publicUrl'>): (req: OriginRequest) => OriginVerdict {
   const own = publicUrl ? new URL(publicUrl).origin : null;
-  const isAllowed = (origin: string, req: Request) =>
+  const isAllowed = (origin: string, req: OriginRequest) =>
     allowedOrigins === null || allowedOrigins.includes(origin) || origin === own || origin === `${req.protocol}://${req.get('host') ?? ''}`;
   return (req) => {
     const origin = req.get('origin');
@@ -74,7 +80,7 @@ export function publicCors({ allowedOrigins, publicUrl, maxAgeSeconds = 600 }: P
       res.status(204).end();
       return;
     }
-    res.set('Access-Control-Expose-Headers', EXPOSED);
+    res.set('Access-Control-Expose-Headers', CORS_EXPOSED);
     next();
   };
 }

@@ -28,11 +28,18 @@ export interface HttpAppDeps {
   site?: Router;
   /** The read cache's fast path for GET /threads and /counts (http/cached-read.ts); absent with CACHE_MAX_MB=0. */
   cachedReads?: { threads: RequestHandler; counts: RequestHandler } | undefined;
+  /** Cache-Control of GET /threads and /counts (http/cache-control.ts); no-cache when absent. */
+  publicReadCacheControl?: string;
 }
 
 export const BODY_LIMIT = '32kb';
 
-export function createHttpApp({ service, logger, trustProxy, rateLimiters, ops, observeRequest, publicCors, admin, adminPage, site, cachedReads }: HttpAppDeps): express.Express {
+/** Helmet as every response gets it; the front door (fast-hit.ts) records the same headers from it once. */
+export function securityHeaders(): RequestHandler {
+  return helmet();
+}
+
+export function createHttpApp({ service, logger, trustProxy, rateLimiters, ops, observeRequest, publicCors, admin, adminPage, site, cachedReads, publicReadCacheControl }: HttpAppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   // A hop count: with 0, X-Forwarded-For is ignored and req.ip is the socket's address.
@@ -40,7 +47,7 @@ export function createHttpApp({ service, logger, trustProxy, rateLimiters, ops, 
 
   app.use(requestId());
   app.use(requestLog(logger, observeRequest));
-  app.use(helmet());
+  app.use(securityHeaders());
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -71,7 +78,7 @@ export function createHttpApp({ service, logger, trustProxy, rateLimiters, ops, 
   api.use(limitBodyDepth());
   api.use(express.urlencoded({ limit: BODY_LIMIT, extended: false, parameterLimit: 50 }));
   if (rateLimiters) api.post('/comments', rateLimiters.postPerEmail);
-  api.use(publicRoutes(service));
+  api.use(publicRoutes(service, publicReadCacheControl));
   app.use('/api/v1', api);
   if (adminPage) app.use(adminPage);
   if (site) app.use(site);

@@ -4,7 +4,7 @@ import type { Request, RequestHandler } from 'express';
 import { AppError } from '../domain/errors.js';
 import type { Logger } from '../logger.js';
 
-const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+export const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** Reuses a well-formed incoming X-Request-Id (from a proxy) or makes one; echoes it back. */
 export function requestId(): RequestHandler {

@@ -36,18 +36,19 @@ export function requestContext(req: Request): RequestContext {
   };
 }
 
-export function publicRoutes(service: CommentService): Router {
+/** cacheControl: of the public reads (http/cache-control.ts); no-cache unless given. */
+export function publicRoutes(service: CommentService, cacheControl = 'no-cache'): Router {
   const router = Router();
 
   router.get('/threads', async (req, res) => {
     const view = await service.listThread(parseListThread(req.query));
-    res.set('Cache-Control', 'no-cache');
+    res.set('Cache-Control', cacheControl);
     res.json(toThreadResponse(view));
   });
 
   router.get('/counts', async (req, res) => {
     const body: CountsResponse = { counts: await service.countThreads(parseCounts(req.query)) };
-    res.set('Cache-Control', 'no-cache');
+    res.set('Cache-Control', cacheControl);
     res.json(body);
   });
 

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
-import { ipKeyGenerator, rateLimit, type RateLimitInfo } from 'express-rate-limit';
+import { ipKeyGenerator, MemoryStore, rateLimit, type RateLimitInfo, type Store } from 'express-rate-limit';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import type { Config } from '../config.js';
 import { AppError } from '../domain/errors.js';
@@ -43,8 +43,17 @@ export interface RateLimiters {
   editPerIp: RequestHandler[];
   /** Counts GET and HEAD, and POST /comments/mine; mount it on the public API. */
   read: RequestHandler;
+  /** The read limiter for a request answered below Express (http/fast-hit.ts): the same store, keys and headers. */
+  readHit: ReadHit;
   admin: RequestHandler;
 }
+
+/**
+ * Counts one read by the client at this address (req.ip as Express would compute it). `limited`: over the limit; the
+ * caller lets Express answer (its limiter counts once more and sends the 429). Otherwise the RateLimit headers the
+ * read limiter would have set (none when the store failed: reads fail open).
+ */
+export type ReadHit = (ip: string) => Promise<{ limited: true } | { limited: false; headers: ReadonlyArray<readonly [string, string]> }>;
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -62,6 +71,14 @@ export function createRateLimiters(deps: RateLimitDeps): RateLimiters {
   const byEmail: Keyed = (req) => keyedHash(normalizeEmail(bodyEmail(req) ?? ''), secret, 'ratelimit-email');
   const make = (name: string, limit: number, windowMs: number, keyGenerator: Keyed, opts: LimiterOptions = {}) =>
     createLimiter(deps, { name, limit, windowMs, keyGenerator, ...opts });
+
+  const readStore = newStore(deps, 'read');
+  let readLogError: (err: unknown) => void = () => undefined;
+  const read = make('read', limits.readsPerMinute, MINUTE, byIp, {
+    skip: (req) => !isRead(req),
+    store: readStore,
+    onStoreError: (logError) => (readLogError = logError),
+  });
 
   // Store outages, decided per audience. Reads and posts fail open: a Redis hiccup must not take the comments of
   // every site offline, and a post let through still meets the whole spam pipeline (honeypot, form token, rules,
@@ -84,7 +101,8 @@ export function createRateLimiters(deps: RateLimitDeps): RateLimiters {
       make('edit-ip-minute', limits.editsPerMinute, MINUTE, byIp, { skip: notEdit }),
       make('edit-ip-hour', limits.editsPerHour, HOUR, byIp, { skip: notEdit }),
     ],
-    read: make('read', limits.readsPerMinute, MINUTE, byIp, { skip: (req) => !isRead(req) }),
+    read,
+    readHit: readHitCounter({ store: readStore, name: 'read', limit: limits.readsPerMinute, windowMs: MINUTE, secret, logError: (err) => readLogError(err) }),
     admin: make('admin', limits.adminPerMinute, MINUTE, byIp, { failOpen: false }),
   };
 }
@@ -99,6 +117,14 @@ interface LimiterOptions {
   countOnlyAccepted?: boolean;
   /** No RateLimit/RateLimit-Policy headers, and a Retry-After of the whole window (not when the first hit was). */
   private?: boolean;
+  /** The limiter's store, when someone else needs it too (readHit); otherwise made here. */
+  store?: Store;
+  /** Receives the limiter's throttled store-error log, for the fast path's own store calls. */
+  onStoreError?: (logError: (err: unknown) => void) => void;
+}
+
+function newStore(deps: RateLimitDeps, name: string): Store {
+  return deps.redis ? redisStore(deps.redis, `parley:rl:${name}:`) : new MemoryStore();
 }
 
 const notEdit = (req: Request): boolean => req.method !== 'PATCH' && req.method !== 'DELETE';
@@ -117,6 +143,13 @@ function createLimiter(
   const failOpen = o.failOpen ?? true;
   const log = deps.logger.child({ limiter: name });
   let lastStoreErrorLog = 0;
+  const logStoreError = (err: unknown, msg?: string) => {
+    const now = Date.now();
+    if (now - lastStoreErrorLog < STORE_ERROR_LOG_INTERVAL_MS) return;
+    lastStoreErrorLog = now;
+    log.error({ err }, msg ?? 'rate limiter error');
+  };
+  o.onStoreError?.((err) => logStoreError(err, 'express-rate-limit: error from store, allowing request without rate-limiting.'));
   const limiter = rateLimit({
     windowMs,
     limit: o.limit,
@@ -128,16 +161,11 @@ function createLimiter(
     // The default test of success is a status below 400: the no-JavaScript form answers an accepted post with a 303.
     ...(o.countOnlyAccepted ? { skipFailedRequests: true } : {}),
     passOnStoreError: failOpen,
-    ...(deps.redis ? { store: redisStore(deps.redis, `parley:rl:${name}:`) } : {}),
+    store: o.store ?? newStore(deps, name),
     // During an outage every request fails the same way: one line a minute is enough.
     logger: {
       warn: (err: unknown, msg?: string) => log.warn({ err }, msg ?? 'rate limiter warning'),
-      error: (err: unknown, msg?: string) => {
-        const now = Date.now();
-        if (now - lastStoreErrorLog < STORE_ERROR_LOG_INTERVAL_MS) return;
-        lastStoreErrorLog = now;
-        log.error({ err }, msg ?? 'rate limiter error');
-      },
+      error: logStoreError,
     },
     handler: (req, res) => {
       deps.onLimited?.(name);
@@ -155,6 +183,50 @@ function createLimiter(
       log.error({ err }, 'rate-limit store unavailable: request refused');
       next(new AppError('storage_unavailable', 'This service is briefly unavailable. Please try again shortly.'));
     });
+}
+
+/** Keys of recent client addresses: a hit then costs no keyed hash. Bounded by starting over when full. */
+const IP_KEYS_MAX = 10_000;
+
+/**
+ * express-rate-limit's middleware, for one store, without Express: the same key, the same increment and the same
+ * draft-8 headers (name, remaining, reset, policy with the partition key: express-rate-limit 8's format).
+ */
+function readHitCounter(o: { store: Store; name: string; limit: number; windowMs: number; secret: string; logError: (err: unknown) => void }): ReadHit {
+  const { store, name, limit, windowMs, secret } = o;
+  const windowSeconds = Math.ceil(windowMs / 1000);
+  const keys = new Map<string, { key: string; policy: string }>();
+  const keyOf = (ip: string) => {
+    let known = keys.get(ip);
+    if (known === undefined) {
+      const key = keyedHash(ipKeyGenerator(ip, 56), secret, 'ratelimit-ip');
+      const pk = Buffer.from(createHash('sha256').update(key).digest('hex').slice(0, 12)).toString('base64');
+      known = { key, policy: `"${name}"; q=${limit}; w=${windowSeconds}; pk=:${pk}:` };
+      if (keys.size >= IP_KEYS_MAX) keys.clear();
+      keys.set(ip, known);
+    }
+    return known;
+  };
+  return async (ip) => {
+    const { key, policy } = keyOf(ip);
+    let totalHits: number;
+    let resetTime: Date | undefined;
+    try {
+      ({ totalHits, resetTime } = await store.increment(key));
+    } catch (err) {
+      o.logError(err);
+      return { limited: false, headers: [] };
+    }
+    if (totalHits > limit) return { limited: true };
+    const reset = resetTime ? Math.max(0, Math.ceil((resetTime.getTime() - Date.now()) / 1000)) : windowSeconds;
+    return {
+      limited: false,
+      headers: [
+        ['RateLimit', `"${name}"; r=${Math.max(limit - totalHits, 0)}; t=${reset}`],
+        ['RateLimit-Policy', policy],
+      ],
+    };
+  };
 }
 
 function bodyEmail(req: Request): string | undefined {

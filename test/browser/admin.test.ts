@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import http, { type Server } from 'node:http';
+import http, { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -41,7 +41,7 @@ if (!hasChromium) {
       // The page loads /admin.js from dist/public: build the bundles as `npm run build:web` would.
       buildWeb();
       app = await createTestApp({ ADMIN_TOKEN: `editor:${TOKEN}`, MODERATION: 'all' });
-      server = app.http.listen(0, '127.0.0.1');
+      server = createServer(app.http).listen(0, '127.0.0.1');
       await new Promise((r) => server.once('listening', r));
       base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       browser = await chromium.launch({
@@ -356,7 +356,7 @@ if (!hasChromium) {
 
     it('answers /admin without ADMIN_TOKEN with a page that says how to turn it on, with no accessibility problem', async () => {
       const off = await createTestApp();
-      const offServer = off.http.listen(0, '127.0.0.1');
+      const offServer = createServer(off.http).listen(0, '127.0.0.1');
       await new Promise((r) => offServer.once('listening', r));
       try {
         const p = await browser.newPage();

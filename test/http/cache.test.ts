@@ -3,7 +3,7 @@
  * conditional reads, the cache turned off, headers identical to the uncached path, two instances sharing one store
  * (invalidations through the local Redis), and entries living at most a second while Redis cannot be reached.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { createClient } from 'redis';
 import request from 'supertest';
 import { FAKE_AKISMET_KEY, startFakeAkismet, type FakeAkismet } from '../support/fake-akismet.js';
@@ -365,9 +365,45 @@ withRedis('several instances', () => {
     await until(async () => (await seen(b)).ids.includes(comment.id));
     expect((await seen(b)).html).toContain('Second, through A.');
   });
+
+  it('counts fast-path hits in the read limit shared through Redis', async () => {
+    const env = { REDIS_URL, TRUST_PROXY: '1', RATE_LIMIT_READS_PER_MINUTE: '3' };
+    const a = await start(env);
+    const b = await start({ ...env, DATA_DIR: a.dataDir });
+    // Getting in sync drops the cache once: prime after it.
+    await until(async () => a.cache!.synced() && b.cache!.synced());
+    // A fresh address per run: the Redis window outlives a quick re-run.
+    const ip = `203.0.113.${1 + Math.floor(Math.random() * 250)}`;
+    // And a thread of its own: Redis pub/sub channels span databases, so other runs' invalidations of ARTICLE arrive.
+    const url = `https://news.example.org/rate-limit-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+    const read = (app: TestApp) => request(app.http).get('/api/v1/counts').query({ url }).set('X-Forwarded-For', ip);
+    const primer = `198.51.100.${1 + Math.floor(Math.random() * 250)}`;
+    expect((await request(a.http).get('/api/v1/counts').query({ url }).set('X-Forwarded-For', primer)).status).toBe(200);
+    expect((await request(b.http).get('/api/v1/counts').query({ url }).set('X-Forwarded-For', primer)).status).toBe(200);
+    const spyA = jest.spyOn(a.express as unknown as { handle: (...x: unknown[]) => void }, 'handle');
+    const spyB = jest.spyOn(b.express as unknown as { handle: (...x: unknown[]) => void }, 'handle');
+    const got = [await read(a), await read(b), await read(a)];
+    expect(got.map((r) => r.status)).toEqual([200, 200, 200]);
+    expect(got.map((r) => /r=(\d+)/.exec(r.headers.ratelimit ?? '')?.[1])).toEqual(['2', '1', '0']);
+    expect(spyA).not.toHaveBeenCalled();
+    expect(spyB).not.toHaveBeenCalled();
+    expect((await read(b)).status).toBe(429);
+  });
 });
 
 describe('Redis unreachable', () => {
+  it('serves hits while the rate-limit store is down (reads fail open), without RateLimit headers', async () => {
+    const app = await start({ REDIS_URL: 'redis://127.0.0.1:1', RATE_LIMIT_READS_PER_MINUTE: '1' });
+    await request(app.http).get('/api/v1/threads').query({ url: ARTICLE });
+    const spy = jest.spyOn(app.express as unknown as { handle: (...x: unknown[]) => void }, 'handle');
+    for (let i = 0; i < 3; i += 1) {
+      const res = await request(app.http).get('/api/v1/threads').query({ url: ARTICLE });
+      expect(res.status).toBe(200);
+      expect(res.headers.ratelimit).toBeUndefined();
+    }
+    expect(spy).not.toHaveBeenCalled();
+  });
+
   it('serves entries at most a second, then reads the store again', async () => {
     const env = { REDIS_URL: 'redis://127.0.0.1:1' };
     const a = await start(env);
@@ -380,6 +416,136 @@ describe('Redis unreachable', () => {
     expect((await seen(b)).count).toBe(0);
     b.clock.advance(1);
     expect((await seen(b)).count).toBe(1);
+  });
+});
+
+describe('the front door (hits answered below Express)', () => {
+  const ORIGIN = 'https://news.example.org';
+  const ID = 'fixed-request-id-1';
+  type Res = { status: number; text: string; headers: Record<string, string>; rawHeaders?: string[] } & Record<string, unknown>;
+  /** Raw header lines in order, with the two values that differ per request by design made comparable. */
+  const raw = (res: Res) => {
+    const lines = (res as unknown as { res: { rawHeaders: string[] } }).res.rawHeaders;
+    const out: string[] = [];
+    for (let i = 0; i < lines.length; i += 2) {
+      const name = lines[i]!;
+      const value = lines[i + 1]!;
+      out.push(`${name}: ${name === 'Date' ? 'date' : name === 'RateLimit' ? value.replace(/r=\d+; t=\d+/, 'r=N; t=N') : value}`);
+    }
+    return out;
+  };
+  /** Spies on the Express app: a call means the front door passed the request on. */
+  const passedOn = (app: TestApp) => jest.spyOn(app.express as unknown as { handle: (...a: unknown[]) => void }, 'handle');
+
+  it.each([
+    ['thread', '/api/v1/threads', { Origin: ORIGIN }],
+    ['thread, no Origin', '/api/v1/threads', {}],
+    ['counts', '/api/v1/counts', { Origin: ORIGIN }],
+  ])('sends byte for byte what Express sends for a hit: 200, 304 and HEAD (%s)', async (_label, path, headers) => {
+    const app = await start({ ALLOWED_ORIGINS: ORIGIN });
+    await post(app);
+    const get = (h: object, via: 'http' | 'express', method: 'get' | 'head' = 'get') =>
+      request(app[via])[method](path).query({ url: ARTICLE }).set({ ...headers, 'X-Request-Id': ID, ...h }) as unknown as Promise<Res>;
+    await get({}, 'http');
+    const spy = passedOn(app);
+    const hits = app.cache!.stats().hits;
+    const fast = await get({}, 'http');
+    expect(spy).not.toHaveBeenCalled();
+    expect(app.cache!.stats().hits).toBe(hits + 1);
+    const slow = await get({}, 'express');
+    expect(spy).toHaveBeenCalledTimes(1);
+    expect(fast.status).toBe(200);
+    expect(raw(fast)).toEqual(raw(slow));
+    expect(fast.text).toBe(slow.text);
+    expect(fast.headers['x-request-id']).toBe(ID);
+    expect(fast.headers.ratelimit).toMatch(/^"read"; r=\d+; t=\d+$/);
+    if ('Origin' in headers) expect(fast.headers['access-control-allow-origin']).toBe(ORIGIN);
+
+    const etag = fast.headers.etag!;
+    const fast304 = await get({ 'If-None-Match': etag }, 'http');
+    const slow304 = await get({ 'If-None-Match': etag }, 'express');
+    expect([fast304.status, slow304.status]).toEqual([304, 304]);
+    expect(raw(fast304)).toEqual(raw(slow304));
+
+    const fastHead = await get({}, 'http', 'head');
+    const slowHead = await get({}, 'express', 'head');
+    expect([fastHead.status, slowHead.status]).toEqual([200, 200]);
+    expect(raw(fastHead)).toEqual(raw(slowHead));
+    expect(spy).toHaveBeenCalledTimes(3);
+
+    // The access log has the hit's line, with the same fields and no address.
+    const lines = app.logText().split('\n').filter((l) => l.includes(`"requestId":"${ID}"`)).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toHaveLength(7);
+    for (const line of lines) expect(Object.keys(line).sort()).toEqual(['level', 'method', 'ms', 'msg', 'requestId', 'route', 'service', 'status', 'time']);
+    expect(lines.map((l) => l.route)).toEqual(Array(7).fill(path));
+    expect(lines.map((l) => l.status)).toEqual([200, 200, 200, 304, 304, 200, 200]);
+    expect(app.logText()).not.toContain('127.0.0.1');
+  });
+
+  it('passes refused origins and unknown input to Express, which answers as before', async () => {
+    const app = await start({ ALLOWED_ORIGINS: ORIGIN });
+    await request(app.http).get('/api/v1/threads').query({ url: ARTICLE });
+    const spy = passedOn(app);
+    const refused = await request(app.http).get('/api/v1/threads').query({ url: ARTICLE }).set('Origin', 'https://evil.example');
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.code).toBe('origin_not_allowed');
+    const crossSite = await request(app.http).get('/api/v1/threads').query({ url: ARTICLE }).set('Sec-Fetch-Site', 'cross-site');
+    expect(crossSite.status).toBe(403);
+    expect((await request(app.http).get('/api/v1/threads').query({ url: 'not a url' })).status).toBe(400);
+    expect((await request(app.http).post('/api/v1/threads').query({ url: ARTICLE })).status).toBe(404);
+    expect(spy).toHaveBeenCalledTimes(4);
+  });
+
+  it('counts hits in the read limit shared with Express, per client address, and lets Express send the 429', async () => {
+    const app = await start({ RATE_LIMIT_READS_PER_MINUTE: '4', TRUST_PROXY: '1' });
+    const read = (ip: string, via: 'http' | 'express' = 'http') =>
+      request(app[via]).get('/api/v1/threads').query({ url: ARTICLE }).set('X-Forwarded-For', `198.51.100.9, ${ip}`);
+    const spy = passedOn(app);
+    const seenBy = [await read('203.0.113.1'), await read('203.0.113.1'), await read('203.0.113.1', 'express'), await read('203.0.113.1')];
+    expect(seenBy.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    expect(seenBy.map((r) => /r=(\d+)/.exec(r.headers.ratelimit ?? '')?.[1])).toEqual(['3', '2', '1', '0']);
+    expect(spy).toHaveBeenCalledTimes(2);
+    const limited = await read('203.0.113.1');
+    expect(limited.status).toBe(429);
+    expect(limited.body.error.code).toBe('rate_limited');
+    expect(limited.headers['retry-after']).toMatch(/^\d+$/);
+    // Another client (the address the one trusted proxy saw) has its own budget, on the fast path.
+    const other = await read('203.0.113.2');
+    expect(other.status).toBe(200);
+    expect(other.headers.ratelimit).toMatch(/r=3;/);
+    expect(spy).toHaveBeenCalledTimes(3);
+  });
+});
+
+describe('Cache-Control for shared caches', () => {
+  const CDN = 'public, max-age=0, s-maxage=10, stale-while-revalidate=60';
+
+  it.each([
+    ['cached', {}],
+    ['uncached', { CACHE_MAX_MB: '0' }],
+  ])('lets a CDN keep thread pages and counts for CACHE_SHARED_MAX_AGE seconds (%s)', async (_label, env) => {
+    const app = await start(env);
+    for (let i = 0; i < 2; i += 1) {
+      expect((await request(app.http).get('/api/v1/threads').query({ url: ARTICLE })).headers['cache-control']).toBe(CDN);
+      expect((await request(app.http).get('/api/v1/counts').query({ url: ARTICLE })).headers['cache-control']).toBe(CDN);
+    }
+    // Personal or per-request answers stay out of shared caches.
+    expect((await request(app.http).get('/api/v1/form-token').query({ url: ARTICLE })).headers['cache-control']).toBe('no-store');
+    expect((await request(app.http).get('/threads/html').query({ url: ARTICLE })).headers['cache-control']).not.toMatch(/public|s-maxage/);
+    expect((await request(app.http).get('/api/v1/threads').query({ url: 'nope' })).headers['cache-control'] ?? '').not.toMatch(/public|s-maxage/);
+  });
+
+  it('sends no-cache with CACHE_SHARED_MAX_AGE=0, and takes a number of seconds', async () => {
+    const off = await start({ CACHE_SHARED_MAX_AGE: '0' });
+    const thirty = await start({ CACHE_SHARED_MAX_AGE: '30' });
+    for (let i = 0; i < 2; i += 1) {
+      expect((await request(off.http).get('/api/v1/threads').query({ url: ARTICLE })).headers['cache-control']).toBe('no-cache');
+      expect((await request(thirty.http).get('/api/v1/counts').query({ url: ARTICLE })).headers['cache-control']).toBe(
+        'public, max-age=0, s-maxage=30, stale-while-revalidate=60',
+      );
+    }
+    const { loadConfig } = await import('../../src/config.js');
+    expect(() => loadConfig({ DATA_DIR: '/tmp/x', SECRET: 's'.repeat(32), CACHE_SHARED_MAX_AGE: '301' })).toThrow(/CACHE_SHARED_MAX_AGE/);
   });
 });
 
