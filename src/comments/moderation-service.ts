@@ -59,8 +59,12 @@ export function createModerationService(deps: ModerationDeps) {
   const { storage, clock, newId, secret } = deps;
   const inFlight = new Set<Promise<unknown>>();
 
-  async function audit(entry: Omit<AuditEntry, 'id' | 'at'>): Promise<void> {
-    await storage.appendAudit({ id: newId(), at: clock(), ...entry });
+  function entry(fields: Omit<AuditEntry, 'id' | 'at'>): AuditEntry {
+    return { id: newId(), at: clock(), ...fields };
+  }
+
+  async function audit(fields: Omit<AuditEntry, 'id' | 'at'>): Promise<void> {
+    await storage.appendAudit(entry(fields));
   }
 
   async function threadUrlOf(c: Comment): Promise<string | null> {
@@ -87,15 +91,15 @@ export function createModerationService(deps: ModerationDeps) {
       throw new ConflictError('conflict', `A ${comment.status} comment cannot be moved to ${to} (${action}).`);
     }
     const verdictSettled = action === 'spam' || action === 'ham' || action === 'approve';
+    // The audit entry is written with the decision (one transaction, or carried by it and repaired after a crash).
     const updated = await storage.updateComment(
       id,
       { status: to, ...(verdictSettled ? { spamCheck: comment.spamCheck === 'none' ? 'none' : 'checked', recheck: null } : {}) },
-      { ifStatus: comment.status },
+      { ifStatus: comment.status, audit: entry({ actor, action, commentId: id, threadKey: comment.threadKey, from: comment.status, to, reason }) },
     );
     await deps.cache?.invalidate([comment.threadKey]);
     // Someone else decided in between: report it rather than overwrite their decision.
     if (!updated) throw new ConflictError('conflict', 'The comment changed while you were deciding; reload and try again.');
-    await audit({ actor, action, commentId: id, threadKey: comment.threadKey, from: comment.status, to, reason });
     if (action === 'spam') sendFeedback('spam', updated);
     if (action === 'ham') sendFeedback('ham', updated);
     return updated;
@@ -132,10 +136,12 @@ export function createModerationService(deps: ModerationDeps) {
     async edit(actor: string, id: string, body: string, reason: string | null): Promise<Comment> {
       const comment = await storage.getComment(id);
       if (!comment || comment.status === 'deleted') throw new NotFoundError('comment_not_found', 'No such comment.');
-      const updated = await storage.updateComment(id, bodyEdit(comment, body, clock(), 'moderator'), { ifStatus: comment.status });
+      const updated = await storage.updateComment(id, bodyEdit(comment, body, clock(), 'moderator'), {
+        ifStatus: comment.status,
+        audit: entry({ actor, action: 'edit', commentId: id, threadKey: comment.threadKey, from: comment.status, to: comment.status, reason }),
+      });
       await deps.cache?.invalidate([comment.threadKey]);
       if (!updated) throw new ConflictError('conflict', 'The comment changed while you were editing; reload and try again.');
-      await audit({ actor, action: 'edit', commentId: id, threadKey: comment.threadKey, from: comment.status, to: comment.status, reason });
       return updated;
     },
 
@@ -200,9 +206,13 @@ export function createModerationService(deps: ModerationDeps) {
     },
 
     async eraseAuthor(actor: string, email: string, mode: EraseMode): Promise<number> {
-      const erased = await storage.eraseAuthor({ emailKey: emailKeyOf(email, secret), mode });
+      // The entry's reason becomes `${mode}: ${erased} comments`; written with the erase, or by the repair pass after it.
+      const erased = await storage.eraseAuthor({
+        emailKey: emailKeyOf(email, secret),
+        mode,
+        audit: entry({ actor, action: 'erase_author', commentId: null, threadKey: null, from: null, to: null, reason: mode }),
+      });
       if (erased > 0) await deps.cache?.invalidateAll();
-      await audit({ actor, action: 'erase_author', commentId: null, threadKey: null, from: null, to: null, reason: `${mode}: ${erased} comments` });
       return erased;
     },
 

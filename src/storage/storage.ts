@@ -169,6 +169,11 @@ export interface DueRecheckQuery {
 export interface UpdateOptions {
   /** Apply the patch only if the comment's status is still this one (compare-and-set). */
   ifStatus?: CommentStatus;
+  /**
+   * Appended with the change, only when the patch applies: in one transaction on SQLite and on a MongoDB replica set;
+   * on a MongoDB without transactions the change carries the entry and the repair pass at open completes it.
+   */
+  audit?: AuditEntry;
 }
 
 export interface Storage {
@@ -230,9 +235,11 @@ export interface Storage {
   /**
    * Removes the author's email, email key, avatar key, website, IP, user agent and referrer from all their comments.
    * `delete` also empties name, body, html and history and marks the comments deleted; `anonymize` keeps the text
-   * under the name "Anonymous". Returns how many comments were changed.
+   * under the name "Anonymous". Returns how many comments were changed. `audit` is appended with it, its reason
+   * suffixed with `: <n> comments`. Re-running an erase completes one that stopped half-way; on MongoDB the erase is
+   * recorded first and the repair pass at open finishes one that a crash interrupted.
    */
-  eraseAuthor(query: { emailKey: string; mode: EraseMode }): Promise<number>;
+  eraseAuthor(query: { emailKey: string; mode: EraseMode; audit?: AuditEntry }): Promise<number>;
 
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>;

@@ -135,3 +135,49 @@ describe('sqlite adapter', () => {
     await second.close();
   });
 });
+
+describe('sqlite adapter: a change and its audit entry are one transaction', () => {
+  const entry = (id: string, commentId: string | null, threadKey: string | null) => ({
+    id,
+    at: new Date('2026-01-02T00:00:00.000Z'),
+    actor: 'alice',
+    action: 'approve' as const,
+    commentId,
+    threadKey,
+    from: 'pending' as const,
+    to: 'approved' as const,
+    reason: null,
+  });
+
+  it('keeps the status when the audit entry of a decision cannot be written, and writes both otherwise', async () => {
+    const storage = await openSqliteStorage({ dataDir: ':memory:' });
+    const threadKey = uniqueThreadKey('audit-tx');
+    await storage.ensureThread({ key: threadKey, url: threadKey, now: new Date() });
+    const c = makeComment({ threadKey, status: 'pending' });
+    await storage.insertComment(c);
+    await storage.appendAudit(entry('taken', null, null));
+    // The write after the status change fails (an entry with this id exists): the change is rolled back with it.
+    await expect(storage.updateComment(c.id, { status: 'approved' }, { ifStatus: 'pending', audit: entry('taken', c.id, threadKey) })).rejects.toThrow();
+    expect((await storage.getComment(c.id))?.status).toBe('pending');
+    expect((await storage.countVisible([threadKey])).get(threadKey)).toBe(0);
+    await storage.updateComment(c.id, { status: 'approved' }, { ifStatus: 'pending', audit: entry('fresh', c.id, threadKey) });
+    expect((await storage.listAudit({ commentId: c.id, cursor: null, limit: 10 })).entries.map((e) => e.id)).toEqual(['fresh']);
+    await storage.close();
+  });
+
+  it('keeps an author unerased when the audit entry of the erase cannot be written', async () => {
+    const storage = await openSqliteStorage({ dataDir: ':memory:' });
+    const threadKey = uniqueThreadKey('erase-tx');
+    await storage.ensureThread({ key: threadKey, url: threadKey, now: new Date() });
+    const c = makeComment({ threadKey });
+    await storage.insertComment(c);
+    await storage.appendAudit(entry('taken', null, null));
+    const erase = (id: string) => storage.eraseAuthor({ emailKey: c.author.emailKey, mode: 'delete', audit: { ...entry(id, null, null), action: 'erase_author', from: null, to: null, reason: 'delete' } });
+    await expect(erase('taken')).rejects.toThrow();
+    expect(await storage.getComment(c.id)).toEqual(c);
+    expect(await erase('fresh')).toBe(1);
+    const logged = (await storage.listAudit({ cursor: null, limit: 10 })).entries.find((e) => e.id === 'fresh');
+    expect(logged?.reason).toBe('delete: 1 comments');
+    await storage.close();
+  });
+});

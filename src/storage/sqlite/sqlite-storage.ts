@@ -389,6 +389,7 @@ export function openSqliteStorage({ dataDir, onOpen }: SqliteStorageOptions): St
       WHERE id = @id`).run(r);
     if (next.status === current.status) write();
     else keepingCounts([current], write);
+    if (options.audit) insertAudit(options.audit);
     return next;
   });
 
@@ -402,7 +403,13 @@ export function openSqliteStorage({ dataDir, onOpen }: SqliteStorageOptions): St
     stmt('UPDATE threads SET last_comment_at = max(last_comment_at, ?) WHERE key = ?').run(comment.createdAt.getTime(), comment.threadKey);
   });
 
-  const eraseTx = db.transaction((emailKey: string, mode: EraseMode): number => {
+  const eraseTx = db.transaction((emailKey: string, mode: EraseMode, audit: AuditEntry | undefined): number => {
+    const erased = eraseRows(emailKey, mode);
+    if (audit) insertAudit({ ...audit, reason: `${audit.reason ?? ''}: ${erased} comments` });
+    return erased;
+  });
+
+  function eraseRows(emailKey: string, mode: EraseMode): number {
     const common = `author_email = '', author_email_key = '', avatar = '', author_website = NULL, ip = NULL, user_agent = NULL,
       referrer = NULL, history = '[]', edit_token_hash = NULL`;
     if (mode === 'anonymize') {
@@ -417,7 +424,14 @@ export function openSqliteStorage({ dataDir, onOpen }: SqliteStorageOptions): St
         stmt(`UPDATE comments SET ${common}, author_name = '', body = '', html = '', status = 'deleted', recheck_at = NULL,
           recheck_attempts = NULL WHERE author_email_key = ?`).run(emailKey).changes,
     );
-  });
+  }
+
+  function insertAudit(e: AuditEntry): void {
+    stmt(
+      `INSERT INTO audit (id, at, actor, action, comment_id, thread_key, from_status, to_status, reason)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(e.id, e.at.getTime(), e.actor, e.action, e.commentId, e.threadKey, e.from, e.to, e.reason);
+  }
 
   const storage: Storage = {
     kind: 'sqlite',
@@ -640,10 +654,7 @@ export function openSqliteStorage({ dataDir, onOpen }: SqliteStorageOptions): St
     },
 
     async appendAudit(e) {
-      stmt(
-        `INSERT INTO audit (id, at, actor, action, comment_id, thread_key, from_status, to_status, reason)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(e.id, e.at.getTime(), e.actor, e.action, e.commentId, e.threadKey, e.from, e.to, e.reason);
+      insertAudit(e);
     },
 
     async listAudit({ commentId, cursor, limit }) {
@@ -698,8 +709,8 @@ export function openSqliteStorage({ dataDir, onOpen }: SqliteStorageOptions): St
       return (stmt('SELECT * FROM comments WHERE author_email_key = ? ORDER BY created_at, id').all(emailKey) as CommentRow[]).map(toComment);
     },
 
-    async eraseAuthor({ emailKey, mode }) {
-      return eraseTx.immediate(emailKey, mode);
+    async eraseAuthor({ emailKey, mode, audit }) {
+      return eraseTx.immediate(emailKey, mode, audit);
     },
 
     async ping() {
