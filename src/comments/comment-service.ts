@@ -271,7 +271,10 @@ export function createCommentService(deps: CommentServiceDeps) {
       if (await isBanned(input.email, context.ip, now)) throw new ForbiddenError('banned', 'You cannot comment here.');
       const duplicateSince = new Date(now.getTime() - DUPLICATE_WINDOW_MS);
       // A cheap early answer (before the spam check); insertComment enforces the rule under concurrency.
-      const { token, hash } = input.idempotencyKey ? tokenFromKey(input.idempotencyKey, settings.secret) : newToken();
+      // Bound to what is posted too, so a key a client reuses for another comment never yields the same token.
+      const { token, hash } = input.idempotencyKey
+        ? tokenFromKey(JSON.stringify([input.idempotencyKey, ref.key, emailKey, input.parentId ?? null, input.body]), settings.secret)
+        : newToken();
       // A retry of a post that was stored (the answer was lost): the same key finds it by its token.
       const replay = async () => {
         if (!input.idempotencyKey) return undefined;
