@@ -279,7 +279,10 @@ export function createCommentService(deps: CommentServiceDeps) {
       const replay = async () => {
         if (!input.idempotencyKey) return undefined;
         const mine = (await storage.listByAuthor(emailKey)).find((c) => c.threadKey === ref.key && c.body === input.body && tokenMatches(token, c.editTokenHash));
-        return mine && { comment: mine, editToken: token, commenterToken: commenterTokenFor(mine) };
+        if (!mine) return undefined;
+        // The first attempt may have stopped before telling the read caches.
+        await deps.cache?.invalidate([ref.key]);
+        return { comment: mine, editToken: token, commenterToken: commenterTokenFor(mine) };
       };
       const duplicate = await storage.hasRecentDuplicate({ threadKey: ref.key, emailKey, body: input.body, since: duplicateSince });
       if (duplicate) {

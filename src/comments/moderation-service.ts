@@ -92,12 +92,14 @@ export function createModerationService(deps: ModerationDeps) {
     }
     const verdictSettled = action === 'spam' || action === 'ham' || action === 'approve';
     // The audit entry is written with the decision (one transaction, or carried by it and repaired after a crash).
-    const updated = await storage.updateComment(
-      id,
-      { status: to, ...(verdictSettled ? { spamCheck: comment.spamCheck === 'none' ? 'none' : 'checked', recheck: null } : {}) },
-      { ifStatus: comment.status, audit: entry({ actor, action, commentId: id, threadKey: comment.threadKey, from: comment.status, to, reason }) },
-    );
-    await deps.cache?.invalidate([comment.threadKey]);
+    // Readers' caches are told even when the write fails: it may have applied before the failure (a lost answer).
+    const updated = await storage
+      .updateComment(
+        id,
+        { status: to, ...(verdictSettled ? { spamCheck: comment.spamCheck === 'none' ? 'none' : 'checked', recheck: null } : {}) },
+        { ifStatus: comment.status, audit: entry({ actor, action, commentId: id, threadKey: comment.threadKey, from: comment.status, to, reason }) },
+      )
+      .finally(() => deps.cache?.invalidate([comment.threadKey]));
     // Someone else decided in between: report it rather than overwrite their decision.
     if (!updated) throw new ConflictError('conflict', 'The comment changed while you were deciding; reload and try again.');
     if (action === 'spam') sendFeedback('spam', updated);
@@ -207,11 +209,17 @@ export function createModerationService(deps: ModerationDeps) {
 
     async eraseAuthor(actor: string, email: string, mode: EraseMode): Promise<number> {
       // The entry's reason becomes `${mode}: ${erased} comments`; written with the erase, or by the repair pass after it.
-      const erased = await storage.eraseAuthor({
-        emailKey: emailKeyOf(email, secret),
-        mode,
-        audit: entry({ actor, action: 'erase_author', commentId: null, threadKey: null, from: null, to: null, reason: mode }),
-      });
+      const erased = await storage
+        .eraseAuthor({
+          emailKey: emailKeyOf(email, secret),
+          mode,
+          audit: entry({ actor, action: 'erase_author', commentId: null, threadKey: null, from: null, to: null, reason: mode }),
+        })
+        // A failed erase may have stopped half-way: what it did erase must not stay in the caches.
+        .catch(async (err: unknown) => {
+          await deps.cache?.invalidateAll();
+          throw err;
+        });
       if (erased > 0) await deps.cache?.invalidateAll();
       return erased;
     },

@@ -34,6 +34,8 @@ describe('retrying a post whose answer was lost', () => {
   it('returns the original comment and a working edit token to a retry with the same idempotency key', async () => {
     app = await createTestApp({}, answerLostOnFirstInsert(openSqliteStorage({ dataDir: ':memory:' })));
     const post = validComment({ body: 'Sent twice, stored once.', idempotencyKey: 'k-0123456789abcdef-retry' });
+    // A reader's page cached before the post, which the lost attempt did not get to refresh: the retry does.
+    expect((await request(app.http).get('/api/v1/threads').query({ url: post.url })).body.comments).toEqual([]);
     expect((await request(app.http).post('/api/v1/comments').send(post)).status).toBe(503);
     const retry = await request(app.http).post('/api/v1/comments').send(post);
     expect(retry.status).toBe(201);
@@ -57,6 +59,28 @@ describe('retrying a post whose answer was lost', () => {
       const res = await request(app.http).post('/api/v1/comments').send(retry);
       expect({ status: res.status, code: res.body.error?.code }).toEqual({ status: 409, code: 'duplicate_comment' });
     }
+  });
+
+  it('drops the cached page when a moderator decision applied but its answer was lost', async () => {
+    const TOKEN = 'post-retry-moderator-token-0123456789';
+    const storage = openSqliteStorage({ dataDir: ':memory:' });
+    const lossy = new Proxy(storage, {
+      get(target, prop, receiver) {
+        if (prop !== 'updateComment') return Reflect.get(target, prop, receiver);
+        return async (...args: Parameters<Storage['updateComment']>) => {
+          const updated = await target.updateComment(...args);
+          if (args[1].status === 'rejected') throw new StorageUnavailableError();
+          return updated;
+        };
+      },
+    });
+    app = await createTestApp({ ADMIN_TOKEN: `alice:${TOKEN}` }, lossy);
+    const posted = await request(app.http).post('/api/v1/comments').send(validComment({ body: 'Soon rejected.' }));
+    const read = async () => (await request(app.http).get('/api/v1/threads').query({ url: validComment().url })).body.comments.length;
+    expect(await read()).toBe(1);
+    const rejected = await request(app.http).post(`/api/v1/admin/comments/${posted.body.comment.id}/reject`).set('Authorization', `Bearer ${TOKEN}`).send({});
+    expect(rejected.status).toBe(503);
+    expect(await read()).toBe(0);
   });
 
   it('refuses a short or malformed idempotency key', async () => {
