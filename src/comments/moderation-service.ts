@@ -186,16 +186,15 @@ export function createModerationService(deps: ModerationDeps) {
       if (ban.expiresAt && ban.expiresAt.getTime() <= ban.createdAt.getTime()) {
         throw new ValidationError({ expiresAt: 'invalid' }, 'expiresAt must be in the future.');
       }
-      await storage.insertBan(ban);
-      await audit({ actor, action: 'ban', commentId: null, threadKey: null, from: null, to: null, reason: input.reason });
+      await storage.insertBan(ban, { audit: entry({ actor, action: 'ban', commentId: null, threadKey: null, from: null, to: null, reason: input.reason }) });
       return ban;
     },
 
     listBans: () => storage.listBans(),
 
     async unban(actor: string, id: string): Promise<void> {
-      if (!(await storage.deleteBan(id))) throw new NotFoundError('not_found', 'No such ban.');
-      await audit({ actor, action: 'unban', commentId: null, threadKey: null, from: null, to: null, reason: null });
+      const audit = entry({ actor, action: 'unban', commentId: null, threadKey: null, from: null, to: null, reason: null });
+      if (!(await storage.deleteBan(id, { audit }))) throw new NotFoundError('not_found', 'No such ban.');
     },
 
     audit: (query: { commentId?: string | undefined; cursor: PageCursor | null; limit: number }) => storage.listAudit(query),

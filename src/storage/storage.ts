@@ -223,11 +223,12 @@ export interface Storage {
   listThreads(query: { cursor: string | null; limit: number }): Promise<ThreadListPage>;
   appendAudit(entry: AuditEntry): Promise<void>;
   listAudit(query: AuditQuery): Promise<AuditPage>;
-  insertBan(ban: Ban): Promise<void>;
+  /** `audit` is written with the ban, as with a decision (see UpdateOptions.audit). */
+  insertBan(ban: Ban, options?: { audit?: AuditEntry }): Promise<void>;
   /** Every ban, newest first, expired ones included. */
   listBans(): Promise<Ban[]>;
   /** True when a ban was removed. */
-  deleteBan(id: string): Promise<boolean>;
+  deleteBan(id: string, options?: { audit?: AuditEntry }): Promise<boolean>;
   /** A ban on any of these hashes that has not expired at `now`. */
   findActiveBan(query: { hashes: readonly string[]; now: Date }): Promise<Ban | undefined>;
   /** Every comment of the author with this email key, oldest first (GDPR export). */

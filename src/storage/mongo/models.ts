@@ -98,6 +98,10 @@ export interface BanDoc {
   createdAt: Date;
   expiresAt: Date | null;
   actor: string;
+  /** The audit entry of the ban or of its removal, until it is in `audit` (no transactions); repaired at open. */
+  pendingAudit?: PendingAuditDoc;
+  /** Set with the unban's pendingAudit: the repair pass finishes the removal. */
+  removing?: boolean;
 }
 
 // Strings are not `required`: mongoose's required rejects '' and the domain, not the store, decides what is valid.
@@ -238,10 +242,13 @@ const banSchema = new Schema<BanDoc>(
     createdAt: { type: Date, required: true },
     expiresAt: { type: Date, default: null },
     actor: { type: String },
+    pendingAudit: { type: pendingAuditSchema, default: undefined },
+    removing: { type: Boolean },
   },
   { ...schemaOptions, collection: 'bans' },
 );
 banSchema.index({ hash: 1 }, { name: 'ban_hash' });
+banSchema.index({ 'pendingAudit.id': 1 }, { name: 'ban_audit_pending' });
 
 const intentSchema = new Schema<IntentDoc>(
   {

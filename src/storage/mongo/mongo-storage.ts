@@ -407,7 +407,10 @@ export async function openMongoStorage(opts: MongoStorageOptions): Promise<Stora
   logger?.info({ storage: 'mongo', db: connection.name, host: connection.host }, 'MongoDB storage opened');
 
   const { comments, threads, audit, bans, intents } = models;
-  const step = (name: MongoWriteStep): void => opts.afterWrite?.(name);
+  let repairing = false;
+  const step = (name: MongoWriteStep): void => {
+    if (!repairing) opts.afterWrite?.(name);
+  };
   const inSession = (session: ClientSession | null) => (session ? { session } : {});
 
   /** Runs `work` in one transaction when the server has them, else as is (with a null session). */
@@ -920,9 +923,30 @@ export async function openMongoStorage(opts: MongoStorageOptions): Promise<Stora
     });
   }
 
-  async function insertBan(b: Ban): Promise<void> {
+  /** Settles the audit entry a ban carries: written once, then the ban is removed (unban) or just unmarked. */
+  async function settleBanAudit(banId: string, e: PendingAuditDoc, removing: boolean): Promise<void> {
+    await upsertAudit(e);
+    step('audit-written');
+    if (removing) await bans.deleteOne({ _id: banId, 'pendingAudit.id': e.id });
+    else await bans.updateOne({ _id: banId, 'pendingAudit.id': e.id }, { $unset: { pendingAudit: 1 } });
+  }
+
+  async function insertBan(b: Ban, options: { audit?: AuditEntry } = {}): Promise<void> {
     return guarded(async () => {
-      await bans.create({ _id: b.id, kind: b.kind, hash: b.hash, prefix: b.prefix, reason: b.reason, createdAt: b.createdAt, expiresAt: b.expiresAt, actor: b.actor });
+      const doc = { _id: b.id, kind: b.kind, hash: b.hash, prefix: b.prefix, reason: b.reason, createdAt: b.createdAt, expiresAt: b.expiresAt, actor: b.actor };
+      const entry = options.audit ? toPendingAudit(options.audit) : null;
+      if (!entry) {
+        await bans.create(doc);
+      } else if (transactions) {
+        await atomic(async (session) => {
+          await bans.create([doc], inSession(session));
+          await upsertAudit(entry, session);
+        });
+      } else {
+        await bans.create({ ...doc, pendingAudit: entry });
+        step('decision-applied');
+        await settleBanAudit(b.id, entry, false);
+      }
     });
   }
 
@@ -930,8 +954,25 @@ export async function openMongoStorage(opts: MongoStorageOptions): Promise<Stora
     return guarded(async () => (await bans.find({}).sort({ createdAt: -1, _id: -1 }).lean<BanDoc[]>()).map(toBan));
   }
 
-  async function deleteBan(id: string): Promise<boolean> {
-    return guarded(async () => (await bans.deleteOne({ _id: id })).deletedCount > 0);
+  async function deleteBan(id: string, options: { audit?: AuditEntry } = {}): Promise<boolean> {
+    return guarded(async () => {
+      const entry = options.audit ? toPendingAudit(options.audit) : null;
+      if (!entry) return (await bans.deleteOne({ _id: id })).deletedCount > 0;
+      if (transactions) {
+        return atomic(async (session) => {
+          const deleted = (await bans.deleteOne({ _id: id }, inSession(session))).deletedCount > 0;
+          if (deleted) await upsertAudit(entry, session);
+          return deleted;
+        });
+      }
+      // The ban is marked for removal with its entry first: a crash leaves it to the repair pass, which finishes it.
+      // An unban retried after a crash takes over the mark: its own entry is the one written.
+      const marked = await bans.updateOne({ _id: id }, { $set: { pendingAudit: entry, removing: true } });
+      if (marked.matchedCount === 0) return false;
+      step('decision-applied');
+      await settleBanAudit(id, entry, true);
+      return true;
+    });
   }
 
   async function findActiveBan(query: { hashes: readonly string[]; now: Date }): Promise<Ban | undefined> {
@@ -1016,6 +1057,11 @@ export async function openMongoStorage(opts: MongoStorageOptions): Promise<Stora
       await settleAudit(d._id, d.pendingAudit);
       counts.audits += 1;
     }
+    for (const d of await bans.find({ 'pendingAudit.id': trusted({ $gt: '' }) }, { _id: 1, pendingAudit: 1, removing: 1 }).lean<BanDoc[]>()) {
+      if (!d.pendingAudit) continue;
+      await settleBanAudit(d._id, d.pendingAudit, d.removing === true);
+      counts.audits += 1;
+    }
     for (const intent of await intents.find({}).sort({ at: 1 }).lean<IntentDoc[]>()) {
       // The comments erased before the crash no longer match: the entry counts what was planned.
       const erased = await eraseRows(intent.emailKey, intent.mode);
@@ -1026,7 +1072,9 @@ export async function openMongoStorage(opts: MongoStorageOptions): Promise<Stora
   }
 
   try {
+    repairing = true;
     const repaired = await repair();
+    repairing = false;
     logger?.info({ storage: 'mongo', repaired }, 'MongoDB repair pass done');
   } catch (err) {
     await connection.close().catch(() => undefined);

@@ -675,25 +675,32 @@ export function openSqliteStorage({ dataDir, onOpen }: SqliteStorageOptions): St
       return { entries: page.map(toAudit), nextCursor: rows.length > limit && last ? { createdAt: new Date(last.at), id: last.id } : null };
     },
 
-    async insertBan(b) {
-      stmt('INSERT INTO bans (id, kind, hash, prefix, reason, created_at, expires_at, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
-        b.id,
-        b.kind,
-        b.hash,
-        b.prefix,
-        b.reason,
-        b.createdAt.getTime(),
-        b.expiresAt ? b.expiresAt.getTime() : null,
-        b.actor,
-      );
+    async insertBan(b, options = {}) {
+      db.transaction(() => {
+        stmt('INSERT INTO bans (id, kind, hash, prefix, reason, created_at, expires_at, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
+          b.id,
+          b.kind,
+          b.hash,
+          b.prefix,
+          b.reason,
+          b.createdAt.getTime(),
+          b.expiresAt ? b.expiresAt.getTime() : null,
+          b.actor,
+        );
+        if (options.audit) insertAudit(options.audit);
+      }).immediate();
     },
 
     async listBans() {
       return (stmt('SELECT * FROM bans ORDER BY created_at DESC, id DESC').all() as BanRow[]).map(toBan);
     },
 
-    async deleteBan(id) {
-      return stmt('DELETE FROM bans WHERE id = ?').run(id).changes > 0;
+    async deleteBan(id, options = {}) {
+      return db.transaction(() => {
+        const deleted = stmt('DELETE FROM bans WHERE id = ?').run(id).changes > 0;
+        if (deleted && options.audit) insertAudit(options.audit);
+        return deleted;
+      }).immediate();
     },
 
     async findActiveBan({ hashes, now }) {
