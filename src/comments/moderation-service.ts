@@ -149,10 +149,11 @@ export function createModerationService(deps: ModerationDeps) {
 
     async lockThread(actor: string, selector: { url?: string | undefined; threadId?: string | undefined }, locked: boolean, reason: string | null): Promise<ThreadRecord> {
       const ref = resolveThread(selector, ANY_ORIGIN);
-      const thread = await storage.setThreadLocked({ key: ref.key, url: ref.url, now: clock() }, locked);
-      await deps.cache?.invalidate([ref.key]);
       const action: AuditAction = locked ? 'lock_thread' : 'unlock_thread';
-      await audit({ actor, action, commentId: null, threadKey: ref.key, from: null, to: null, reason });
+      const thread = await storage.setThreadLocked({ key: ref.key, url: ref.url, now: clock() }, locked, {
+        audit: entry({ actor, action, commentId: null, threadKey: ref.key, from: null, to: null, reason }),
+      });
+      await deps.cache?.invalidate([ref.key]);
       return thread;
     },
 

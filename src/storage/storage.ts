@@ -218,7 +218,7 @@ export interface Storage {
   /** Comments per status for each thread (every key and status present); one query. */
   countByThreadStatus(threadKeys: readonly string[]): Promise<Map<string, StatusCounts>>;
   /** Locks or unlocks a thread, creating it if it does not exist yet. */
-  setThreadLocked(thread: { key: string; url: string | null; now: Date }, locked: boolean): Promise<ThreadRecord>;
+  setThreadLocked(thread: { key: string; url: string | null; now: Date }, locked: boolean, options?: { audit?: AuditEntry }): Promise<ThreadRecord>;
   /** Threads, most recently commented first; `cursor` is the opaque nextCursor of the previous page. */
   listThreads(query: { cursor: string | null; limit: number }): Promise<ThreadListPage>;
   appendAudit(entry: AuditEntry): Promise<void>;

@@ -411,6 +411,16 @@ if (typeof found !== 'string') {
       expect(logged.map((e) => e.action).sort()).toEqual(['ban', 'unban']);
     });
 
+    it.each(['decision-applied', 'audit-written'] as const)('writes the audit entry of a thread lock once after a crash after %s', async (at) => {
+      const key = uniqueThreadKey('crash-lock');
+      const locked: AuditEntry = { id: testId('a'), at: new Date(), actor: 'alice', action: 'lock_thread', commentId: null, threadKey: key, from: null, to: null, reason: null };
+      await expect((await crashingAfter(at)).setThreadLocked({ key, url: key, now: new Date() }, true, { audit: locked })).rejects.toThrow('simulated crash');
+      const { storage, repaired } = await restart();
+      expect(repaired.audits).toBeGreaterThanOrEqual(1);
+      expect((await storage.getThread(key))?.locked).toBe(true);
+      expect((await storage.listAudit({ cursor: null, limit: 500 })).entries.filter((e) => e.id === locked.id)).toEqual([locked]);
+    });
+
     it('answers a retried post whose first answer was lost with the original comment and edit token', async () => {
       let failNext = true;
       const storage = await openMongoStorage({

@@ -182,6 +182,18 @@ describe('sqlite adapter: a change and its audit entry are one transaction', () 
     await storage.close();
   });
 
+  it('keeps a thread unlocked when the audit entry of the lock cannot be written', async () => {
+    const storage = await openSqliteStorage({ dataDir: ':memory:' });
+    await storage.appendAudit(entry('taken', null, null));
+    const key = uniqueThreadKey('lock-tx');
+    await storage.ensureThread({ key, url: key, now: new Date() });
+    const lockAudit = { ...entry('taken', null, key), action: 'lock_thread' as const, from: null, to: null };
+    expect(await storage.setThreadLocked({ key, url: key, now: new Date() }, true, { audit: lockAudit }).then(() => 'applied', () => 'refused')).toBe('refused');
+    expect((await storage.getThread(key))?.locked).toBe(false);
+    expect((await storage.setThreadLocked({ key, url: key, now: new Date() }, true, { audit: { ...lockAudit, id: 'locked' } })).locked).toBe(true);
+    await storage.close();
+  });
+
   it('keeps an author unerased when the audit entry of the erase cannot be written', async () => {
     const storage = await openSqliteStorage({ dataDir: ':memory:' });
     const threadKey = uniqueThreadKey('erase-tx');

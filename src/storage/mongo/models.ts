@@ -74,6 +74,8 @@ export interface ThreadDoc {
   locked: boolean;
   /** Epoch 0 while the thread has no comment: keeps the recent-first sort a plain indexed sort. */
   lastCommentAt: Date;
+  /** The audit entry of a lock or unlock, until it is in `audit` (no transactions); repaired at open. */
+  pendingAudit?: PendingAuditDoc;
 }
 
 export interface AuditDoc {
@@ -207,9 +209,11 @@ const threadSchema = new Schema<ThreadDoc>(
     createdAt: { type: Date, required: true },
     locked: { type: Boolean, default: false },
     lastCommentAt: { type: Date, default: () => new Date(0) },
+    pendingAudit: { type: pendingAuditSchema, default: undefined },
   },
   { ...schemaOptions, collection: 'threads' },
 );
+threadSchema.index({ 'pendingAudit.id': 1 }, { name: 'thread_audit_pending' });
 threadSchema.index({ lastCommentAt: -1, _id: -1 }, { name: 'threads_recent' });
 
 // The moderation queue by status, newest first.

@@ -866,10 +866,28 @@ export async function openMongoStorage(opts: MongoStorageOptions): Promise<Stora
     });
   }
 
-  async function setThreadLocked(thread: { key: string; url: string | null; now: Date }, locked: boolean): Promise<ThreadRecord> {
+  async function settleThreadAudit(key: string, e: PendingAuditDoc): Promise<void> {
+    await upsertAudit(e);
+    step('audit-written');
+    await threads.updateOne({ _id: key, 'pendingAudit.id': e.id }, { $unset: { pendingAudit: 1 } });
+  }
+
+  async function setThreadLocked(thread: { key: string; url: string | null; now: Date }, locked: boolean, options: { audit?: AuditEntry } = {}): Promise<ThreadRecord> {
     return guarded(async () => {
       await ensureThread(thread);
-      const doc = await threads.findOneAndUpdate({ _id: thread.key }, { $set: { locked } }, { returnDocument: 'after' }).lean<ThreadDoc>();
+      const entry = options.audit ? toPendingAudit(options.audit) : null;
+      const doc = await atomic(async (session) => {
+        const $set = entry && !session ? { locked, pendingAudit: entry } : { locked };
+        const updated = await threads.findOneAndUpdate({ _id: thread.key }, { $set }, { returnDocument: 'after', ...inSession(session) }).lean<ThreadDoc>();
+        if (updated && entry) {
+          if (session) await upsertAudit(entry, session);
+          else {
+            step('decision-applied');
+            await settleThreadAudit(thread.key, entry);
+          }
+        }
+        return updated;
+      });
       if (!doc) throw new StorageUnavailableError('The thread could not be read back.');
       return toThread(doc);
     });
@@ -1055,6 +1073,11 @@ export async function openMongoStorage(opts: MongoStorageOptions): Promise<Stora
     for (const d of await comments.find({ 'pendingAudit.id': trusted({ $gt: '' }) }, { _id: 1, pendingAudit: 1 }).lean<CommentDoc[]>()) {
       if (!d.pendingAudit) continue;
       await settleAudit(d._id, d.pendingAudit);
+      counts.audits += 1;
+    }
+    for (const d of await threads.find({ 'pendingAudit.id': trusted({ $gt: '' }) }, { _id: 1, pendingAudit: 1 }).lean<ThreadDoc[]>()) {
+      if (!d.pendingAudit) continue;
+      await settleThreadAudit(d._id, d.pendingAudit);
       counts.audits += 1;
     }
     for (const d of await bans.find({ 'pendingAudit.id': trusted({ $gt: '' }) }, { _id: 1, pendingAudit: 1, removing: 1 }).lean<BanDoc[]>()) {

@@ -627,13 +627,16 @@ export function openSqliteStorage({ dataDir, onOpen }: SqliteStorageOptions): St
       return result;
     },
 
-    async setThreadLocked({ key, url, now }, locked) {
-      stmt('INSERT INTO threads (key, url, created_at, locked) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET locked = excluded.locked').run(
-        key,
-        url,
-        now.getTime(),
-        locked ? 1 : 0,
-      );
+    async setThreadLocked({ key, url, now }, locked, options = {}) {
+      db.transaction(() => {
+        stmt('INSERT INTO threads (key, url, created_at, locked) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET locked = excluded.locked').run(
+          key,
+          url,
+          now.getTime(),
+          locked ? 1 : 0,
+        );
+        if (options.audit) insertAudit(options.audit);
+      }).immediate();
       return toThread(stmt('SELECT * FROM threads WHERE key = ?').get(key) as ThreadRow);
     },
 
