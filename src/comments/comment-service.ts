@@ -5,7 +5,7 @@ import { AppError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedErr
 import { decodeKeyset, encodeKeyset } from '../domain/cursor.js';
 import { renderBody } from '../domain/markup.js';
 import { banHashesFor } from '../domain/ban.js';
-import { avatarKey, emailKeyOf, newToken, tokenMatches, type AvatarMode } from '../domain/privacy.js';
+import { avatarKey, emailKeyOf, newToken, tokenFromKey, tokenMatches, type AvatarMode } from '../domain/privacy.js';
 import { resolveThread, threadKeyFromUrl, type ThreadPolicy } from '../domain/thread.js';
 import type { CommentPatch, PageCursor, PublicCommentRow, SortOrder, Storage } from '../storage/storage.js';
 import type { SpamPipeline } from '../spam/pipeline.js';
@@ -59,6 +59,8 @@ export interface PostCommentInput extends ThreadSelector {
   honeypot?: string | undefined;
   /** The signed commenter token this browser got with an earlier approved comment: proof of a returning commenter. */
   commenterToken?: string | undefined;
+  /** Client-chosen per submission: a retry with the same key returns the original comment and edit token. */
+  idempotencyKey?: string | undefined;
 }
 
 export interface OwnCommentRef {
@@ -270,8 +272,25 @@ export function createCommentService(deps: CommentServiceDeps) {
       if (await isBanned(input.email, context.ip, now)) throw new ForbiddenError('banned', 'You cannot comment here.');
       const duplicateSince = new Date(now.getTime() - DUPLICATE_WINDOW_MS);
       // A cheap early answer (before the spam check); insertComment enforces the rule under concurrency.
+      // Bound to what is posted too, so a key a client reuses for another comment never yields the same token.
+      const { token, hash } = input.idempotencyKey
+        ? tokenFromKey(JSON.stringify([input.idempotencyKey, ref.key, emailKey, input.parentId ?? null, input.body]), settings.secret)
+        : newToken();
+      // A retry of a post that was stored (the answer was lost): the same key finds it by its token.
+      const replay = async () => {
+        if (!input.idempotencyKey) return undefined;
+        const mine = (await storage.listByAuthor(emailKey)).find((c) => c.threadKey === ref.key && c.body === input.body && tokenMatches(token, c.editTokenHash));
+        if (!mine) return undefined;
+        // The first attempt may have stopped before telling the read caches.
+        await deps.cache?.invalidate([ref.key]);
+        return { comment: mine, editToken: token, commenterToken: commenterTokenFor(mine) };
+      };
       const duplicate = await storage.hasRecentDuplicate({ threadKey: ref.key, emailKey, body: input.body, since: duplicateSince });
-      if (duplicate) throw new ConflictError('duplicate_comment', 'You already posted this comment here.');
+      if (duplicate) {
+        const original = await replay();
+        if (original) return original;
+        throw new ConflictError('duplicate_comment', 'You already posted this comment here.');
+      }
 
       const verdict = deps.spam
         ? await deps.spam({
@@ -300,7 +319,6 @@ export function createCommentService(deps: CommentServiceDeps) {
       const recheck: RecheckState | null = verdict.spamCheck === 'unchecked' && status === 'pending' ? firstRecheck(now) : null;
 
       const id = newId();
-      const { token, hash } = newToken();
       const comment: Comment = {
         id,
         threadKey: ref.key,
@@ -326,7 +344,13 @@ export function createCommentService(deps: CommentServiceDeps) {
         recheck,
         history: [],
       };
-      await storage.insertComment(comment, { duplicateSince });
+      try {
+        await storage.insertComment(comment, { duplicateSince });
+      } catch (err) {
+        const original = err instanceof ConflictError && err.code === 'duplicate_comment' ? await replay() : undefined;
+        if (!original) throw err;
+        return original;
+      }
       if (status === 'approved' && ref.url !== null && thread.url === null) await storage.ensureThread({ key: ref.key, url: ref.url, now });
       await deps.cache?.invalidate([ref.key]);
       deps.onCommentCreated?.(status);

@@ -62,8 +62,12 @@ export function createModerationService(deps: ModerationDeps) {
   const { storage, clock, newId, secret } = deps;
   const inFlight = new Set<Promise<unknown>>();
 
-  async function audit(entry: Omit<AuditEntry, 'id' | 'at'>): Promise<void> {
-    await storage.appendAudit({ id: newId(), at: clock(), ...entry });
+  function entry(fields: Omit<AuditEntry, 'id' | 'at'>): AuditEntry {
+    return { id: newId(), at: clock(), ...fields };
+  }
+
+  async function audit(fields: Omit<AuditEntry, 'id' | 'at'>): Promise<void> {
+    await storage.appendAudit(entry(fields));
   }
 
   async function threadUrlOf(c: Comment): Promise<string | null> {
@@ -90,15 +94,17 @@ export function createModerationService(deps: ModerationDeps) {
       throw new ConflictError('conflict', `A ${comment.status} comment cannot be moved to ${to} (${action}).`);
     }
     const verdictSettled = action === 'spam' || action === 'ham' || action === 'approve';
-    const updated = await storage.updateComment(
-      id,
-      { status: to, ...(verdictSettled ? { spamCheck: comment.spamCheck === 'none' ? 'none' : 'checked', recheck: null } : {}) },
-      { ifStatus: comment.status },
-    );
-    await deps.cache?.invalidate([comment.threadKey]);
+    // The audit entry is written with the decision (one transaction, or carried by it and repaired after a crash).
+    // Readers' caches are told even when the write fails: it may have applied before the failure (a lost answer).
+    const updated = await storage
+      .updateComment(
+        id,
+        { status: to, ...(verdictSettled ? { spamCheck: comment.spamCheck === 'none' ? 'none' : 'checked', recheck: null } : {}) },
+        { ifStatus: comment.status, audit: entry({ actor, action, commentId: id, threadKey: comment.threadKey, from: comment.status, to, reason }) },
+      )
+      .finally(() => deps.cache?.invalidate([comment.threadKey]));
     // Someone else decided in between: report it rather than overwrite their decision.
     if (!updated) throw new ConflictError('conflict', 'The comment changed while you were deciding; reload and try again.');
-    await audit({ actor, action, commentId: id, threadKey: comment.threadKey, from: comment.status, to, reason });
     if (action === 'spam') sendFeedback('spam', updated);
     if (action === 'ham') sendFeedback('ham', updated);
     return updated;
@@ -142,10 +148,12 @@ export function createModerationService(deps: ModerationDeps) {
     async edit(actor: string, id: string, body: string, reason: string | null): Promise<Comment> {
       const comment = await storage.getComment(id);
       if (!comment || comment.status === 'deleted') throw new NotFoundError('comment_not_found', 'No such comment.');
-      const updated = await storage.updateComment(id, bodyEdit(comment, body, clock(), 'moderator'), { ifStatus: comment.status });
+      const updated = await storage.updateComment(id, bodyEdit(comment, body, clock(), 'moderator'), {
+        ifStatus: comment.status,
+        audit: entry({ actor, action: 'edit', commentId: id, threadKey: comment.threadKey, from: comment.status, to: comment.status, reason }),
+      });
       await deps.cache?.invalidate([comment.threadKey]);
       if (!updated) throw new ConflictError('conflict', 'The comment changed while you were editing; reload and try again.');
-      await audit({ actor, action: 'edit', commentId: id, threadKey: comment.threadKey, from: comment.status, to: comment.status, reason });
       return updated;
     },
 
@@ -188,10 +196,11 @@ export function createModerationService(deps: ModerationDeps) {
 
     async lockThread(actor: string, selector: { url?: string | undefined; threadId?: string | undefined }, locked: boolean, reason: string | null): Promise<ThreadRecord> {
       const ref = resolveThread(selector, ANY_ORIGIN);
-      const thread = await storage.setThreadLocked({ key: ref.key, url: ref.url, now: clock() }, locked);
-      await deps.cache?.invalidate([ref.key]);
       const action: AuditAction = locked ? 'lock_thread' : 'unlock_thread';
-      await audit({ actor, action, commentId: null, threadKey: ref.key, from: null, to: null, reason });
+      const thread = await storage.setThreadLocked({ key: ref.key, url: ref.url, now: clock() }, locked, {
+        audit: entry({ actor, action, commentId: null, threadKey: ref.key, from: null, to: null, reason }),
+      });
+      await deps.cache?.invalidate([ref.key]);
       return thread;
     },
 
@@ -225,16 +234,15 @@ export function createModerationService(deps: ModerationDeps) {
       if (ban.expiresAt && ban.expiresAt.getTime() <= ban.createdAt.getTime()) {
         throw new ValidationError({ expiresAt: 'invalid' }, 'expiresAt must be in the future.');
       }
-      await storage.insertBan(ban);
-      await audit({ actor, action: 'ban', commentId: null, threadKey: null, from: null, to: null, reason: input.reason });
+      await storage.insertBan(ban, { audit: entry({ actor, action: 'ban', commentId: null, threadKey: null, from: null, to: null, reason: input.reason }) });
       return ban;
     },
 
     listBans: () => storage.listBans(),
 
     async unban(actor: string, id: string): Promise<void> {
-      if (!(await storage.deleteBan(id))) throw new NotFoundError('not_found', 'No such ban.');
-      await audit({ actor, action: 'unban', commentId: null, threadKey: null, from: null, to: null, reason: null });
+      const audit = entry({ actor, action: 'unban', commentId: null, threadKey: null, from: null, to: null, reason: null });
+      if (!(await storage.deleteBan(id, { audit }))) throw new NotFoundError('not_found', 'No such ban.');
     },
 
     audit: (query: { commentId?: string | undefined; cursor: PageCursor | null; limit: number }) => storage.listAudit(query),
@@ -247,9 +255,19 @@ export function createModerationService(deps: ModerationDeps) {
     },
 
     async eraseAuthor(actor: string, email: string, mode: EraseMode): Promise<number> {
-      const erased = await storage.eraseAuthor({ emailKey: emailKeyOf(email, secret), mode });
+      // The entry's reason becomes `${mode}: ${erased} comments`; written with the erase, or by the repair pass after it.
+      const erased = await storage
+        .eraseAuthor({
+          emailKey: emailKeyOf(email, secret),
+          mode,
+          audit: entry({ actor, action: 'erase_author', commentId: null, threadKey: null, from: null, to: null, reason: mode }),
+        })
+        // A failed erase may have stopped half-way: what it did erase must not stay in the caches.
+        .catch(async (err: unknown) => {
+          await deps.cache?.invalidateAll();
+          throw err;
+        });
       if (erased > 0) await deps.cache?.invalidateAll();
-      await audit({ actor, action: 'erase_author', commentId: null, threadKey: null, from: null, to: null, reason: `${mode}: ${erased} comments` });
       return erased;
     },
 

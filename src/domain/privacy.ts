@@ -33,6 +33,15 @@ export function newToken(): { token: string; hash: string } {
   return { token, hash: hashToken(token) };
 }
 
+/**
+ * The edit token of a post that carries a client-chosen idempotency key: the same key gives the same token, so a retry
+ * can be answered with the original comment. Keyed with the secret: the key alone reveals nothing.
+ */
+export function tokenFromKey(idempotencyKey: string, secret: string): { token: string; hash: string } {
+  const token = createHmac('sha256', secret).update(`edit-token:${idempotencyKey}`).digest('base64url');
+  return { token, hash: hashToken(token) };
+}
+
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }

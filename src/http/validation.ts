@@ -81,6 +81,8 @@ const postComment = z
     parentId: optionalString(64),
     formToken: optionalString(128),
     commenterToken: optionalString(128),
+    // Chosen by the client per submission (random, 16+ characters): a retry with it gets the original comment back.
+    idempotencyKey: z.string({ error: 'invalid' }).regex(/^[A-Za-z0-9_-]{16,128}$/, 'invalid').optional(),
     // The honeypot keeps whatever a bot put in it (blank means untouched); its content is never validated.
     [HONEYPOT_FIELD]: z.preprocess((v) => (typeof v === 'string' ? v : v === undefined ? undefined : JSON.stringify(v)), z.string().max(10_000).optional()),
   })

@@ -172,6 +172,11 @@ export interface DueRecheckQuery {
 export interface UpdateOptions {
   /** Apply the patch only if the comment's status is still this one (compare-and-set). */
   ifStatus?: CommentStatus;
+  /**
+   * Appended with the change, only when the patch applies: in one transaction on SQLite and on a MongoDB replica set;
+   * on a MongoDB without transactions the change carries the entry and the repair pass at open completes it.
+   */
+  audit?: AuditEntry;
 }
 
 export interface Storage extends TransferPort {
@@ -216,16 +221,17 @@ export interface Storage extends TransferPort {
   /** Comments per status for each thread (every key and status present); one query. */
   countByThreadStatus(threadKeys: readonly string[]): Promise<Map<string, StatusCounts>>;
   /** Locks or unlocks a thread, creating it if it does not exist yet. */
-  setThreadLocked(thread: { key: string; url: string | null; now: Date }, locked: boolean): Promise<ThreadRecord>;
+  setThreadLocked(thread: { key: string; url: string | null; now: Date }, locked: boolean, options?: { audit?: AuditEntry }): Promise<ThreadRecord>;
   /** Threads, most recently commented first; `cursor` is the opaque nextCursor of the previous page. */
   listThreads(query: { cursor: string | null; limit: number }): Promise<ThreadListPage>;
   appendAudit(entry: AuditEntry): Promise<void>;
   listAudit(query: AuditQuery): Promise<AuditPage>;
-  insertBan(ban: Ban): Promise<void>;
+  /** `audit` is written with the ban, as with a decision (see UpdateOptions.audit). */
+  insertBan(ban: Ban, options?: { audit?: AuditEntry }): Promise<void>;
   /** Every ban, newest first, expired ones included. */
   listBans(): Promise<Ban[]>;
   /** True when a ban was removed. */
-  deleteBan(id: string): Promise<boolean>;
+  deleteBan(id: string, options?: { audit?: AuditEntry }): Promise<boolean>;
   /** A ban on any of these hashes that has not expired at `now`. */
   findActiveBan(query: { hashes: readonly string[]; now: Date }): Promise<Ban | undefined>;
   /** Every comment of the author with this email key, oldest first (GDPR export). */
@@ -233,9 +239,11 @@ export interface Storage extends TransferPort {
   /**
    * Removes the author's email, email key, avatar key, website, IP, user agent and referrer from all their comments.
    * `delete` also empties name, body, html and history and marks the comments deleted; `anonymize` keeps the text
-   * under the name "Anonymous". Returns how many comments were changed.
+   * under the name "Anonymous". Returns how many comments were changed. `audit` is appended with it, its reason
+   * suffixed with `: <n> comments`. Re-running an erase completes one that stopped half-way; on MongoDB the erase is
+   * recorded first and the repair pass at open finishes one that a crash interrupted.
    */
-  eraseAuthor(query: { emailKey: string; mode: EraseMode }): Promise<number>;
+  eraseAuthor(query: { emailKey: string; mode: EraseMode; audit?: AuditEntry }): Promise<number>;
 
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>;

@@ -7,7 +7,10 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import mongoose from 'mongoose';
 import { AppError } from '../../src/domain/errors.js';
-import { openMongoStorage } from '../../src/storage/mongo/mongo-storage.js';
+import { openMongoStorage, type MongoRepairCounts, type MongoWriteStep } from '../../src/storage/mongo/mongo-storage.js';
+import { StorageUnavailableError } from '../../src/domain/errors.js';
+import type { Comment } from '../../src/domain/comment.js';
+import type { AuditEntry } from '../../src/domain/moderation.js';
 import { createModels } from '../../src/storage/mongo/models.js';
 import type { Storage } from '../../src/storage/storage.js';
 import { makeComment, testId, uniqueThreadKey } from '../support/comment-factory.js';
@@ -225,7 +228,7 @@ if (typeof found !== 'string') {
           indexes: declared,
         });
       }
-      expect(Object.keys(models).sort()).toEqual(['audit', 'bans', 'comments', 'threads']);
+      expect(Object.keys(models).sort()).toEqual(['audit', 'bans', 'comments', 'intents', 'threads']);
     });
 
     it('gives comments stored before dedupe keys one at open, idempotently, and still refuses their duplicates', async () => {
@@ -273,6 +276,184 @@ if (typeof found !== 'string') {
       const err = await s.getComment(testId()).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(AppError);
       expect((err as AppError).code).toBe('storage_unavailable');
+    });
+  });
+
+  describe('mongo adapter: every crash point between two writes is repaired at the next open', () => {
+    const opened: Storage[] = [];
+    afterAll(async () => {
+      for (const s of opened) await s.close().catch(() => undefined);
+    });
+
+    /** A store whose `at` write is the last one it makes: the process "dies" right after it. */
+    async function crashingAfter(at: MongoWriteStep): Promise<Storage> {
+      const s = await openMongoStorage({
+        uri,
+        afterWrite: (step) => {
+          if (step === at) throw new Error(`simulated crash after ${step}`);
+        },
+      });
+      opened.push(s);
+      return s;
+    }
+
+    /** The next start: a plain open runs the repair pass; its log line carries the counts. */
+    async function restart(): Promise<{ storage: Storage; repaired: MongoRepairCounts }> {
+      let repaired: MongoRepairCounts | undefined;
+      const logger = {
+        info: (o: object) => {
+          if ('repaired' in o) repaired = (o as { repaired: MongoRepairCounts }).repaired;
+        },
+        warn: () => undefined,
+      };
+      const s = await openMongoStorage({ uri, logger });
+      opened.push(s);
+      if (!repaired) throw new Error('no repair log line');
+      return { storage: s, repaired };
+    }
+
+    async function threadWithComment(label: string): Promise<Comment> {
+      const s = await restart();
+      const threadKey = uniqueThreadKey(label);
+      await s.storage.ensureThread({ key: threadKey, url: threadKey, now: new Date() });
+      const c = makeComment({ threadKey, status: 'pending', author: { ...makeComment({ threadKey }).author, emailKey: testId('ek') } });
+      await s.storage.insertComment(c);
+      return c;
+    }
+
+    function auditFor(c: Comment, action: 'approve' | 'erase_author' = 'approve'): AuditEntry {
+      return action === 'approve'
+        ? { id: testId('a'), at: new Date(), actor: 'alice', action, commentId: c.id, threadKey: c.threadKey, from: 'pending', to: 'approved', reason: null }
+        : { id: testId('a'), at: new Date(), actor: 'alice', action, commentId: null, threadKey: null, from: null, to: null, reason: 'delete' };
+    }
+
+    it.each(['comment-inserted', 'thread-touched'] as const)(
+      'gives the thread its lastCommentAt after a crash after %s',
+      async (at) => {
+        const s = await crashingAfter(at);
+        const threadKey = uniqueThreadKey('crash-thread');
+        await s.ensureThread({ key: threadKey, url: threadKey, now: new Date() });
+        const c = makeComment({ threadKey, createdAt: new Date('2026-03-01T12:00:00.000Z') });
+        await expect(s.insertComment(c, { duplicateSince: new Date('2026-02-28T12:00:00.000Z') })).rejects.toThrow('simulated crash');
+        expect(await s.getComment(c.id)).toEqual(c);
+        if (at === 'comment-inserted') expect((await s.getThread(threadKey))?.lastCommentAt).toBeNull();
+
+        const { storage, repaired } = await restart();
+        expect(repaired.threads).toBeGreaterThanOrEqual(1);
+        expect((await storage.getThread(threadKey))?.lastCommentAt).toEqual(c.createdAt);
+        // Repaired once: the marker is gone, so the next start finds nothing of this comment to do.
+        expect((await restart()).repaired.threads).toBe(0);
+      },
+    );
+
+    it.each(['decision-applied', 'audit-written'] as const)(
+      'writes the audit entry of a decision exactly once after a crash after %s',
+      async (at) => {
+        const c = await threadWithComment('crash-audit');
+        const s = await crashingAfter(at);
+        const entry = auditFor(c);
+        await expect(s.updateComment(c.id, { status: 'approved' }, { ifStatus: 'pending', audit: entry })).rejects.toThrow('simulated crash');
+        expect((await s.getComment(c.id))?.status).toBe('approved');
+        const before = (await s.listAudit({ commentId: c.id, cursor: null, limit: 10 })).entries;
+        expect(before).toHaveLength(at === 'decision-applied' ? 0 : 1);
+
+        const { storage, repaired } = await restart();
+        expect(repaired.audits).toBeGreaterThanOrEqual(1);
+        expect((await storage.listAudit({ commentId: c.id, cursor: null, limit: 10 })).entries).toEqual([entry]);
+        expect((await restart()).repaired.audits).toBe(0);
+      },
+    );
+
+    it('writes a decision and its audit entry together, and neither when the status moved meanwhile', async () => {
+      const c = await threadWithComment('audit-ok');
+      const { storage } = await restart();
+      const entry = auditFor(c);
+      expect((await storage.updateComment(c.id, { status: 'approved' }, { ifStatus: 'pending', audit: entry }))?.status).toBe('approved');
+      const late = auditFor(c);
+      expect(await storage.updateComment(c.id, { status: 'rejected' }, { ifStatus: 'pending', audit: late })).toBeUndefined();
+      expect((await storage.listAudit({ commentId: c.id, cursor: null, limit: 10 })).entries).toEqual([entry]);
+      expect((await restart()).repaired.audits).toBe(0);
+    });
+
+    it.each(['erase-recorded', 'erase-applied'] as const)('finishes an author erase and its audit entry after a crash after %s', async (at) => {
+      const first = await threadWithComment('crash-erase');
+      const { storage: setup } = await restart();
+      const second = makeComment({ threadKey: first.threadKey, author: first.author, body: 'another one' });
+      await setup.insertComment(second);
+      const s = await crashingAfter(at);
+      const entry = auditFor(first, 'erase_author');
+      await expect(s.eraseAuthor({ emailKey: first.author.emailKey, mode: 'delete', audit: entry })).rejects.toThrow('simulated crash');
+      expect(await s.listByAuthor(first.author.emailKey)).toHaveLength(at === 'erase-recorded' ? 2 : 0);
+
+      const { storage, repaired } = await restart();
+      expect(repaired.erasures).toBeGreaterThanOrEqual(1);
+      expect(await storage.listByAuthor(first.author.emailKey)).toEqual([]);
+      for (const c of [first, second]) {
+        const after = await storage.getComment(c.id);
+        expect({ status: after?.status, body: after?.body, email: after?.author.email }).toEqual({ status: 'deleted', body: '', email: '' });
+      }
+      const audits = (await storage.listAudit({ cursor: null, limit: 500 })).entries.filter((e) => e.id === entry.id);
+      expect(audits).toEqual([{ ...entry, reason: 'delete: 2 comments' }]);
+      expect((await restart()).repaired.erasures).toBe(0);
+    });
+
+    it.each(['decision-applied', 'audit-written'] as const)('finishes a ban and an unban with their audit entries after a crash after %s', async (at) => {
+      const ban = { id: testId('b'), kind: 'email' as const, hash: testId('h'), prefix: null, reason: null, createdAt: new Date(), expiresAt: null, actor: 'alice' };
+      const entry = (action: 'ban' | 'unban'): AuditEntry => ({ id: testId('a'), at: new Date(), actor: 'alice', action, commentId: null, threadKey: null, from: null, to: null, reason: null });
+      const banned = entry('ban');
+      await expect((await crashingAfter(at)).insertBan(ban, { audit: banned })).rejects.toThrow('simulated crash');
+      const unbanned = entry('unban');
+      const crashed = await crashingAfter(at);
+      await expect(crashed.deleteBan(ban.id, { audit: unbanned })).rejects.toThrow('simulated crash');
+      // Until the repair the ban holds: its removal is not done yet.
+      expect((await crashed.findActiveBan({ hashes: [ban.hash], now: new Date() }))?.id).toBe(ban.id);
+      const { storage } = await restart();
+      expect(await storage.listBans()).not.toContainEqual(expect.objectContaining({ id: ban.id }));
+      const logged = (await storage.listAudit({ cursor: null, limit: 500 })).entries.filter((e) => e.id === banned.id || e.id === unbanned.id);
+      expect(logged.map((e) => e.action).sort()).toEqual(['ban', 'unban']);
+    });
+
+    it.each(['decision-applied', 'audit-written'] as const)('writes the audit entry of a thread lock once after a crash after %s', async (at) => {
+      const key = uniqueThreadKey('crash-lock');
+      const locked: AuditEntry = { id: testId('a'), at: new Date(), actor: 'alice', action: 'lock_thread', commentId: null, threadKey: key, from: null, to: null, reason: null };
+      await expect((await crashingAfter(at)).setThreadLocked({ key, url: key, now: new Date() }, true, { audit: locked })).rejects.toThrow('simulated crash');
+      const { storage, repaired } = await restart();
+      expect(repaired.audits).toBeGreaterThanOrEqual(1);
+      expect((await storage.getThread(key))?.locked).toBe(true);
+      expect((await storage.listAudit({ cursor: null, limit: 500 })).entries.filter((e) => e.id === locked.id)).toEqual([locked]);
+    });
+
+    it('answers a retried post whose first answer was lost with the original comment and edit token', async () => {
+      let failNext = true;
+      const storage = await openMongoStorage({
+        uri,
+        afterWrite: (step) => {
+          // The comment is stored, then the connection drops before the author hears back.
+          if (step === 'comment-inserted' && failNext) {
+            failNext = false;
+            throw new StorageUnavailableError();
+          }
+        },
+      });
+      const app = await createTestApp({}, storage);
+      try {
+        const url = `${uniqueThreadKey('retry')}?p=1`;
+        const post = validComment({ url, body: 'Posted once, answered once.', idempotencyKey: 'retry-key-0123456789abcdef' });
+        expect((await request(app.http).post('/api/v1/comments').send(post)).status).toBe(503);
+        const retry = await request(app.http).post('/api/v1/comments').send(post);
+        expect(retry.status).toBe(201);
+        const page = await request(app.http).get('/api/v1/threads').query({ url });
+        expect(page.body.comments.map((c: { id: string }) => c.id)).toEqual([retry.body.comment.id]);
+        // Without the key a retry is a duplicate, as before.
+        expect((await request(app.http).post('/api/v1/comments').send({ ...post, idempotencyKey: undefined })).status).toBe(409);
+        const edited = await request(app.http)
+          .patch(`/api/v1/comments/${retry.body.comment.id}`)
+          .set('Authorization', `Bearer ${retry.body.editToken}`)
+          .send({ body: 'Posted once, edited after the retry.' });
+        expect(edited.status).toBe(200);
+      } finally {
+        await app.close();
+      }
     });
   });
 } else if (process.env.REQUIRE_MONGO === '1') {

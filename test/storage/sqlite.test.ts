@@ -136,3 +136,78 @@ describe('sqlite adapter', () => {
     await second.close();
   });
 });
+
+describe('sqlite adapter: a change and its audit entry are one transaction', () => {
+  // Refusal is checked as an outcome: `rejects.toThrow()` reported "did not throw" for these rejections when Jest ran
+  // several files in workers.
+  const entry = (id: string, commentId: string | null, threadKey: string | null) => ({
+    id,
+    at: new Date('2026-01-02T00:00:00.000Z'),
+    actor: 'alice',
+    action: 'approve' as const,
+    commentId,
+    threadKey,
+    from: 'pending' as const,
+    to: 'approved' as const,
+    reason: null,
+  });
+
+  it('keeps the status when the audit entry of a decision cannot be written, and writes both otherwise', async () => {
+    const storage = await openSqliteStorage({ dataDir: ':memory:' });
+    const threadKey = uniqueThreadKey('audit-tx');
+    await storage.ensureThread({ key: threadKey, url: threadKey, now: new Date() });
+    const c = makeComment({ threadKey, status: 'pending' });
+    await storage.insertComment(c);
+    await storage.appendAudit(entry('taken', null, null));
+    // The write after the status change fails (an entry with this id exists): the change is rolled back with it.
+    expect(await storage.updateComment(c.id, { status: 'approved' }, { ifStatus: 'pending', audit: entry('taken', c.id, threadKey) }).then(() => 'applied', () => 'refused')).toBe('refused');
+    expect((await storage.getComment(c.id))?.status).toBe('pending');
+    expect((await storage.countVisible([threadKey])).get(threadKey)).toBe(0);
+    await storage.updateComment(c.id, { status: 'approved' }, { ifStatus: 'pending', audit: entry('fresh', c.id, threadKey) });
+    expect((await storage.listAudit({ commentId: c.id, cursor: null, limit: 10 })).entries.map((e) => e.id)).toEqual(['fresh']);
+    await storage.close();
+  });
+
+  it('keeps neither a ban nor an unban whose audit entry cannot be written', async () => {
+    const storage = await openSqliteStorage({ dataDir: ':memory:' });
+    await storage.appendAudit(entry('taken', null, null));
+    const ban = { id: 'ban1', kind: 'email' as const, hash: 'h'.repeat(64), prefix: null, reason: null, createdAt: new Date(), expiresAt: null, actor: 'alice' };
+    const banAudit = (id: string) => ({ ...entry(id, null, null), action: 'ban' as const, from: null, to: null });
+    expect(await storage.insertBan(ban, { audit: banAudit('taken') }).then(() => 'applied', () => 'refused')).toBe('refused');
+    expect(await storage.listBans()).toEqual([]);
+    await storage.insertBan(ban, { audit: banAudit('banned') });
+    expect(await storage.deleteBan(ban.id, { audit: { ...banAudit('taken'), action: 'unban' } }).then(() => 'applied', () => 'refused')).toBe('refused');
+    expect((await storage.listBans()).map((b) => b.id)).toEqual(['ban1']);
+    expect(await storage.deleteBan(ban.id, { audit: { ...banAudit('unbanned'), action: 'unban' } })).toBe(true);
+    expect((await storage.listAudit({ cursor: null, limit: 10 })).entries.map((e) => e.id).sort()).toEqual(['banned', 'taken', 'unbanned']);
+    await storage.close();
+  });
+
+  it('keeps a thread unlocked when the audit entry of the lock cannot be written', async () => {
+    const storage = await openSqliteStorage({ dataDir: ':memory:' });
+    await storage.appendAudit(entry('taken', null, null));
+    const key = uniqueThreadKey('lock-tx');
+    await storage.ensureThread({ key, url: key, now: new Date() });
+    const lockAudit = { ...entry('taken', null, key), action: 'lock_thread' as const, from: null, to: null };
+    expect(await storage.setThreadLocked({ key, url: key, now: new Date() }, true, { audit: lockAudit }).then(() => 'applied', () => 'refused')).toBe('refused');
+    expect((await storage.getThread(key))?.locked).toBe(false);
+    expect((await storage.setThreadLocked({ key, url: key, now: new Date() }, true, { audit: { ...lockAudit, id: 'locked' } })).locked).toBe(true);
+    await storage.close();
+  });
+
+  it('keeps an author unerased when the audit entry of the erase cannot be written', async () => {
+    const storage = await openSqliteStorage({ dataDir: ':memory:' });
+    const threadKey = uniqueThreadKey('erase-tx');
+    await storage.ensureThread({ key: threadKey, url: threadKey, now: new Date() });
+    const c = makeComment({ threadKey });
+    await storage.insertComment(c);
+    await storage.appendAudit(entry('taken', null, null));
+    const erase = (id: string) => storage.eraseAuthor({ emailKey: c.author.emailKey, mode: 'delete', audit: { ...entry(id, null, null), action: 'erase_author', from: null, to: null, reason: 'delete' } });
+    expect(await erase('taken').then(() => 'applied', () => 'refused')).toBe('refused');
+    expect(await storage.getComment(c.id)).toEqual(c);
+    expect(await erase('fresh')).toBe(1);
+    const logged = (await storage.listAudit({ cursor: null, limit: 10 })).entries.find((e) => e.id === 'fresh');
+    expect(logged?.reason).toBe('delete: 1 comments');
+    await storage.close();
+  });
+});

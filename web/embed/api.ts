@@ -28,6 +28,8 @@ export interface PostInput extends ThreadSelector {
   parentId?: string;
   formToken?: string;
   commenterToken?: string;
+  /** Random per comment, the same on a retry: a retry whose first answer was lost gets the original comment back. */
+  idempotencyKey?: string;
   [honeypot: string]: string | undefined;
 }
 

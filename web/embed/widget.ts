@@ -89,6 +89,7 @@ export function mount(o: WidgetOptions): void {
   let replyTo: string | null = null;
   let busy = false;
   let locked = false;
+  let attempt: { what: string; key: string } | null = null;
   const items = new Map<string, Item>();
   /** Comments shown here but not (yet) in the loaded pages: the author's own, just posted or held. */
   const extras = new Set<string>();
@@ -470,6 +471,9 @@ export function mount(o: WidgetOptions): void {
       // A post sooner than the server's minimum after the token was issued would be held: wait out the rest.
       if (token) await sleep(tokenAt + token.minSubmitSeconds * 1000 - Date.now());
       const trust = trustFor(v.email);
+      // The same key while the same comment is retried; a new one once anything in it changes.
+      const what = JSON.stringify([key, replyTo, v.email, v.body]);
+      if (!attempt || attempt.what !== what) attempt = { what, key: newAttemptKey() };
       const res = await api.post({
         ...sel,
         name: v.name,
@@ -479,8 +483,10 @@ export function mount(o: WidgetOptions): void {
         ...(replyTo ? { parentId: replyTo } : {}),
         ...(token ? { formToken: token.token } : {}),
         ...(trust ? { commenterToken: trust } : {}),
+        idempotencyKey: attempt.key,
         [honeypot.name]: honeypot.value,
       });
+      attempt = null;
       if (res.commenterToken) keepTrust(v.email, res.commenterToken);
       if (key) putOwn({ id: res.comment.id, token: res.editToken, thread: key, at: Date.now(), body: v.body, email: normEmail(v.email) });
       saveAuthor(remember.checked ? { name: v.name, email: v.email, website: v.website } : null);
@@ -635,4 +641,10 @@ export function mount(o: WidgetOptions): void {
   }, 60_000);
 
   void load();
+}
+
+/** 128 random bits, base64url: an idempotency key for one comment. */
+function newAttemptKey(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }

@@ -30,6 +30,41 @@ export interface CommentDoc {
    * missing field) as a value. Absent only before the fill at open.
    */
   dedupeKey?: string;
+  /**
+   * Crash-safe writes without transactions: true from the insert until the thread's lastCommentAt has been moved;
+   * absent otherwise. The repair pass at open finishes what a crash left.
+   */
+  threadPending?: boolean;
+  /**
+   * The audit entry of the last decision, from the decision until the entry is in `audit` (no transactions); repaired
+   * at open. One, not a list: FerretDB v1's $pull cannot remove by condition.
+   */
+  pendingAudit?: PendingAuditDoc;
+}
+
+/** An audit entry carried by the write it records, keyed by its own id. */
+export interface PendingAuditDoc {
+  id: string;
+  at: Date;
+  actor: string;
+  action: string;
+  commentId: string | null;
+  threadKey: string | null;
+  from: string | null;
+  to: string | null;
+  reason: string | null;
+}
+
+/** A multi-write operation recorded before it starts, so the repair pass at open can finish it (GDPR erase). */
+export interface IntentDoc {
+  _id: string;
+  kind: 'erase';
+  at: Date;
+  emailKey: string;
+  mode: 'delete' | 'anonymize';
+  /** How many comments the erase was going to change, for the audit entry a repair writes. */
+  expected: number;
+  audit: PendingAuditDoc | null;
 }
 
 export interface ThreadDoc {
@@ -40,6 +75,8 @@ export interface ThreadDoc {
   locked: boolean;
   /** Epoch 0 while the thread has no comment: keeps the recent-first sort a plain indexed sort. */
   lastCommentAt: Date;
+  /** The audit entry of a lock or unlock, until it is in `audit` (no transactions); repaired at open. */
+  pendingAudit?: PendingAuditDoc;
 }
 
 export interface AuditDoc {
@@ -64,6 +101,10 @@ export interface BanDoc {
   createdAt: Date;
   expiresAt: Date | null;
   actor: string;
+  /** The audit entry of the ban or of its removal, until it is in `audit` (no transactions); repaired at open. */
+  pendingAudit?: PendingAuditDoc;
+  /** Set with the unban's pendingAudit: the repair pass finishes the removal. */
+  removing?: boolean;
 }
 
 // Strings are not `required`: mongoose's required rejects '' and the domain, not the store, decides what is valid.
@@ -83,6 +124,21 @@ const editRecordSchema = new Schema<EditRecord>(
     body: { type: String },
     editedAt: { type: Date, required: true },
     by: { type: String, enum: ['author', 'moderator'], required: true },
+  },
+  { _id: false, versionKey: false, strict: 'throw' },
+);
+
+const pendingAuditSchema = new Schema<PendingAuditDoc>(
+  {
+    id: { type: String, required: true },
+    at: { type: Date, required: true },
+    actor: { type: String },
+    action: { type: String },
+    commentId: nullableString,
+    threadKey: nullableString,
+    from: nullableString,
+    to: nullableString,
+    reason: nullableString,
   },
   { _id: false, versionKey: false, strict: 'throw' },
 );
@@ -125,6 +181,8 @@ const commentSchema = new Schema<CommentDoc>(
     },
     history: { type: [editRecordSchema], default: [] },
     dedupeKey: { type: String },
+    threadPending: { type: Boolean },
+    pendingAudit: { type: pendingAuditSchema, default: undefined },
   },
   { ...schemaOptions, collection: 'comments' },
 );
@@ -139,6 +197,9 @@ commentSchema.index({ threadKey: 1, status: 1 }, { name: 'thread_status' });
 commentSchema.index({ 'author.emailKey': 1, status: 1 }, { name: 'author_status' });
 // Concurrent identical posts: the database, not a read-then-insert, lets one through.
 commentSchema.index({ dedupeKey: 1 }, { name: 'comment_dedupe', unique: true });
+// What the repair pass at open looks for: nearly every comment has neither, so both stay tiny.
+commentSchema.index({ threadPending: 1 }, { name: 'thread_pending' });
+commentSchema.index({ 'pendingAudit.id': 1 }, { name: 'audit_pending' });
 // The unchecked backlog and the re-check job's due list.
 commentSchema.index({ spamCheck: 1, 'recheck.nextAt': 1 }, { name: 'recheck_due' });
 
@@ -149,9 +210,11 @@ const threadSchema = new Schema<ThreadDoc>(
     createdAt: { type: Date, required: true },
     locked: { type: Boolean, default: false },
     lastCommentAt: { type: Date, default: () => new Date(0) },
+    pendingAudit: { type: pendingAuditSchema, default: undefined },
   },
   { ...schemaOptions, collection: 'threads' },
 );
+threadSchema.index({ 'pendingAudit.id': 1 }, { name: 'thread_audit_pending' });
 threadSchema.index({ lastCommentAt: -1, _id: -1 }, { name: 'threads_recent' });
 
 // The moderation queue by status, newest first.
@@ -184,16 +247,35 @@ const banSchema = new Schema<BanDoc>(
     createdAt: { type: Date, required: true },
     expiresAt: { type: Date, default: null },
     actor: { type: String },
+    pendingAudit: { type: pendingAuditSchema, default: undefined },
+    removing: { type: Boolean },
   },
   { ...schemaOptions, collection: 'bans' },
 );
 banSchema.index({ hash: 1 }, { name: 'ban_hash' });
+banSchema.index({ 'pendingAudit.id': 1 }, { name: 'ban_audit_pending' });
+
+const intentSchema = new Schema<IntentDoc>(
+  {
+    _id: { type: String, required: true },
+    kind: { type: String, enum: ['erase'], required: true },
+    at: { type: Date, required: true },
+    emailKey: { type: String },
+    mode: { type: String, enum: ['delete', 'anonymize'], required: true },
+    expected: { type: Number, required: true },
+    audit: { type: pendingAuditSchema, default: null },
+  },
+  { ...schemaOptions, collection: 'intents' },
+);
+// The repair pass replays intents oldest first.
+intentSchema.index({ at: 1 }, { name: 'intents_at' });
 
 export interface MongoModels {
   comments: Model<CommentDoc>;
   threads: Model<ThreadDoc>;
   audit: Model<AuditDoc>;
   bans: Model<BanDoc>;
+  intents: Model<IntentDoc>;
 }
 
 /** Models bound to one connection, so several stores (tests) can live in one process. */
@@ -203,5 +285,6 @@ export function createModels(connection: Connection): MongoModels {
     threads: connection.model<ThreadDoc>('Thread', threadSchema, 'threads'),
     audit: connection.model<AuditDoc>('Audit', auditSchema, 'audit'),
     bans: connection.model<BanDoc>('Ban', banSchema, 'bans'),
+    intents: connection.model<IntentDoc>('Intent', intentSchema, 'intents'),
   };
 }

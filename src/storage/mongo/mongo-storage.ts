@@ -1,10 +1,15 @@
 /**
  * MongoDB adapter of the storage port (mongoose 9). Works on MongoDB and on FerretDB v1: plain finds, inserts,
  * findOneAndUpdate with $set/$push, $setOnInsert upserts, sorts, limits, compound indexes and an aggregate of
- * $match + $group only. No transactions, no projections on findAndModify, no collation.
+ * $match + $group only. No projections on findAndModify, no collation.
+ *
+ * Writes that belong together (a comment and its thread's lastCommentAt; a decision and its audit entry) run in one
+ * transaction when the server offers them (replica set, sharded cluster). Without (standalone, FerretDB) they are
+ * ordered so that a crash after any write leaves a state the repair pass at open completes: the first write carries
+ * a marker (threadPending, pendingAudit) or an intent (erase), the last one clears it.
  */
-import { createHash } from 'node:crypto';
-import mongoose, { type Connection, type Model } from 'mongoose';
+import { createHash, randomUUID } from 'node:crypto';
+import mongoose, { type ClientSession, type Connection, type Model } from 'mongoose';
 import { emptyStatusCounts, HIDING_STATUSES, PUBLIC_STATUSES, THREAD_READ_STATUSES, type Comment, type CommentStatus } from '../../domain/comment.js';
 import { decodeKeyset, encodeKeyset } from '../../domain/cursor.js';
 import { escapeRegExp } from '../../domain/text.js';
@@ -31,7 +36,16 @@ import type {
 } from '../storage.js';
 import { MAX_PAGE_LIMIT } from '../storage.js';
 import { mongoTransfer } from './mongo-transfer.js';
-import { createModels, type MongoModels, type AuditDoc, type BanDoc, type CommentDoc, type ThreadDoc } from './models.js';
+import {
+  createModels,
+  type MongoModels,
+  type AuditDoc,
+  type BanDoc,
+  type CommentDoc,
+  type IntentDoc,
+  type PendingAuditDoc,
+  type ThreadDoc,
+} from './models.js';
 
 function toAudit(d: AuditDoc): AuditEntry {
   return {
@@ -71,6 +85,41 @@ export interface MongoStorageOptions {
   /** Server selection, connect and socket timeout (default 5 s), so no request waits long for a server that is away. */
   timeoutMs?: number;
   logger?: MongoStorageLogger;
+  /**
+   * Fault injection for tests: called after each write of a multi-write operation, named by the write just done.
+   * Throwing there is a crash at that point: the writes after it do not happen.
+   */
+  afterWrite?: (step: MongoWriteStep) => void;
+}
+
+/** The points between two writes where a crash can stop a multi-write operation. */
+export type MongoWriteStep =
+  | 'comment-inserted'
+  | 'thread-touched'
+  | 'decision-applied'
+  | 'audit-written'
+  | 'erase-recorded'
+  | 'erase-applied';
+
+/** What the repair pass at open completed. */
+export interface MongoRepairCounts {
+  /** Comments whose thread's lastCommentAt was not yet moved. */
+  threads: number;
+  /** Audit entries carried by a decision but not yet in `audit`. */
+  audits: number;
+  /** Author erasures recorded but not finished. */
+  erasures: number;
+}
+
+/** The part of a hello (or isMaster) reply that tells whether the server runs transactions. */
+export interface HelloReply {
+  setName?: unknown;
+  msg?: unknown;
+}
+
+/** A replica set member (setName) or a mongos (msg 'isdbgrid') runs transactions; a standalone server or FerretDB not. */
+export function supportsTransactions(hello: HelloReply): boolean {
+  return (typeof hello.setName === 'string' && hello.setName !== '') || hello.msg === 'isdbgrid';
 }
 
 const { trusted } = mongoose;
@@ -308,6 +357,10 @@ async function fillDedupeKeys(comments: Model<CommentDoc>): Promise<number> {
   return filled;
 }
 
+function toPendingAudit(e: AuditEntry): PendingAuditDoc {
+  return { id: e.id, at: e.at, actor: e.actor, action: e.action, commentId: e.commentId, threadKey: e.threadKey, from: e.from, to: e.to, reason: e.reason };
+}
+
 /** Creates every model's declared indexes (autoIndex is off); never drops one, unlike syncIndexes. */
 async function buildIndexes(models: MongoModels): Promise<void> {
   for (const model of Object.values(models) as Model<unknown>[]) await model.createIndexes();
@@ -332,10 +385,20 @@ export async function openMongoStorage(opts: MongoStorageOptions): Promise<Stora
     throw translateMongoError(err);
   }
   const models = createModels(connection);
+  let transactions = false;
   try {
     const filled = await fillDedupeKeys(models.comments);
     if (filled > 0) logger?.info({ storage: 'mongo', comments: filled }, 'MongoDB comments given a dedupe key');
     await buildIndexes(models);
+    const db = connection.db;
+    const hello = db
+      ? await db.admin().command({ hello: 1 }).catch(() => db.admin().command({ isMaster: 1 }))
+      : {};
+    transactions = supportsTransactions(hello);
+    logger?.info(
+      { storage: 'mongo', transactions },
+      transactions ? 'MongoDB runs transactions: related writes are atomic' : 'MongoDB without transactions: crash-safe write order and repair at open',
+    );
   } catch (err) {
     await connection.close().catch(() => undefined);
     throw translateMongoError(err);
@@ -348,7 +411,44 @@ export async function openMongoStorage(opts: MongoStorageOptions): Promise<Stora
   connection.on('reconnected', () => logger?.info({ storage: 'mongo' }, 'MongoDB connection restored'));
   logger?.info({ storage: 'mongo', db: connection.name, host: connection.host }, 'MongoDB storage opened');
 
-  const { comments, threads, audit, bans } = models;
+  const { comments, threads, audit, bans, intents } = models;
+  let repairing = false;
+  const step = (name: MongoWriteStep): void => {
+    if (!repairing) opts.afterWrite?.(name);
+  };
+  const inSession = (session: ClientSession | null) => (session ? { session } : {});
+
+  /** Runs `work` in one transaction when the server has them, else as is (with a null session). */
+  async function atomic<T>(work: (session: ClientSession | null) => Promise<T>): Promise<T> {
+    if (!transactions) return work(null);
+    const session = await connection.startSession();
+    try {
+      let result: T | undefined;
+      await session.withTransaction(async () => {
+        result = await work(session);
+      });
+      return result as T;
+    } finally {
+      await session.endSession();
+    }
+  }
+
+  async function touchThread(threadKey: string, at: Date, session: ClientSession | null): Promise<void> {
+    await threads.updateOne({ _id: threadKey, lastCommentAt: trusted({ $lt: at }) }, { $set: { lastCommentAt: at } }, inSession(session));
+  }
+
+  /** Inserts the entry unless it is there already: re-running it after a crash writes it once. */
+  async function upsertAudit(e: PendingAuditDoc, session: ClientSession | null = null): Promise<void> {
+    const { id, ...fields } = e;
+    await audit.updateOne({ _id: id }, { $setOnInsert: fields }, { upsert: true, ...inSession(session) });
+  }
+
+  /** Writes a carried audit entry, then drops it from the comment that carried it. */
+  async function settleAudit(commentId: string, e: PendingAuditDoc): Promise<void> {
+    await upsertAudit(e);
+    step('audit-written');
+    await comments.updateOne({ _id: commentId, 'pendingAudit.id': e.id }, { $unset: { pendingAudit: 1 } });
+  }
 
   async function ensureThread(thread: { key: string; url: string | null; now: Date }): Promise<ThreadRecord> {
     return guarded(async () => {
@@ -390,7 +490,14 @@ export async function openMongoStorage(opts: MongoStorageOptions): Promise<Stora
   /** Inserts with this dedupe key; on a unique-index refusal, says which: its own id (a retried insert) or the key. */
   async function insertOnce(comment: Comment, dedupeKey: string): Promise<'ok' | 'id' | 'dedupe'> {
     try {
-      await comments.create({ ...toCommentDoc(comment), dedupeKey });
+      await atomic(async (session) => {
+        await comments.create([{ ...toCommentDoc(comment), dedupeKey, ...(session ? {} : { threadPending: true }) }], inSession(session));
+        step('comment-inserted');
+        await touchThread(comment.threadKey, comment.createdAt, session);
+        if (session) return;
+        step('thread-touched');
+        await comments.updateOne({ _id: comment.id }, { $unset: { threadPending: 1 } });
+      });
       return 'ok';
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
@@ -436,11 +543,6 @@ export async function openMongoStorage(opts: MongoStorageOptions): Promise<Stora
       } else {
         await insertUnique(comment, since);
       }
-      // No transaction on FerretDB: the thread's activity time is a second, idempotent write.
-      await threads.updateOne(
-        { _id: comment.threadKey, lastCommentAt: trusted({ $lt: comment.createdAt }) },
-        { $set: { lastCommentAt: comment.createdAt } },
-      );
     });
   }
 
@@ -470,17 +572,33 @@ export async function openMongoStorage(opts: MongoStorageOptions): Promise<Stora
       }
       const update: Record<string, unknown> = {};
       if (Object.keys($set).length > 0) update.$set = $set;
+      const push: Record<string, unknown> = {};
       if (patch.appendHistory !== undefined) {
         const { body, editedAt, by } = patch.appendHistory;
-        update.$push = { history: { body, editedAt, by } };
+        push.history = { body, editedAt, by };
       }
-      // An empty patch is a compare-and-read; an empty update document is refused by some servers.
-      const doc =
-        Object.keys(update).length === 0
-          ? await comments.findOne(filter).lean<CommentDoc>()
-          : await comments
-              .findOneAndUpdate(filter, update, { returnDocument: 'after', runValidators: true })
-              .lean<CommentDoc>();
+      const entry = options?.audit ? toPendingAudit(options.audit) : null;
+      // Without transactions the change carries its audit entry: a crash before the entry is written leaves it here.
+      if (entry && !transactions) update.$set = { ...$set, pendingAudit: entry };
+      if (Object.keys(push).length > 0) update.$push = push;
+      const apply = async (session: ClientSession | null): Promise<CommentDoc | null> => {
+        // An empty patch is a compare-and-read; an empty update document is refused by some servers.
+        const doc =
+          Object.keys(update).length === 0
+            ? await comments.findOne(filter, null, inSession(session)).lean<CommentDoc>()
+            : await comments
+                .findOneAndUpdate(filter, update, { returnDocument: 'after', runValidators: true, ...inSession(session) })
+                .lean<CommentDoc>();
+        if (doc && entry) {
+          if (session) await upsertAudit(entry, session);
+          else {
+            step('decision-applied');
+            await settleAudit(id, entry);
+          }
+        }
+        return doc;
+      };
+      const doc = entry ? await atomic(apply) : await apply(null);
       return doc ? toComment(doc) : undefined;
     });
   }
@@ -753,10 +871,28 @@ export async function openMongoStorage(opts: MongoStorageOptions): Promise<Stora
     });
   }
 
-  async function setThreadLocked(thread: { key: string; url: string | null; now: Date }, locked: boolean): Promise<ThreadRecord> {
+  async function settleThreadAudit(key: string, e: PendingAuditDoc): Promise<void> {
+    await upsertAudit(e);
+    step('audit-written');
+    await threads.updateOne({ _id: key, 'pendingAudit.id': e.id }, { $unset: { pendingAudit: 1 } });
+  }
+
+  async function setThreadLocked(thread: { key: string; url: string | null; now: Date }, locked: boolean, options: { audit?: AuditEntry } = {}): Promise<ThreadRecord> {
     return guarded(async () => {
       await ensureThread(thread);
-      const doc = await threads.findOneAndUpdate({ _id: thread.key }, { $set: { locked } }, { returnDocument: 'after' }).lean<ThreadDoc>();
+      const entry = options.audit ? toPendingAudit(options.audit) : null;
+      const doc = await atomic(async (session) => {
+        const $set = entry && !session ? { locked, pendingAudit: entry } : { locked };
+        const updated = await threads.findOneAndUpdate({ _id: thread.key }, { $set }, { returnDocument: 'after', ...inSession(session) }).lean<ThreadDoc>();
+        if (updated && entry) {
+          if (session) await upsertAudit(entry, session);
+          else {
+            step('decision-applied');
+            await settleThreadAudit(thread.key, entry);
+          }
+        }
+        return updated;
+      });
       if (!doc) throw new StorageUnavailableError('The thread could not be read back.');
       return toThread(doc);
     });
@@ -810,9 +946,30 @@ export async function openMongoStorage(opts: MongoStorageOptions): Promise<Stora
     });
   }
 
-  async function insertBan(b: Ban): Promise<void> {
+  /** Settles the audit entry a ban carries: written once, then the ban is removed (unban) or just unmarked. */
+  async function settleBanAudit(banId: string, e: PendingAuditDoc, removing: boolean): Promise<void> {
+    await upsertAudit(e);
+    step('audit-written');
+    if (removing) await bans.deleteOne({ _id: banId, 'pendingAudit.id': e.id });
+    else await bans.updateOne({ _id: banId, 'pendingAudit.id': e.id }, { $unset: { pendingAudit: 1 } });
+  }
+
+  async function insertBan(b: Ban, options: { audit?: AuditEntry } = {}): Promise<void> {
     return guarded(async () => {
-      await bans.create({ _id: b.id, kind: b.kind, hash: b.hash, prefix: b.prefix, reason: b.reason, createdAt: b.createdAt, expiresAt: b.expiresAt, actor: b.actor });
+      const doc = { _id: b.id, kind: b.kind, hash: b.hash, prefix: b.prefix, reason: b.reason, createdAt: b.createdAt, expiresAt: b.expiresAt, actor: b.actor };
+      const entry = options.audit ? toPendingAudit(options.audit) : null;
+      if (!entry) {
+        await bans.create(doc);
+      } else if (transactions) {
+        await atomic(async (session) => {
+          await bans.create([doc], inSession(session));
+          await upsertAudit(entry, session);
+        });
+      } else {
+        await bans.create({ ...doc, pendingAudit: entry });
+        step('decision-applied');
+        await settleBanAudit(b.id, entry, false);
+      }
     });
   }
 
@@ -820,8 +977,25 @@ export async function openMongoStorage(opts: MongoStorageOptions): Promise<Stora
     return guarded(async () => (await bans.find({}).sort({ createdAt: -1, _id: -1 }).lean<BanDoc[]>()).map(toBan));
   }
 
-  async function deleteBan(id: string): Promise<boolean> {
-    return guarded(async () => (await bans.deleteOne({ _id: id })).deletedCount > 0);
+  async function deleteBan(id: string, options: { audit?: AuditEntry } = {}): Promise<boolean> {
+    return guarded(async () => {
+      const entry = options.audit ? toPendingAudit(options.audit) : null;
+      if (!entry) return (await bans.deleteOne({ _id: id })).deletedCount > 0;
+      if (transactions) {
+        return atomic(async (session) => {
+          const deleted = (await bans.deleteOne({ _id: id }, inSession(session))).deletedCount > 0;
+          if (deleted) await upsertAudit(entry, session);
+          return deleted;
+        });
+      }
+      // The ban is marked for removal with its entry first: a crash leaves it to the repair pass, which finishes it.
+      // An unban retried after a crash takes over the mark: its own entry is the one written.
+      const marked = await bans.updateOne({ _id: id }, { $set: { pendingAudit: entry, removing: true } });
+      if (marked.matchedCount === 0) return false;
+      step('decision-applied');
+      await settleBanAudit(id, entry, true);
+      return true;
+    });
   }
 
   async function findActiveBan(query: { hashes: readonly string[]; now: Date }): Promise<Ban | undefined> {
@@ -843,24 +1017,96 @@ export async function openMongoStorage(opts: MongoStorageOptions): Promise<Stora
     return guarded(async () => (await comments.find({ 'author.emailKey': emailKey }).sort({ createdAt: 1, _id: 1 }).lean<CommentDoc[]>()).map(toComment));
   }
 
-  async function eraseAuthor(query: { emailKey: string; mode: EraseMode }): Promise<number> {
+  async function eraseRows(emailKey: string, mode: EraseMode): Promise<number> {
+    const common: Record<string, unknown> = {
+      'author.email': '',
+      'author.emailKey': '',
+      'author.avatar': '',
+      'author.website': null,
+      context: { ip: null, userAgent: null, referrer: null },
+      history: [],
+      editTokenHash: null,
+    };
+    const $set =
+      mode === 'delete'
+        ? { ...common, 'author.name': '', body: '', html: '', status: 'deleted', recheck: null }
+        : { ...common, 'author.name': ANONYMOUS_NAME };
+    const result = await comments.updateMany({ 'author.emailKey': emailKey }, { $set });
+    return result.modifiedCount;
+  }
+
+  async function finishErase(intent: IntentDoc, erased: number): Promise<void> {
+    if (intent.audit) await upsertAudit({ ...intent.audit, reason: `${intent.audit.reason ?? ''}: ${erased} comments` });
+    await intents.deleteOne({ _id: intent._id });
+  }
+
+  /** Recorded first, so a crash half-way leaves an intent the repair pass re-runs (the erase is idempotent). */
+  async function eraseAuthor(query: { emailKey: string; mode: EraseMode; audit?: AuditEntry }): Promise<number> {
     return guarded(async () => {
-      const common: Record<string, unknown> = {
-        'author.email': '',
-        'author.emailKey': '',
-        'author.avatar': '',
-        'author.website': null,
-        context: { ip: null, userAgent: null, referrer: null },
-        history: [],
-        editTokenHash: null,
+      const { emailKey, mode } = query;
+      const expected = await comments.countDocuments({ 'author.emailKey': emailKey });
+      const intent: IntentDoc = {
+        _id: query.audit?.id ?? randomUUID(),
+        kind: 'erase',
+        at: new Date(),
+        emailKey,
+        mode,
+        expected,
+        audit: query.audit ? toPendingAudit(query.audit) : null,
       };
-      const $set =
-        query.mode === 'delete'
-          ? { ...common, 'author.name': '', body: '', html: '', status: 'deleted', recheck: null }
-          : { ...common, 'author.name': ANONYMOUS_NAME };
-      const result = await comments.updateMany({ 'author.emailKey': query.emailKey }, { $set });
-      return result.modifiedCount;
+      await intents.create(intent);
+      step('erase-recorded');
+      const erased = await eraseRows(emailKey, mode);
+      step('erase-applied');
+      await finishErase(intent, erased);
+      return erased;
     });
+  }
+
+  /**
+   * Completes what a crash between two writes left (see the header): idempotent, and safe while other instances write,
+   * since every step it repeats is one they would repeat identically.
+   */
+  async function repair(): Promise<MongoRepairCounts> {
+    const counts: MongoRepairCounts = { threads: 0, audits: 0, erasures: 0 };
+    // One pass each: what is marked is only what crashes and in-flight writes left, a handful.
+    for (const d of await comments.find({ threadPending: true }, { _id: 1, threadKey: 1, createdAt: 1 }).lean<CommentDoc[]>()) {
+      await touchThread(d.threadKey, new Date(d.createdAt), null);
+      await comments.updateOne({ _id: d._id }, { $unset: { threadPending: 1 } });
+      counts.threads += 1;
+    }
+    for (const d of await comments.find({ 'pendingAudit.id': trusted({ $gt: '' }) }, { _id: 1, pendingAudit: 1 }).lean<CommentDoc[]>()) {
+      if (!d.pendingAudit) continue;
+      await settleAudit(d._id, d.pendingAudit);
+      counts.audits += 1;
+    }
+    for (const d of await threads.find({ 'pendingAudit.id': trusted({ $gt: '' }) }, { _id: 1, pendingAudit: 1 }).lean<ThreadDoc[]>()) {
+      if (!d.pendingAudit) continue;
+      await settleThreadAudit(d._id, d.pendingAudit);
+      counts.audits += 1;
+    }
+    for (const d of await bans.find({ 'pendingAudit.id': trusted({ $gt: '' }) }, { _id: 1, pendingAudit: 1, removing: 1 }).lean<BanDoc[]>()) {
+      if (!d.pendingAudit) continue;
+      await settleBanAudit(d._id, d.pendingAudit, d.removing === true);
+      counts.audits += 1;
+    }
+    for (const intent of await intents.find({}).sort({ at: 1 }).lean<IntentDoc[]>()) {
+      // The comments erased before the crash no longer match: the entry counts what was planned.
+      const erased = await eraseRows(intent.emailKey, intent.mode);
+      await finishErase(intent, Math.max(erased, intent.expected));
+      counts.erasures += 1;
+    }
+    return counts;
+  }
+
+  try {
+    repairing = true;
+    const repaired = await repair();
+    repairing = false;
+    logger?.info({ storage: 'mongo', repaired }, 'MongoDB repair pass done');
+  } catch (err) {
+    await connection.close().catch(() => undefined);
+    throw translateMongoError(err);
   }
 
   async function ping(): Promise<void> {

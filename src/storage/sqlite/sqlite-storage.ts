@@ -394,6 +394,7 @@ export function openSqliteStorage({ dataDir, onOpen }: SqliteStorageOptions): St
       WHERE id = @id`).run(r);
     if (next.status === current.status) write();
     else keepingCounts([current], write);
+    if (options.audit) insertAudit(options.audit);
     return next;
   });
 
@@ -407,7 +408,13 @@ export function openSqliteStorage({ dataDir, onOpen }: SqliteStorageOptions): St
     stmt('UPDATE threads SET last_comment_at = max(last_comment_at, ?) WHERE key = ?').run(comment.createdAt.getTime(), comment.threadKey);
   });
 
-  const eraseTx = db.transaction((emailKey: string, mode: EraseMode): number => {
+  const eraseTx = db.transaction((emailKey: string, mode: EraseMode, audit: AuditEntry | undefined): number => {
+    const erased = eraseRows(emailKey, mode);
+    if (audit) insertAudit({ ...audit, reason: `${audit.reason ?? ''}: ${erased} comments` });
+    return erased;
+  });
+
+  function eraseRows(emailKey: string, mode: EraseMode): number {
     const common = `author_email = '', author_email_key = '', avatar = '', author_website = NULL, ip = NULL, user_agent = NULL,
       referrer = NULL, history = '[]', edit_token_hash = NULL`;
     if (mode === 'anonymize') {
@@ -422,7 +429,14 @@ export function openSqliteStorage({ dataDir, onOpen }: SqliteStorageOptions): St
         stmt(`UPDATE comments SET ${common}, author_name = '', body = '', html = '', status = 'deleted', recheck_at = NULL,
           recheck_attempts = NULL WHERE author_email_key = ?`).run(emailKey).changes,
     );
-  });
+  }
+
+  function insertAudit(e: AuditEntry): void {
+    stmt(
+      `INSERT INTO audit (id, at, actor, action, comment_id, thread_key, from_status, to_status, reason)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(e.id, e.at.getTime(), e.actor, e.action, e.commentId, e.threadKey, e.from, e.to, e.reason);
+  }
 
   const storage: Storage = {
     kind: 'sqlite',
@@ -618,13 +632,16 @@ export function openSqliteStorage({ dataDir, onOpen }: SqliteStorageOptions): St
       return result;
     },
 
-    async setThreadLocked({ key, url, now }, locked) {
-      stmt('INSERT INTO threads (key, url, created_at, locked) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET locked = excluded.locked').run(
-        key,
-        url,
-        now.getTime(),
-        locked ? 1 : 0,
-      );
+    async setThreadLocked({ key, url, now }, locked, options = {}) {
+      db.transaction(() => {
+        stmt('INSERT INTO threads (key, url, created_at, locked) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET locked = excluded.locked').run(
+          key,
+          url,
+          now.getTime(),
+          locked ? 1 : 0,
+        );
+        if (options.audit) insertAudit(options.audit);
+      }).immediate();
       return toThread(stmt('SELECT * FROM threads WHERE key = ?').get(key) as ThreadRow);
     },
 
@@ -645,10 +662,7 @@ export function openSqliteStorage({ dataDir, onOpen }: SqliteStorageOptions): St
     },
 
     async appendAudit(e) {
-      stmt(
-        `INSERT INTO audit (id, at, actor, action, comment_id, thread_key, from_status, to_status, reason)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(e.id, e.at.getTime(), e.actor, e.action, e.commentId, e.threadKey, e.from, e.to, e.reason);
+      insertAudit(e);
     },
 
     async listAudit({ commentId, cursor, limit }) {
@@ -669,25 +683,32 @@ export function openSqliteStorage({ dataDir, onOpen }: SqliteStorageOptions): St
       return { entries: page.map(toAudit), nextCursor: rows.length > limit && last ? { createdAt: new Date(last.at), id: last.id } : null };
     },
 
-    async insertBan(b) {
-      stmt('INSERT INTO bans (id, kind, hash, prefix, reason, created_at, expires_at, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
-        b.id,
-        b.kind,
-        b.hash,
-        b.prefix,
-        b.reason,
-        b.createdAt.getTime(),
-        b.expiresAt ? b.expiresAt.getTime() : null,
-        b.actor,
-      );
+    async insertBan(b, options = {}) {
+      db.transaction(() => {
+        stmt('INSERT INTO bans (id, kind, hash, prefix, reason, created_at, expires_at, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
+          b.id,
+          b.kind,
+          b.hash,
+          b.prefix,
+          b.reason,
+          b.createdAt.getTime(),
+          b.expiresAt ? b.expiresAt.getTime() : null,
+          b.actor,
+        );
+        if (options.audit) insertAudit(options.audit);
+      }).immediate();
     },
 
     async listBans() {
       return (stmt('SELECT * FROM bans ORDER BY created_at DESC, id DESC').all() as BanRow[]).map(toBan);
     },
 
-    async deleteBan(id) {
-      return stmt('DELETE FROM bans WHERE id = ?').run(id).changes > 0;
+    async deleteBan(id, options = {}) {
+      return db.transaction(() => {
+        const deleted = stmt('DELETE FROM bans WHERE id = ?').run(id).changes > 0;
+        if (deleted && options.audit) insertAudit(options.audit);
+        return deleted;
+      }).immediate();
     },
 
     async findActiveBan({ hashes, now }) {
@@ -703,8 +724,8 @@ export function openSqliteStorage({ dataDir, onOpen }: SqliteStorageOptions): St
       return (stmt('SELECT * FROM comments WHERE author_email_key = ? ORDER BY created_at, id').all(emailKey) as CommentRow[]).map(toComment);
     },
 
-    async eraseAuthor({ emailKey, mode }) {
-      return eraseTx.immediate(emailKey, mode);
+    async eraseAuthor({ emailKey, mode, audit }) {
+      return eraseTx.immediate(emailKey, mode, audit);
     },
 
     async ping() {
