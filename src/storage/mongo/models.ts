@@ -2,6 +2,7 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { COMMENT_STATUSES } from '../../domain/comment.js';
 import type { CommentStatus, EditRecord, SpamCheckState } from '../../domain/comment.js';
+import { outboxSchema, type OutboxDoc } from './mongo-outbox.js';
 
 export interface CommentDoc {
   /** The service-generated comment id. */
@@ -194,6 +195,7 @@ export interface MongoModels {
   threads: Model<ThreadDoc>;
   audit: Model<AuditDoc>;
   bans: Model<BanDoc>;
+  outbox: Model<OutboxDoc>;
 }
 
 /** Models bound to one connection, so several stores (tests) can live in one process. */
@@ -203,5 +205,6 @@ export function createModels(connection: Connection): MongoModels {
     threads: connection.model<ThreadDoc>('Thread', threadSchema, 'threads'),
     audit: connection.model<AuditDoc>('Audit', auditSchema, 'audit'),
     bans: connection.model<BanDoc>('Ban', banSchema, 'bans'),
+    outbox: connection.model<OutboxDoc>('Outbox', outboxSchema, 'outbox'),
   };
 }

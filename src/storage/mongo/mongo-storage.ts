@@ -31,6 +31,7 @@ import type {
 } from '../storage.js';
 import { MAX_PAGE_LIMIT } from '../storage.js';
 import { mongoTransfer } from './mongo-transfer.js';
+import { mongoOutbox } from './mongo-outbox.js';
 import { createModels, type MongoModels, type AuditDoc, type BanDoc, type CommentDoc, type ThreadDoc } from './models.js';
 
 function toAudit(d: AuditDoc): AuditEntry {
@@ -909,5 +910,6 @@ export async function openMongoStorage(opts: MongoStorageOptions): Promise<Stora
     ping,
     close,
     ...mongoTransfer({ models, guarded, toComment, toThread }),
+    ...mongoOutbox(models.outbox, guarded),
   };
 }
