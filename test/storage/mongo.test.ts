@@ -225,7 +225,7 @@ if (typeof found !== 'string') {
           indexes: declared,
         });
       }
-      expect(Object.keys(models).sort()).toEqual(['audit', 'bans', 'comments', 'threads']);
+      expect(Object.keys(models).sort()).toEqual(['audit', 'bans', 'comments', 'outbox', 'outboxClaims', 'threads']);
     });
 
     it('gives comments stored before dedupe keys one at open, idempotently, and still refuses their duplicates', async () => {

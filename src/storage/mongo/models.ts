@@ -2,7 +2,7 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { COMMENT_STATUSES } from '../../domain/comment.js';
 import type { CommentStatus, EditRecord, SpamCheckState } from '../../domain/comment.js';
-import { outboxSchema, type OutboxDoc } from './mongo-outbox.js';
+import { outboxClaimSchema, outboxSchema, type OutboxClaimDoc, type OutboxDoc } from './mongo-outbox.js';
 
 export interface CommentDoc {
   /** The service-generated comment id. */
@@ -196,6 +196,7 @@ export interface MongoModels {
   audit: Model<AuditDoc>;
   bans: Model<BanDoc>;
   outbox: Model<OutboxDoc>;
+  outboxClaims: Model<OutboxClaimDoc>;
 }
 
 /** Models bound to one connection, so several stores (tests) can live in one process. */
@@ -206,5 +207,6 @@ export function createModels(connection: Connection): MongoModels {
     audit: connection.model<AuditDoc>('Audit', auditSchema, 'audit'),
     bans: connection.model<BanDoc>('Ban', banSchema, 'bans'),
     outbox: connection.model<OutboxDoc>('Outbox', outboxSchema, 'outbox'),
+    outboxClaims: connection.model<OutboxClaimDoc>('OutboxClaim', outboxClaimSchema, 'outbox_claims'),
   };
 }

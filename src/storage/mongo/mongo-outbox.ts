@@ -16,6 +16,19 @@ export interface OutboxDoc {
   lastError: string | null;
   createdAt: Date;
   deliveredAt: Date | null;
+  /** Bumped by every settle and retry: with leaseUntil it names the state a claimer read (see claims below). */
+  rev: number;
+}
+
+/**
+ * One document per claim, named by the message state the claimer read (`id:rev:leaseUntil`). FerretDB v1 applies
+ * neither updateOne nor findOneAndUpdate filters atomically under concurrency (two claimers both "won" the same
+ * message in tests), but it does enforce a unique _id: the claimer whose insert lands owns the lease.
+ */
+export interface OutboxClaimDoc {
+  _id: string;
+  messageId: string;
+  at: Date;
 }
 
 export const outboxSchema = new Schema<OutboxDoc>(
@@ -31,9 +44,15 @@ export const outboxSchema = new Schema<OutboxDoc>(
     lastError: { type: String, default: null },
     createdAt: { type: Date, required: true },
     deliveredAt: { type: Date, default: null },
+    rev: { type: Number, default: 0 },
   },
   { versionKey: false, strict: 'throw', strictQuery: 'throw', autoIndex: false, autoCreate: false, collection: 'outbox' },
 );
+export const outboxClaimSchema = new Schema<OutboxClaimDoc>(
+  { _id: { type: String, required: true }, messageId: { type: String, required: true }, at: { type: Date, required: true } },
+  { versionKey: false, strict: 'throw', strictQuery: 'throw', autoIndex: false, autoCreate: false, collection: 'outbox_claims' },
+);
+outboxClaimSchema.index({ messageId: 1 }, { name: 'outbox_claim_message' });
 outboxSchema.index({ idempotencyKey: 1 }, { name: 'outbox_key', unique: true });
 outboxSchema.index({ status: 1, nextAt: 1 }, { name: 'outbox_due' });
 
@@ -54,7 +73,7 @@ const toMessage = (d: OutboxDoc): OutboxMessage => ({
 const isDuplicateKey = (err: unknown) => typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
 const clamp = (limit: number) => Math.max(1, Math.min(500, Math.floor(limit)));
 
-export function mongoOutbox(model: mongoose.Model<OutboxDoc>, guarded: <T>(op: () => Promise<T>) => Promise<T>): OutboxPort {
+export function mongoOutbox(model: mongoose.Model<OutboxDoc>, claims: mongoose.Model<OutboxClaimDoc>, guarded: <T>(op: () => Promise<T>) => Promise<T>): OutboxPort {
   const get = async (id: string) => {
     const d = await model.findById(id).lean<OutboxDoc>();
     return d ? toMessage(d) : undefined;
@@ -78,6 +97,7 @@ export function mongoOutbox(model: mongoose.Model<OutboxDoc>, guarded: <T>(op: (
               lastError: null,
               createdAt: m.createdAt,
               deliveredAt: null,
+              rev: 0,
             });
             stored += 1;
           } catch (err) {
@@ -96,8 +116,14 @@ export function mongoOutbox(model: mongoose.Model<OutboxDoc>, guarded: <T>(op: (
           .lean<OutboxDoc[]>();
         const won: OutboxMessage[] = [];
         for (const d of due) {
+          try {
+            await claims.create({ _id: `${d._id}:${d.rev ?? 0}:${new Date(d.leaseUntil).getTime()}`, messageId: d._id, at: now });
+          } catch (err) {
+            if (isDuplicateKey(err)) continue;
+            throw err;
+          }
           const r = await model
-            .findOneAndUpdate({ _id: d._id, status: 'pending', leaseUntil: d.leaseUntil }, { $set: { leaseUntil } }, { returnDocument: 'after' })
+            .findOneAndUpdate({ _id: d._id, status: 'pending', rev: d.rev ?? 0 }, { $set: { leaseUntil } }, { returnDocument: 'after' })
             .lean<OutboxDoc>();
           if (r) won.push(toMessage(r));
         }
@@ -112,8 +138,10 @@ export function mongoOutbox(model: mongoose.Model<OutboxDoc>, guarded: <T>(op: (
             : outcome.kind === 'retry'
               ? { status: 'pending', lastError: outcome.error, nextAt: outcome.nextAt, leaseUntil: new Date(0) }
               : { status: 'failed', lastError: outcome.error, leaseUntil: new Date(0) };
-        const r = await model.updateOne({ _id: id }, { $set, $inc: { attempts: 1 } });
-        return r.matchedCount === 0 ? undefined : get(id);
+        const r = await model.updateOne({ _id: id }, { $set, $inc: { attempts: 1, rev: 1 } });
+        if (r.matchedCount === 0) return undefined;
+        await claims.deleteMany({ messageId: id });
+        return get(id);
       });
     },
     getOutbox(id) {
@@ -130,7 +158,7 @@ export function mongoOutbox(model: mongoose.Model<OutboxDoc>, guarded: <T>(op: (
     },
     retryOutbox(id, now) {
       return guarded(async () => {
-        const r = await model.updateOne({ _id: id }, { $set: { status: 'pending', nextAt: now, leaseUntil: new Date(0) } });
+        const r = await model.updateOne({ _id: id }, { $set: { status: 'pending', nextAt: now, leaseUntil: new Date(0) }, $inc: { rev: 1 } });
         return r.matchedCount === 0 ? undefined : get(id);
       });
     },

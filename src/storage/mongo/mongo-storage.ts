@@ -910,6 +910,6 @@ export async function openMongoStorage(opts: MongoStorageOptions): Promise<Stora
     ping,
     close,
     ...mongoTransfer({ models, guarded, toComment, toThread }),
-    ...mongoOutbox(models.outbox, guarded),
+    ...mongoOutbox(models.outbox, models.outboxClaims, guarded),
   };
 }

@@ -107,7 +107,7 @@ export const MIGRATIONS: readonly string[] = [
   `,
   `
   -- The notification outbox (webhooks, mail): delivered by a job, at least once; lease_until 0 = unclaimed.
-  CREATE TABLE outbox (
+  CREATE TABLE IF NOT EXISTS outbox (
     id              TEXT PRIMARY KEY,
     idempotency_key TEXT NOT NULL UNIQUE,
     channel         TEXT NOT NULL,
@@ -120,7 +120,7 @@ export const MIGRATIONS: readonly string[] = [
     created_at      INTEGER NOT NULL,
     delivered_at    INTEGER
   );
-  CREATE INDEX outbox_due ON outbox (status, next_at);
+  CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_at);
   `,
 ];
 
