@@ -22,6 +22,9 @@ import { createRateLimiters } from './http/rate-limit.js';
 import { siteRoutes } from './http/site-routes.js';
 import { createRecheckJob } from './jobs/recheck-job.js';
 import { createRetentionJob } from './jobs/retention-job.js';
+import { createOutboxJob } from './jobs/outbox-job.js';
+import { webhookDeliveryRoutes } from './http/admin-webhooks.js';
+import { createNotifications } from './notify/notifications.js';
 import { startScheduler, type Scheduler } from './jobs/scheduler.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -58,6 +61,7 @@ export interface App {
   jobs: {
     recheck: ReturnType<typeof createRecheckJob>;
     retention: ReturnType<typeof createRetentionJob>;
+    outbox: ReturnType<typeof createOutboxJob>;
   };
   startJobs(): void;
   close(): Promise<void>;
@@ -65,6 +69,7 @@ export interface App {
 
 const RECHECK_INTERVAL_MS = 30_000;
 const RETENTION_INTERVAL_MS = 3_600_000;
+const OUTBOX_INTERVAL_MS = 5_000;
 
 export async function createApp(deps: AppDeps): Promise<App> {
   const { config, secret, logger } = deps;
@@ -130,6 +135,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
 
   // ULIDs sort by creation time, and the monotonic factory keeps ids ordered within one millisecond.
   const ulid = monotonicFactory();
+  const notifications = createNotifications({ config, storage, clock, newId: () => ulid(clock().getTime()), logger });
+  const notifier = notifications.notifier;
   const service = createCommentService({
     storage,
     clock,
@@ -137,6 +144,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     spam: createPipeline(checks, metrics.pipelineObserver),
     onCommentCreated: (status) => metrics.commentsCreated.inc({ status }),
     cache,
+    notifier,
     settings: {
       secret,
       avatars: config.avatars,
@@ -158,8 +166,10 @@ export async function createApp(deps: AppDeps): Promise<App> {
       publishOrHold: service.publishOrHold,
       logger,
       cache,
+      notifier,
     }),
     retention: createRetentionJob({ storage, clock, retentionDays: config.retentionDays, logger }),
+    outbox: createOutboxJob({ outbox: storage, clock, logger, channels: notifications.channels }),
   };
   let scheduler: Scheduler | null = null;
 
@@ -170,10 +180,10 @@ export async function createApp(deps: AppDeps): Promise<App> {
         ham: (c, url) => akismet.submitHam(akismetInputOf(spamInputOfStored(c, url), config.publicUrl)),
       }
     : null;
-  const moderation = createModerationService({ storage, clock, newId: () => ulid(clock().getTime()), secret, feedback, logger, cache, maxDepth: config.maxDepth });
+  const moderation = createModerationService({ storage, clock, newId: () => ulid(clock().getTime()), secret, feedback, logger, cache, maxDepth: config.maxDepth, notifier });
   if (config.adminTokens.length === 0) logger.warn('ADMIN_TOKEN is not set: the admin API and moderation page are off');
   else logger.info({ moderators: config.adminTokens.map((t) => t.label) }, 'admin API enabled');
-  const admin = config.adminTokens.length > 0 ? adminRoutes(moderation, config.adminTokens) : undefined;
+  const admin = config.adminTokens.length > 0 ? adminRoutes(moderation, config.adminTokens, (router) => webhookDeliveryRoutes(router, storage, clock)) : undefined;
 
   const rateLimiters = createRateLimiters({
     limits: config.rateLimits,
@@ -218,6 +228,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
         [
           { ...jobs.recheck, intervalMs: RECHECK_INTERVAL_MS },
           { ...jobs.retention, intervalMs: RETENTION_INTERVAL_MS },
+          { ...jobs.outbox, intervalMs: OUTBOX_INTERVAL_MS },
         ],
         logger,
       );
@@ -226,6 +237,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       try {
         await scheduler?.stop();
         await moderation.drain();
+        notifications.close();
         await storage.close();
       } finally {
         await broadcast?.close();
