@@ -3,6 +3,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import request from 'supertest';
 import { createTestApp, validComment, type TestApp } from '../support/test-app.js';
 import { startWebhookReceiver } from '../support/webhook-receiver.js';
+import { FAKE_AKISMET_KEY, startFakeAkismet } from '../support/fake-akismet.js';
+import { openMongoStorage } from '../../src/storage/mongo/mongo-storage.js';
 
 const KEY = Buffer.from('0123456789abcdef0123456789abcdef', 'utf8');
 const SECRET = `whsec_${KEY.toString('base64')}`;
@@ -117,6 +119,26 @@ describe('webhooks', () => {
     expect(receiver.received.every((r) => verify(r.headers, r.body) && !/@/.test(r.body))).toBe(true);
   });
 
+  it('sends comment.approved and comment.spam when the spam re-check decides a held comment', async () => {
+    const fake = await startFakeAkismet();
+    try {
+      fake.setMode('error500', 'comment-check');
+      await open({ AKISMET_KEY: FAKE_AKISMET_KEY, AKISMET_ENDPOINT: fake.url, AKISMET_TIMEOUT_MS: '300', AKISMET_TEST: '1', PUBLIC_URL: 'https://comments.example.org' });
+      const ham = (await request(app.http).post('/api/v1/comments').send(validComment({ body: 'fine' }))).body.comment.id as string;
+      const spam = (await request(app.http).post('/api/v1/comments').send(validComment({ body: 'buy', name: 'akismet-guaranteed-spam' }))).body.comment.id as string;
+      fake.setMode('normal');
+      app.clock.advance(61_000);
+      expect(await app.jobs.recheck.runOnce()).toMatchObject({ approved: 1, spam: 1 });
+      await app.jobs.outbox.runOnce();
+      const seen = receiver.received.map((r) => JSON.parse(r.body) as { type: string; data: { comment: { id: string } } });
+      expect(seen.filter((e) => e.type !== 'comment.created').map((e) => `${e.type} ${e.data.comment.id}`).sort()).toEqual(
+        [`comment.approved ${ham}`, `comment.spam ${spam}`].sort(),
+      );
+    } finally {
+      await fake.close();
+    }
+  });
+
   it('queues nothing when webhooks are off', async () => {
     app = await createTestApp({ ADMIN_TOKEN: TOKEN });
     await request(app.http).post('/api/v1/comments').send(validComment());
@@ -125,3 +147,28 @@ describe('webhooks', () => {
     expect(app.logText()).toMatch(/SMTP_URL is not set: mail notifications are off/);
   });
 });
+
+/** The same flow on MongoDB (FerretDB here) when MONGODB_URI is set; skipped loudly otherwise (the contract covers the port). */
+const MONGO = process.env.MONGODB_URI;
+(MONGO ? describe : describe.skip)('webhooks on MongoDB', () => {
+  it('delivers, retries after a 500 and lists the outcome, on a MongoDB store', async () => {
+    const receiver = await startWebhookReceiver();
+    const storage = await openMongoStorage({ uri: MONGO!.replace(/\/([^/?]*)(\?|$)/, `/parley_notify_wh_${Date.now()}$2`) });
+    const app = await createTestApp({ WEBHOOK_URLS: receiver.url, WEBHOOK_SECRET: SECRET, ADMIN_TOKEN: TOKEN }, storage);
+    try {
+      await request(app.http).post('/api/v1/comments').send(validComment());
+      receiver.failNext(1);
+      expect(await app.jobs.outbox.runOnce()).toMatchObject({ retried: 1 });
+      app.clock.advance(30_000);
+      expect(await app.jobs.outbox.runOnce()).toMatchObject({ delivered: 1 });
+      expect(receiver.received).toHaveLength(2);
+      expect(receiver.received.every((r) => verify(r.headers, r.body))).toBe(true);
+      const listed = await request(app.http).get('/api/v1/admin/webhooks/deliveries').set('Authorization', `Bearer ${TOKEN}`);
+      expect(listed.body.deliveries[0]).toMatchObject({ status: 'delivered', attempts: 2, id: receiver.received[0]!.headers['webhook-id'] });
+    } finally {
+      await app.close();
+      await receiver.close();
+    }
+  });
+});
+if (!MONGO) console.warn('!! webhooks on MongoDB skipped: set MONGODB_URI (e.g. mongodb://127.0.0.1:27018/parley_x) to run it');
