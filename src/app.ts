@@ -1,5 +1,5 @@
 /** Composition root: the only file that wires concrete parts (storage, spam checks, Redis, clock, ids, jobs). */
-import type { Express } from 'express';
+import { Router, type Express } from 'express';
 import { createClient } from 'redis';
 import { monotonicFactory } from 'ulid';
 import { closeRedis } from './redis-close.js';
@@ -24,6 +24,7 @@ import { createRecheckJob } from './jobs/recheck-job.js';
 import { createRetentionJob } from './jobs/retention-job.js';
 import { createOutboxJob } from './jobs/outbox-job.js';
 import { webhookDeliveryRoutes } from './http/admin-webhooks.js';
+import { moderationLinkRoutes } from './http/moderation-link-routes.js';
 import { createNotifications } from './notify/notifications.js';
 import { startScheduler, type Scheduler } from './jobs/scheduler.js';
 import type { Logger } from './logger.js';
@@ -135,7 +136,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
 
   // ULIDs sort by creation time, and the monotonic factory keeps ids ordered within one millisecond.
   const ulid = monotonicFactory();
-  const notifications = createNotifications({ config, storage, clock, newId: () => ulid(clock().getTime()), logger });
+  const notifications = createNotifications({ config, storage, clock, newId: () => ulid(clock().getTime()), logger, secret });
   const notifier = notifications.notifier;
   const service = createCommentService({
     storage,
@@ -211,7 +212,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     ops,
     observeRequest: metrics.observeRequest,
     publicCors: publicCors({ allowedOrigins: config.allowedOrigins, publicUrl: config.publicUrl }),
-    site: siteRoutes({ service, publicUrl: config.publicUrl, allowedOrigins: config.allowedOrigins, avatars: config.avatars, rateLimiters, logger, cachedThreadPage: fastReads?.threadPage }),
+    site: Router().use(moderationLinkRoutes({ moderation, getComment: (id) => storage.getComment(id), secret, clock }), siteRoutes({ service, publicUrl: config.publicUrl, allowedOrigins: config.allowedOrigins, avatars: config.avatars, rateLimiters, logger, cachedThreadPage: fastReads?.threadPage })),
     cachedReads: fastReads ?? undefined,
     ...(admin ? { admin, adminPage: adminPage() } : { adminPage: adminPage({ enabled: false }) }),
   });

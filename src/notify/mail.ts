@@ -63,11 +63,13 @@ export interface ModeratorAlertInput {
   threadUrl: string | null;
   /** Where the moderation page is, or null when PUBLIC_URL is unset. */
   adminUrl: string | null;
+  /** Signed single-use links (see moderation-link.ts); null without PUBLIC_URL. */
+  links?: { approve: string; spam: string } | null;
   to: readonly string[];
 }
 
 /** The alert for a held comment: the text, the thread, the reasons in words. Every reader-supplied string escaped in HTML. */
-export function moderatorAlert({ comment, threadUrl, adminUrl, to }: ModeratorAlertInput): MailPayload {
+export function moderatorAlert({ comment, threadUrl, adminUrl, links, to }: ModeratorAlertInput): MailPayload {
   const thread = threadUrl ?? comment.threadKey;
   const reasons = comment.spamReasons.map((r) => reasonText(r, comment.html));
   const name = oneLine(comment.author.name);
@@ -81,6 +83,7 @@ export function moderatorAlert({ comment, threadUrl, adminUrl, to }: ModeratorAl
     ``,
     comment.body,
     ``,
+    ...(links ? [`Approve: ${links.approve}`, `Mark as spam: ${links.spam}`, `(Each link asks for confirmation and works once, for 7 days.)`, ``] : []),
     adminUrl ? `Decide at ${adminUrl}` : 'Decide on the moderation page (/admin).',
   ].join('\n');
   const html = [
@@ -88,6 +91,7 @@ export function moderatorAlert({ comment, threadUrl, adminUrl, to }: ModeratorAl
     `<p><b>Thread:</b> ${escapeHtml(thread)}<br><b>Author:</b> ${escapeHtml(name)}<br>`,
     `<b>Why:</b> ${reasons.length > 0 ? reasons.map(escapeHtml).join('; ') : 'held for review'}</p>`,
     `<blockquote><pre style="white-space:pre-wrap;font-family:inherit">${escapeHtml(comment.body)}</pre></blockquote>`,
+    links ? `<p><a href="${escapeHtml(links.approve)}">Approve</a> · <a href="${escapeHtml(links.spam)}">Mark as spam</a> (asks for confirmation; works once, for 7 days)</p>` : '',
     adminUrl ? `<p><a href="${escapeHtml(adminUrl)}">Decide on the moderation page</a></p>` : '<p>Decide on the moderation page (/admin).</p>',
   ].join('\n');
   return { purpose: 'moderator_alert', to: [...to], subject, text, html, commentId: comment.id };

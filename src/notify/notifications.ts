@@ -7,6 +7,7 @@ import type { Storage } from '../storage/storage.js';
 import { mailChannel, moderatorAlert } from './mail.js';
 import { createNotifier, type ModeratorAlert, type Notifier } from './notifier.js';
 import { webhookChannel } from './webhook.js';
+import { LINK_VALID_MS, signModerationLink } from './moderation-link.js';
 
 export interface NotificationsDeps {
   config: Readonly<Config>;
@@ -14,9 +15,11 @@ export interface NotificationsDeps {
   clock: () => Date;
   newId: () => string;
   logger: Logger;
+  /** Signs the approve/spam links of moderator alerts. */
+  secret: string;
 }
 
-export function createNotifications({ config, storage, clock, newId, logger }: NotificationsDeps): {
+export function createNotifications({ config, storage, clock, newId, logger, secret }: NotificationsDeps): {
   notifier: Notifier;
   channels: Partial<Record<OutboxChannel, Deliver>>;
   close(): void;
@@ -41,7 +44,10 @@ export function createNotifications({ config, storage, clock, newId, logger }: N
     mail && n.moderatorEmails.length > 0
       ? async (comment) => {
           const threadUrl = comment.threadKey.startsWith('http') ? comment.threadKey : ((await storage.getThread(comment.threadKey))?.url ?? null);
-          return moderatorAlert({ comment, threadUrl, adminUrl, to: n.moderatorEmails });
+          const expiresAt = new Date(clock().getTime() + LINK_VALID_MS);
+          const link = (action: 'approve' | 'spam') => `${config.publicUrl}/moderate/${signModerationLink(secret, { commentId: comment.id, action, expiresAt })}`;
+          const links = config.publicUrl ? { approve: link('approve'), spam: link('spam') } : null;
+          return moderatorAlert({ comment, threadUrl, adminUrl, links, to: n.moderatorEmails });
         }
       : null;
   const notifier = createNotifier({ outbox: storage, clock, newId, logger, webhookUrls: channels.webhook ? n.webhookUrls : [], moderatorAlert: alert });

@@ -49,6 +49,47 @@ describe('moderator alerts by mail', () => {
     expect(app.logText()).not.toContain('eve.author');
   });
 
+  /** The approve and spam links of an alert (the text part, quoted-printable soft breaks undone). */
+  const linksOf = (raw: string) => {
+    const text = raw.replace(/=\r?\n/g, '').replace(/=3D/g, '=');
+    const approve = /Approve: https:\/\/comments\.example\.com(\/moderate\/[A-Za-z0-9_.-]+)/.exec(text)?.[1];
+    const spam = /Mark as spam: https:\/\/comments\.example\.com(\/moderate\/[A-Za-z0-9_.-]+)/.exec(text)?.[1];
+    if (!approve || !spam) throw new Error('no links in the alert');
+    return { approve, spam };
+  };
+
+  it('approves from the signed link once, after a confirmation page, and refuses a second use, a forged or an expired link', async () => {
+    app = await open();
+    const first = (await request(app.http).post('/api/v1/comments').send(validComment({ body: 'link me' }))).body.comment.id as string;
+    const second = (await request(app.http).post('/api/v1/comments').send(validComment({ body: 'later' }))).body.comment.id as string;
+    await app.jobs.outbox.runOnce();
+    const mails = new Map(smtp.received.map((m) => [m.raw.includes('link me') ? first : second, linksOf(m.raw)]));
+
+    const links = mails.get(first)!;
+    const shown = await request(app.http).get(links.approve);
+    expect(shown.status).toBe(200);
+    expect(shown.text).toContain('link me');
+    expect((await app.storage.getComment(first))?.status).toBe('pending');
+
+    const done = await request(app.http).post(links.approve);
+    expect(done.status).toBe(200);
+    expect((await app.storage.getComment(first))?.status).toBe('approved');
+    const audit = await app.storage.listAudit({ commentId: first, cursor: null, limit: 5 });
+    expect(audit.entries[0]).toMatchObject({ actor: 'mail-link', action: 'approve', from: 'pending', to: 'approved' });
+
+    expect((await request(app.http).post(links.approve)).status).toBe(409);
+    expect((await request(app.http).post(links.spam)).status).toBe(409);
+    expect((await app.storage.getComment(first))?.status).toBe('approved');
+
+    const forged = mails.get(second)!.approve.replace(/.$/, (ch) => (ch === 'A' ? 'B' : 'A'));
+    expect((await request(app.http).post(forged)).status).toBe(400);
+    const otherComment = mails.get(second)!.approve.replace(/^\/moderate\/[^.]+/, `/moderate/${Buffer.from(first).toString('base64url')}`);
+    expect((await request(app.http).post(otherComment)).status).toBe(400);
+    app.clock.advance(8 * 24 * 3_600_000);
+    expect((await request(app.http).post(mails.get(second)!.spam)).status).toBe(410);
+    expect((await app.storage.getComment(second))?.status).toBe('pending');
+  });
+
   it('sends nothing for a published comment', async () => {
     app = await open({ MODERATION: 'none' });
     await request(app.http).post('/api/v1/comments').send(validComment());
