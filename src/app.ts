@@ -170,7 +170,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       notifier,
     }),
     retention: createRetentionJob({ storage, clock, retentionDays: config.retentionDays, logger }),
-    outbox: createOutboxJob({ outbox: storage, clock, logger, channels: notifications.channels }),
+    outbox: createOutboxJob({ outbox: storage, clock, logger, channels: notifications.channels, keepDays: config.retentionDays }),
   };
   let scheduler: Scheduler | null = null;
 
@@ -230,6 +230,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
           { ...jobs.recheck, intervalMs: RECHECK_INTERVAL_MS },
           { ...jobs.retention, intervalMs: RETENTION_INTERVAL_MS },
           { ...jobs.outbox, intervalMs: OUTBOX_INTERVAL_MS },
+          { name: 'outbox-prune', runOnce: jobs.outbox.prune, intervalMs: RETENTION_INTERVAL_MS },
         ],
         logger,
       );

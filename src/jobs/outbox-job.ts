@@ -21,6 +21,8 @@ export interface OutboxJobDeps {
   /** Longer than one delivery may take (the channels' own timeouts). */
   leaseMs?: number;
   batchSize?: number;
+  /** Settled messages are deleted after this many days (RETENTION_DAYS): their bodies hold names and texts. */
+  keepDays?: number;
 }
 
 export interface OutboxReport {
@@ -78,6 +80,12 @@ export function createOutboxJob(deps: OutboxJobDeps) {
       );
       if (claimed.length > 0) logger.info({ ...report }, 'outbox pass');
       return report;
+    },
+    /** Deletes settled messages older than keepDays; run hourly. */
+    async prune(): Promise<number> {
+      const pruned = await outbox.pruneOutbox(new Date(clock().getTime() - (deps.keepDays ?? 30) * 86_400_000));
+      if (pruned > 0) logger.info({ pruned }, 'outbox pruned');
+      return pruned;
     },
   };
 }

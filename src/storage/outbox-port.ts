@@ -54,4 +54,6 @@ export interface OutboxPort {
   listOutbox(query: OutboxQuery): Promise<OutboxMessage[]>;
   /** Makes a message due again now (pending, lease cleared, attempts kept); undefined when it does not exist. */
   retryOutbox(id: string, now: Date): Promise<OutboxMessage | undefined>;
+  /** Deletes delivered and failed messages created before `before` (their bodies hold names and texts); returns how many. */
+  pruneOutbox(before: Date): Promise<number>;
 }

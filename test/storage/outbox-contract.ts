@@ -95,5 +95,19 @@ export function describeOutboxContract(store: () => Storage): void {
       expect((await store().listOutbox({ channel: 'mail', status: 'failed', limit: 1 })).map((m) => m.id)).toEqual([ms[1]!.id]);
       expect((await store().listOutbox({ channel: 'webhook', limit: 500 })).some((m) => m.channel !== 'webhook')).toBe(false);
     });
+
+    it('prunes settled messages created before the cut-off, never pending ones', async () => {
+      const old = [message({ createdAt: new Date(0) }), message({ createdAt: new Date(0) }), message({ createdAt: new Date(0) })];
+      const recent = message({ createdAt: at(900) });
+      await store().enqueueOutbox([...old, recent]);
+      await store().settleOutbox(old[0]!.id, { kind: 'delivered', at: at(1) });
+      await store().settleOutbox(old[1]!.id, { kind: 'failed', error: 'x' });
+      await store().settleOutbox(recent.id, { kind: 'delivered', at: at(901) });
+      expect(await store().pruneOutbox(new Date(1000))).toBeGreaterThanOrEqual(2);
+      await expect(store().getOutbox(old[0]!.id)).resolves.toBeUndefined();
+      await expect(store().getOutbox(old[1]!.id)).resolves.toBeUndefined();
+      expect((await store().getOutbox(old[2]!.id))?.status).toBe('pending');
+      expect((await store().getOutbox(recent.id))?.status).toBe('delivered');
+    });
   });
 }

@@ -156,6 +156,12 @@ export function mongoOutbox(model: mongoose.Model<OutboxDoc>, claims: mongoose.M
         return (await model.find(filter).sort({ _id: -1 }).limit(clamp(limit)).lean<OutboxDoc[]>()).map(toMessage);
       });
     },
+    pruneOutbox(before) {
+      return guarded(async () => {
+        const r = await model.deleteMany({ status: mongoose.trusted({ $in: ['delivered', 'failed'] }), createdAt: mongoose.trusted({ $lt: before }) });
+        return r.deletedCount;
+      });
+    },
     retryOutbox(id, now) {
       return guarded(async () => {
         const r = await model.updateOne({ _id: id }, { $set: { status: 'pending', nextAt: now, leaseUntil: new Date(0) }, $inc: { rev: 1 } });

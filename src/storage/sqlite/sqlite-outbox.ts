@@ -44,6 +44,7 @@ export function sqliteOutbox(db: Database): OutboxPort {
     `UPDATE outbox SET attempts = attempts + 1, status = ?, next_at = coalesce(?, next_at), last_error = ?,
        delivered_at = coalesce(?, delivered_at), lease_until = 0 WHERE id = ?`,
   );
+  const prune = db.prepare(`DELETE FROM outbox WHERE status IN ('delivered', 'failed') AND created_at < ?`);
   const retry = db.prepare(`UPDATE outbox SET status = 'pending', next_at = ?, lease_until = 0 WHERE id = ?`);
 
   const enqueueTx = db.transaction((messages: readonly Parameters<OutboxPort['enqueueOutbox']>[0][number][]) => {
@@ -90,6 +91,9 @@ export function sqliteOutbox(db: Database): OutboxPort {
       args.push(Math.max(1, Math.min(500, Math.floor(limit))));
       const sql = `SELECT * FROM outbox ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
       return (db.prepare(sql).all(...args) as OutboxRow[]).map(toMessage);
+    },
+    async pruneOutbox(before) {
+      return prune.run(before.getTime()).changes;
     },
     async retryOutbox(id, now) {
       if (retry.run(now.getTime(), id).changes === 0) return undefined;
