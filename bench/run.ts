@@ -12,6 +12,7 @@
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -282,6 +283,23 @@ async function main() {
     const formToken = (await json<{ token: string }>(await fetch(`${poster.origin}/api/v1/form-token?url=${encodeURIComponent(postUrl)}`))).token;
     rows.push(await load('POST comment, full pipeline + fake Akismet', poster, '/api/v1/comments', ['-s', path.join(ROOT, 'bench/post.lua')], [postUrl, formToken]));
     await poster.stop();
+
+    // The same posts with webhooks and moderator mail on: the request only queues; the job sends in the background.
+    const hooks = http.createServer((req, res) => req.resume().on('end', () => res.writeHead(204).end()));
+    await new Promise<void>((resolve) => hooks.listen(0, '127.0.0.1', resolve));
+    const hooksUrl = `http://127.0.0.1:${(hooks.address() as net.AddressInfo).port}/hooks`;
+    const notifying = await startParley('notifying', {
+      ...store,
+      AKISMET_KEY: FAKE_AKISMET_KEY,
+      AKISMET_ENDPOINT: akismet.url,
+      WEBHOOK_URLS: `${hooksUrl}?a,${hooksUrl}?b`,
+      WEBHOOK_SECRET: `whsec_${Buffer.alloc(32, 7).toString('base64')}`,
+    });
+    servers.push(notifying);
+    const notifyToken = (await json<{ token: string }>(await fetch(`${notifying.origin}/api/v1/form-token?url=${encodeURIComponent(postUrl)}`))).token;
+    rows.push(await load('POST comment, + 2 webhooks per post (outbox)', notifying, '/api/v1/comments', ['-s', path.join(ROOT, 'bench/post.lua')], [postUrl, notifyToken]));
+    await notifying.stop();
+    hooks.close();
 
     console.log(
       `\nParley bench: storage ${mongo ? 'MongoDB' : 'SQLite'}, workload seeded through the API in ${(seedMs / 1000).toFixed(1)} s ` +

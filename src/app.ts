@@ -1,6 +1,6 @@
 /** Composition root: the only file that wires concrete parts (storage, spam checks, Redis, clock, ids, jobs). */
 import type { RequestListener } from 'node:http';
-import type { Express } from 'express';
+import { Router, type Express } from 'express';
 import { createClient } from 'redis';
 import { monotonicFactory } from 'ulid';
 import { closeRedis } from './redis-close.js';
@@ -25,6 +25,10 @@ import { createRateLimiters } from './http/rate-limit.js';
 import { siteRoutes } from './http/site-routes.js';
 import { createRecheckJob } from './jobs/recheck-job.js';
 import { createRetentionJob } from './jobs/retention-job.js';
+import { createOutboxJob } from './jobs/outbox-job.js';
+import { webhookDeliveryRoutes } from './http/admin-webhooks.js';
+import { moderationLinkRoutes } from './http/moderation-link-routes.js';
+import { createNotifications } from './notify/notifications.js';
 import { startScheduler, type Scheduler } from './jobs/scheduler.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -64,6 +68,7 @@ export interface App {
   jobs: {
     recheck: ReturnType<typeof createRecheckJob>;
     retention: ReturnType<typeof createRetentionJob>;
+    outbox: ReturnType<typeof createOutboxJob>;
   };
   startJobs(): void;
   close(): Promise<void>;
@@ -71,6 +76,7 @@ export interface App {
 
 const RECHECK_INTERVAL_MS = 30_000;
 const RETENTION_INTERVAL_MS = 3_600_000;
+const OUTBOX_INTERVAL_MS = 5_000;
 
 export async function createApp(deps: AppDeps): Promise<App> {
   const { config, secret, logger } = deps;
@@ -136,6 +142,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
 
   // ULIDs sort by creation time, and the monotonic factory keeps ids ordered within one millisecond.
   const ulid = monotonicFactory();
+  const notifications = createNotifications({ config, storage, clock, newId: () => ulid(clock().getTime()), logger, secret });
+  const notifier = notifications.notifier;
   const service = createCommentService({
     storage,
     clock,
@@ -143,6 +151,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     spam: createPipeline(checks, metrics.pipelineObserver),
     onCommentCreated: (status) => metrics.commentsCreated.inc({ status }),
     cache,
+    notifier,
     settings: {
       secret,
       avatars: config.avatars,
@@ -164,8 +173,10 @@ export async function createApp(deps: AppDeps): Promise<App> {
       publishOrHold: service.publishOrHold,
       logger,
       cache,
+      notifier,
     }),
     retention: createRetentionJob({ storage, clock, retentionDays: config.retentionDays, logger }),
+    outbox: createOutboxJob({ outbox: storage, clock, logger, channels: notifications.channels, keepDays: config.retentionDays }),
   };
   let scheduler: Scheduler | null = null;
 
@@ -176,10 +187,10 @@ export async function createApp(deps: AppDeps): Promise<App> {
         ham: (c, url) => akismet.submitHam(akismetInputOf(spamInputOfStored(c, url), config.publicUrl)),
       }
     : null;
-  const moderation = createModerationService({ storage, clock, newId: () => ulid(clock().getTime()), secret, feedback, logger, cache, maxDepth: config.maxDepth });
+  const moderation = createModerationService({ storage, clock, newId: () => ulid(clock().getTime()), secret, feedback, logger, cache, maxDepth: config.maxDepth, notifier });
   if (config.adminTokens.length === 0) logger.warn('ADMIN_TOKEN is not set: the admin API and moderation page are off');
   else logger.info({ moderators: config.adminTokens.map((t) => t.label) }, 'admin API enabled');
-  const admin = config.adminTokens.length > 0 ? adminRoutes(moderation, config.adminTokens) : undefined;
+  const admin = config.adminTokens.length > 0 ? adminRoutes(moderation, config.adminTokens, (router) => webhookDeliveryRoutes(router, storage, clock)) : undefined;
 
   const rateLimiters = createRateLimiters({
     limits: config.rateLimits,
@@ -208,7 +219,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     ops,
     observeRequest: metrics.observeRequest,
     publicCors: publicCors({ allowedOrigins: config.allowedOrigins, publicUrl: config.publicUrl }),
-    site: siteRoutes({ service, publicUrl: config.publicUrl, allowedOrigins: config.allowedOrigins, avatars: config.avatars, rateLimiters, logger, cachedThreadPage: fastReads?.threadPage }),
+    site: Router().use(moderationLinkRoutes({ moderation, getComment: (id) => storage.getComment(id), secret, clock }), siteRoutes({ service, publicUrl: config.publicUrl, allowedOrigins: config.allowedOrigins, avatars: config.avatars, rateLimiters, logger, cachedThreadPage: fastReads?.threadPage })),
     cachedReads: fastReads ?? undefined,
     publicReadCacheControl: readCacheControl,
     ...(admin ? { admin, adminPage: adminPage() } : { adminPage: adminPage({ enabled: false }) }),
@@ -243,6 +254,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
         [
           { ...jobs.recheck, intervalMs: RECHECK_INTERVAL_MS },
           { ...jobs.retention, intervalMs: RETENTION_INTERVAL_MS },
+          { ...jobs.outbox, intervalMs: OUTBOX_INTERVAL_MS },
+          { name: 'outbox-prune', runOnce: jobs.outbox.prune, intervalMs: RETENTION_INTERVAL_MS },
         ],
         logger,
       );
@@ -251,6 +264,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       try {
         await scheduler?.stop();
         await moderation.drain();
+        notifications.close();
         await storage.close();
       } finally {
         await broadcast?.close();

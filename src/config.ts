@@ -81,6 +81,11 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { key: 'METRICS_TOKEN', default: '', description: 'Bearer token (at least 32 characters) for GET /metrics. Unset: /metrics is off.', secret: true },
   { key: 'SHUTDOWN_TIMEOUT_MS', default: '10000', description: 'On SIGTERM/SIGINT, how long in-flight requests may take before connections are closed (0-120000).' },
   { key: 'RATE_LIMIT_ADMIN_PER_MINUTE', default: '120', description: 'Admin API requests one IP may make per minute (failed sign-ins count).' },
+  { key: 'WEBHOOK_URLS', default: '', description: 'Comma-separated http(s) URLs that receive comment.created, comment.approved, comment.spam and comment.deleted (JSON, Standard Webhooks signatures). Unset: no webhooks.' },
+  { key: 'WEBHOOK_SECRET', default: '', description: 'Webhook signing key in the Standard Webhooks form whsec_ + base64 (at least 24 bytes). Required when WEBHOOK_URLS is set.', secret: true },
+  { key: 'SMTP_URL', default: '', description: 'smtp:// or smtps:// URL of the mail server, credentials in the URL (smtps://user:pass@mail.example.org). Unset: no mail is sent.', secret: true },
+  { key: 'MAIL_FROM', default: '', description: 'Sender of notification mails, e.g. Parley <comments@example.org>. Required when SMTP_URL is set.' },
+  { key: 'MODERATOR_EMAILS', default: '', description: 'Comma-separated addresses mailed when a comment is held for moderation (needs SMTP_URL).' },
 ];
 
 export type { AvatarMode };
@@ -125,6 +130,14 @@ export interface Config {
   adminTokens: readonly AdminToken[];
   metricsToken: string | null;
   shutdownTimeoutMs: number;
+  notify: {
+    webhookUrls: readonly string[];
+    /** The raw HMAC key decoded from whsec_…; null when WEBHOOK_SECRET is unset. */
+    webhookKey: Buffer | null;
+    smtpUrl: string | null;
+    mailFrom: string | null;
+    moderatorEmails: readonly string[];
+  };
   rateLimits: {
     postsPerMinute: number;
     postsPerHour: number;
@@ -265,6 +278,40 @@ const schema = z.object({
     message: 'must be at least 32 printable characters without spaces',
   }),
   SHUTDOWN_TIMEOUT_MS: int('SHUTDOWN_TIMEOUT_MS', 0, 120_000),
+  WEBHOOK_URLS: value('WEBHOOK_URLS').transform((s, ctx) => {
+    const urls = s.split(',').map((u) => u.trim()).filter(Boolean);
+    const bad = urls.find((u) => !isHttpUrl(u));
+    if (bad !== undefined) {
+      ctx.addIssue({ code: 'custom', message: 'must be comma-separated absolute http(s) URLs' });
+      return z.NEVER;
+    }
+    return urls;
+  }),
+  WEBHOOK_SECRET: optional('WEBHOOK_SECRET').transform((s, ctx) => {
+    if (s === null) return null;
+    const m = /^whsec_([A-Za-z0-9+/]+={0,2})$/.exec(s);
+    const key = m ? Buffer.from(m[1]!, 'base64') : null;
+    if (!key || key.length < 24 || key.length > 64) {
+      ctx.addIssue({ code: 'custom', message: 'must be whsec_ followed by 24 to 64 base64-encoded bytes' });
+      return z.NEVER;
+    }
+    return key;
+  }),
+  SMTP_URL: optional('SMTP_URL').refine((s) => s === null || /^smtps?:\/\/[^/?#]+/.test(s), { message: 'must be an smtp:// or smtps:// URL' }),
+  MAIL_FROM: optional('MAIL_FROM').refine((s) => s === null || (s.length <= 320 && /@/.test(s) && !/[\r\n]/.test(s)), {
+    message: 'must be an address, e.g. Parley <comments@example.org>',
+  }),
+  MODERATOR_EMAILS: value('MODERATOR_EMAILS').transform((s, ctx) => {
+    const list = s.split(',').map((a) => a.trim()).filter(Boolean);
+    if (list.some((a) => !/^[^\s@<>]+@[^\s@<>]+$/.test(a))) {
+      ctx.addIssue({ code: 'custom', message: 'must be comma-separated email addresses' });
+      return z.NEVER;
+    }
+    return list;
+  }),
+}).superRefine((e, ctx) => {
+  if (e.WEBHOOK_URLS.length > 0 && e.WEBHOOK_SECRET === null) ctx.addIssue({ code: 'custom', path: ['WEBHOOK_SECRET'], message: 'is required when WEBHOOK_URLS is set' });
+  if (e.SMTP_URL !== null && e.MAIL_FROM === null) ctx.addIssue({ code: 'custom', path: ['MAIL_FROM'], message: 'is required when SMTP_URL is set' });
 });
 
 function isHttpUrl(s: string): boolean {
@@ -351,6 +398,13 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     adminTokens: Object.freeze(e.ADMIN_TOKEN.map((t) => Object.freeze({ ...t }))),
     metricsToken: e.METRICS_TOKEN,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    notify: Object.freeze({
+      webhookUrls: Object.freeze([...e.WEBHOOK_URLS]),
+      webhookKey: e.WEBHOOK_SECRET,
+      smtpUrl: e.SMTP_URL,
+      mailFrom: e.MAIL_FROM,
+      moderatorEmails: Object.freeze([...e.MODERATOR_EMAILS]),
+    }),
     rateLimits: Object.freeze({
       postsPerMinute: e.RATE_LIMIT_POSTS_PER_MINUTE,
       postsPerHour: e.RATE_LIMIT_POSTS_PER_HOUR,

@@ -46,6 +46,7 @@ describe('loadConfig', () => {
       adminTokens: [],
       metricsToken: null,
       shutdownTimeoutMs: 10000,
+      notify: { webhookUrls: [], webhookKey: null, smtpUrl: null, mailFrom: null, moderatorEmails: [] },
       rateLimits: { postsPerMinute: 5, postsPerHour: 30, postsPerEmailPerHour: 10, readsPerMinute: 300, adminPerMinute: 120, editsPerMinute: 5, editsPerHour: 30 },
     });
     expect(Object.isFrozen(c)).toBe(true);
@@ -195,5 +196,43 @@ describe('generated secret', () => {
     fs.writeFileSync(path.join(dir, 'secret'), 'short\n');
     expect(() => loadOrCreateSecret(dir, createLogger('silent'))).toThrow(/fewer than 32/);
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('notification settings', () => {
+  const key = Buffer.alloc(32, 7);
+  const secret = `whsec_${key.toString('base64')}`;
+
+  it('decodes the webhook secret and lists the webhook URLs', () => {
+    const c = loadConfig({ WEBHOOK_URLS: 'https://hooks.example.org/a, http://127.0.0.1:9/b', WEBHOOK_SECRET: secret });
+    expect(c.notify.webhookUrls).toEqual(['https://hooks.example.org/a', 'http://127.0.0.1:9/b']);
+    expect(c.notify.webhookKey?.equals(key)).toBe(true);
+  });
+
+  it('refuses webhook URLs without a secret, a malformed secret, a non-http URL and SMTP without a sender, naming each key', () => {
+    expect(() => loadConfig({ WEBHOOK_URLS: 'https://hooks.example.org/a' })).toThrow(/WEBHOOK_SECRET/);
+    expect(() => loadConfig({ WEBHOOK_SECRET: 'whsec_short' })).toThrow(/WEBHOOK_SECRET/);
+    expect(() => loadConfig({ WEBHOOK_SECRET: key.toString('base64') })).toThrow(/WEBHOOK_SECRET/);
+    expect(() => loadConfig({ WEBHOOK_URLS: 'ftp://x.example.org', WEBHOOK_SECRET: secret })).toThrow(/WEBHOOK_URLS/);
+    expect(() => loadConfig({ SMTP_URL: 'smtp://127.0.0.1:2525' })).toThrow(/MAIL_FROM/);
+    expect(() => loadConfig({ SMTP_URL: 'http://x', MAIL_FROM: 'a@b.c' })).toThrow(/SMTP_URL/);
+    expect(() => loadConfig({ MODERATOR_EMAILS: 'mod@example.org, not an address' })).toThrow(/MODERATOR_EMAILS/);
+  });
+
+  it('never puts the secret or SMTP credentials in the error message', () => {
+    const messageOf = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+      } catch (err) {
+        return String(err);
+      }
+      return '';
+    };
+    const smtp = messageOf({ SMTP_URL: 'smtps://user:hunter2@mail.example.org' });
+    expect(smtp).toMatch(/MAIL_FROM/);
+    expect(smtp).not.toMatch(/hunter2/);
+    const webhook = messageOf({ WEBHOOK_SECRET: 'whsec_!!notbase64' });
+    expect(webhook).toMatch(/WEBHOOK_SECRET/);
+    expect(webhook).not.toMatch(/notbase64/);
   });
 });

@@ -13,6 +13,7 @@ import { issueFormToken } from '../spam/form-token.js';
 import { firstRecheck } from './recheck-schedule.js';
 import { issueCommenterToken, verifyCommenterToken } from '../domain/commenter-token.js';
 import type { ReadCacheInvalidator } from '../cache/read-cache.js';
+import type { Notifier } from '../notify/notifier.js';
 
 export type { ModerationMode };
 
@@ -26,6 +27,8 @@ export interface CommentServiceDeps {
   /** Runs before a comment can be seen. Without one, nothing is checked (unit-level use only). */
   spam?: SpamPipeline;
   onCommentCreated?: (status: CommentStatus) => void;
+  /** Told about comment events after each write (webhooks, mail); queues them, never waits for delivery. */
+  notifier?: Notifier;
   /** Told about every write that changes what readers see, before the write's response. */
   cache?: ReadCacheInvalidator;
   settings: {
@@ -354,6 +357,7 @@ export function createCommentService(deps: CommentServiceDeps) {
       if (status === 'approved' && ref.url !== null && thread.url === null) await storage.ensureThread({ key: ref.key, url: ref.url, now });
       await deps.cache?.invalidate([ref.key]);
       deps.onCommentCreated?.(status);
+      await deps.notifier?.commentCreated(comment);
       return { comment, editToken: token, commenterToken: commenterTokenFor(comment) };
     },
 
@@ -417,6 +421,7 @@ export function createCommentService(deps: CommentServiceDeps) {
       const updated = await storage.updateComment(id, { status: 'deleted' }, { ifStatus: comment.status });
       await deps.cache?.invalidate([comment.threadKey]);
       if (!updated) throw new NotFoundError('comment_not_found', 'No such comment.');
+      await deps.notifier?.statusChanged(updated);
     },
   };
 }

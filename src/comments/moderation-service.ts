@@ -20,6 +20,7 @@ import { bodyEdit } from './comment-service.js';
 import { renderBody } from '../domain/markup.js';
 import type { PageCursor, StatusCounts, Storage, ThreadRecord } from '../storage/storage.js';
 import type { ReadCacheInvalidator } from '../cache/read-cache.js';
+import type { Notifier } from '../notify/notifier.js';
 
 /** Sends the commenter's original context to the spam service when a moderator corrects or confirms it. */
 export interface SpamFeedback {
@@ -38,6 +39,8 @@ export interface ModerationDeps {
   /** The deepest reply level (MAX_DEPTH): a moderator's reply below it attaches to that level, as a reader's does. */
   maxDepth?: number;
   logger?: { warn(o: object, msg?: string): void; error(o: object, msg?: string): void };
+  /** Told about comment events after each decision (webhooks); queues them, never waits for delivery. */
+  notifier?: Notifier;
 }
 
 export interface QueueInput {
@@ -105,6 +108,7 @@ export function createModerationService(deps: ModerationDeps) {
       .finally(() => deps.cache?.invalidate([comment.threadKey]));
     // Someone else decided in between: report it rather than overwrite their decision.
     if (!updated) throw new ConflictError('conflict', 'The comment changed while you were deciding; reload and try again.');
+    await deps.notifier?.statusChanged(updated);
     if (action === 'spam') sendFeedback('spam', updated);
     if (action === 'ham') sendFeedback('ham', updated);
     return updated;
@@ -191,6 +195,7 @@ export function createModerationService(deps: ModerationDeps) {
       await storage.insertComment(comment);
       await deps.cache?.invalidate([comment.threadKey]);
       await audit({ actor, action: 'reply', commentId: id, threadKey: comment.threadKey, from: null, to: 'approved', reason: `reply to ${parentId}` });
+      await deps.notifier?.commentCreated(comment);
       return comment;
     },
 

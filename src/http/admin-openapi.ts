@@ -9,6 +9,7 @@ import { BAN_KINDS } from '../domain/ban.js';
 import { COMMENT_STATUSES } from '../domain/comment.js';
 import type { AdminAuditEntry, AdminBan, AdminComment, AdminQueueResponse, AdminThread } from './admin-dto.js';
 import { adminSchemas as S } from './admin-validation.js';
+import { deliveriesQuery, type AdminWebhookDelivery } from './admin-webhooks.js';
 import { errorResponse as error, type ApiSection, type OperationSpec, type ResponseSpec } from './openapi.js';
 
 const isoDate = z.iso.datetime({ offset: false });
@@ -40,6 +41,19 @@ export const AdminCommentSchema = z.object({
   previousBody: z.string().nullable().describe('The text before the latest edit; null if never edited.'),
   previousHtml: z.string().nullable().describe('previousBody as sanitised HTML.'),
 });
+
+export const AdminWebhookDeliverySchema = z.object({
+  id: z.string().describe('Also the webhook-id header the receiver saw.'),
+  event: z.string(),
+  url: z.string(),
+  commentId: z.string(),
+  status: z.enum(['pending', 'delivered', 'failed']),
+  attempts: z.int().min(0),
+  lastError: z.string().nullable(),
+  nextAt: isoDate,
+  createdAt: isoDate,
+  deliveredAt: isoDate.nullable(),
+}) satisfies z.ZodType<AdminWebhookDelivery>;
 
 export const AdminQueueResponseSchema = z.object({ comments: z.array(AdminCommentSchema), counts: statusCounts, nextCursor: z.string().nullable() });
 
@@ -248,6 +262,25 @@ export const adminApi: ApiSection = {
       summary: "Erase one commenter's personal data: delete their comments, or keep them anonymised.",
       body: { schema: S.eraseBody, contentTypes: JSON_ONLY },
       responses: { 200: { description: 'How many comments were erased.', schema: z.object({ erased: z.int().min(0) }) }, ...BODY },
+    }),
+    op({
+      method: 'get',
+      path: '/webhooks/deliveries',
+      operationId: 'adminWebhookDeliveries',
+      summary: 'Webhook deliveries, newest first, with their outcome (pending, delivered, failed), attempts and last error.',
+      query: deliveriesQuery,
+      responses: {
+        200: { description: 'A page.', schema: z.object({ deliveries: z.array(AdminWebhookDeliverySchema), nextCursor: z.string().nullable() }) },
+        400: error('validation_failed.'),
+      },
+    }),
+    op({
+      method: 'post',
+      path: '/webhooks/deliveries/{id}/retry',
+      operationId: 'adminRetryWebhookDelivery',
+      summary: 'Send a delivery again now (a failed one, or a delivered one the receiver lost); same webhook-id.',
+      pathParams: { id: 'The delivery id (the webhook-id header).' },
+      responses: { 200: { description: 'The delivery, due now.', schema: z.object({ delivery: AdminWebhookDeliverySchema }) }, 404: error('not_found: no such webhook delivery.') },
     }),
   ],
 };

@@ -17,7 +17,7 @@ import { BODY_LIMIT } from './create-http-app.js';
 
 const actorOf = (res: Response) => String(res.locals.actor);
 
-export function adminRoutes(moderation: ModerationService, tokens: readonly LabelledToken[]): Router {
+export function adminRoutes(moderation: ModerationService, tokens: readonly LabelledToken[], more?: (router: Router) => void): Router {
   const router = Router();
   router.use(adminAuth(tokens));
   router.use((_req, res, next) => {
@@ -128,6 +128,7 @@ export function adminRoutes(moderation: ModerationService, tokens: readonly Labe
     const b = parseAdmin(S.eraseBody, req.body);
     res.json({ erased: await moderation.eraseAuthor(actorOf(res), b.email, b.mode) });
   });
+  more?.(router);
 
   return router;
 }

@@ -10,6 +10,7 @@ import { spamInputOfStored } from '../spam/akismet-check.js';
 import type { NamedCheck } from '../spam/pipeline.js';
 import type { Logger } from '../logger.js';
 import type { ReadCacheInvalidator } from '../cache/read-cache.js';
+import type { Notifier } from '../notify/notifier.js';
 
 export interface RecheckDeps {
   storage: Storage;
@@ -20,6 +21,8 @@ export interface RecheckDeps {
   logger: Logger;
   /** Told when a re-check publishes or removes a comment. */
   cache?: ReadCacheInvalidator;
+  /** Told when a re-check approves or marks spam (webhooks). */
+  notifier?: Notifier;
   batchSize?: number;
 }
 
@@ -48,17 +51,19 @@ export function createRecheckJob(deps: RecheckDeps) {
     if (verdict?.kind === 'ham') {
       const decided = local.length > 0 ? { status: 'pending' as const } : await publishOrHold(c);
       const reasons = [...local, verdict.reason, ...(decided.reason ? [decided.reason] : [])];
-      await storage.updateComment(c.id, { status: decided.status, spamCheck: 'checked', spamReasons: reasons, recheck: null }, { ifStatus: 'pending' });
+      const moved = await storage.updateComment(c.id, { status: decided.status, spamCheck: 'checked', spamReasons: reasons, recheck: null }, { ifStatus: 'pending' });
       await deps.cache?.invalidate([c.threadKey]);
+      if (moved) await deps.notifier?.statusChanged(moved);
       if (decided.status === 'approved') report.approved += 1;
       else report.held += 1;
     } else if (verdict?.kind === 'spam' || verdict?.kind === 'discard') {
-      await storage.updateComment(
+      const moved = await storage.updateComment(
         c.id,
         { status: 'spam', spamCheck: 'checked', spamReasons: [...local, verdict.reason], recheck: null },
         { ifStatus: 'pending' },
       );
       await deps.cache?.invalidate([c.threadKey]);
+      if (moved) await deps.notifier?.statusChanged(moved);
       report.spam += 1;
     } else {
       const next = nextRecheck(c.createdAt, c.recheck?.attempts ?? 0, now);

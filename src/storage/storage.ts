@@ -27,6 +27,7 @@
 import type { Comment, CommentStatus, EditRecord, RecheckState, SpamCheckState, SubmissionContext } from '../domain/comment.js';
 import type { AuditEntry, Ban, EraseMode } from '../domain/moderation.js';
 import type { TransferPort } from './transfer-port.js';
+import type { OutboxPort } from './outbox-port.js';
 
 export type SortOrder = 'oldest' | 'newest';
 
@@ -179,7 +180,7 @@ export interface UpdateOptions {
   audit?: AuditEntry;
 }
 
-export interface Storage extends TransferPort {
+export interface Storage extends TransferPort, OutboxPort {
   /** Which adapter this is, for logs and readiness. */
   readonly kind: 'sqlite' | 'mongo';
 

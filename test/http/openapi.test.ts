@@ -285,7 +285,7 @@ describe('real answers match the document', () => {
 
   it('the moderators’ API', async () => {
     const TOKEN = 'moderator-token-0123456789-abcdefghijkl';
-    const mod = await app({ ADMIN_TOKEN: `alice:${TOKEN}`, MODERATION: 'all' });
+    const mod = await app({ ADMIN_TOKEN: `alice:${TOKEN}`, MODERATION: 'all', WEBHOOK_URLS: 'http://127.0.0.1:9/hooks', WEBHOOK_SECRET: `whsec_${Buffer.alloc(32, 1).toString('base64')}` });
     const as = (r: request.Test) => r.set('Authorization', `Bearer ${TOKEN}`);
     const A = '/api/v1/admin';
     const posted: { id: string }[] = [];
@@ -332,6 +332,12 @@ describe('real answers match the document', () => {
     calls.push(['delete', '/bans/{id}', 204, await as(request(mod.http).delete(`${A}/bans/${banId}`))]);
     calls.push(['delete', '/bans/{id}', 404, await as(request(mod.http).delete(`${A}/bans/${banId}`))]);
     calls.push(['delete', '/bans/{id}', 401, await request(mod.http).delete(`${A}/bans/${banId}`)]);
+    const deliveries = await as(request(mod.http).get(`${A}/webhooks/deliveries`)).query({ limit: '2' });
+    calls.push(['get', '/webhooks/deliveries', 200, deliveries]);
+    calls.push(['get', '/webhooks/deliveries', 400, await as(request(mod.http).get(`${A}/webhooks/deliveries`)).query({ status: 'lost' })]);
+    const deliveryId = String(deliveries.body.deliveries[0]?.id);
+    calls.push(['post', '/webhooks/deliveries/{id}/retry', 200, await as(request(mod.http).post(`${A}/webhooks/deliveries/${deliveryId}/retry`))]);
+    calls.push(['post', '/webhooks/deliveries/{id}/retry', 404, await as(request(mod.http).post(`${A}/webhooks/deliveries/no-such/retry`))]);
     void c3;
 
     const limited = await app({ ADMIN_TOKEN: TOKEN, RATE_LIMIT_ADMIN_PER_MINUTE: '1' });

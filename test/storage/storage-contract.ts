@@ -11,6 +11,7 @@ import { AppError } from '../../src/domain/errors.js';
 import type { PageCursor, PublicCommentRow, SortOrder, Storage } from '../../src/storage/storage.js';
 import type { AuditEntry, Ban } from '../../src/domain/moderation.js';
 import { makeComment, makeReply, testId, uniqueThreadKey } from '../support/comment-factory.js';
+import { describeOutboxContract } from './outbox-contract.js';
 
 const T0 = Date.parse('2026-03-01T12:00:00.000Z');
 const at = (seconds: number) => new Date(T0 + seconds * 1000);
@@ -932,6 +933,7 @@ export function describeStorageContract(adapterName: string, open: () => Promise
     });
 
     describeTransferContract(() => storage);
+    describeOutboxContract(() => storage);
   });
 }
 

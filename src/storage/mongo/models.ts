@@ -2,6 +2,7 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { COMMENT_STATUSES } from '../../domain/comment.js';
 import type { CommentStatus, EditRecord, SpamCheckState } from '../../domain/comment.js';
+import { outboxClaimSchema, outboxSchema, type OutboxClaimDoc, type OutboxDoc } from './mongo-outbox.js';
 
 export interface CommentDoc {
   /** The service-generated comment id. */
@@ -276,6 +277,8 @@ export interface MongoModels {
   audit: Model<AuditDoc>;
   bans: Model<BanDoc>;
   intents: Model<IntentDoc>;
+  outbox: Model<OutboxDoc>;
+  outboxClaims: Model<OutboxClaimDoc>;
 }
 
 /** Models bound to one connection, so several stores (tests) can live in one process. */
@@ -286,5 +289,7 @@ export function createModels(connection: Connection): MongoModels {
     audit: connection.model<AuditDoc>('Audit', auditSchema, 'audit'),
     bans: connection.model<BanDoc>('Ban', banSchema, 'bans'),
     intents: connection.model<IntentDoc>('Intent', intentSchema, 'intents'),
+    outbox: connection.model<OutboxDoc>('Outbox', outboxSchema, 'outbox'),
+    outboxClaims: connection.model<OutboxClaimDoc>('OutboxClaim', outboxClaimSchema, 'outbox_claims'),
   };
 }

@@ -36,6 +36,7 @@ import type {
 } from '../storage.js';
 import { MAX_PAGE_LIMIT } from '../storage.js';
 import { mongoTransfer } from './mongo-transfer.js';
+import { mongoOutbox } from './mongo-outbox.js';
 import {
   createModels,
   type MongoModels,
@@ -1155,5 +1156,6 @@ export async function openMongoStorage(opts: MongoStorageOptions): Promise<Stora
     ping,
     close,
     ...mongoTransfer({ models, guarded, toComment, toThread }),
+    ...mongoOutbox(models.outbox, models.outboxClaims, guarded),
   };
 }

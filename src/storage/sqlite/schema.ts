@@ -105,6 +105,23 @@ export const MIGRATIONS: readonly string[] = [
   -- Moderators reply from the admin page: 1 marks such a reply (its author_name is the moderator's display name).
   ALTER TABLE comments ADD COLUMN author_moderator INTEGER NOT NULL DEFAULT 0;
   `,
+  `
+  -- The notification outbox (webhooks, mail): delivered by a job, at least once; lease_until 0 = unclaimed.
+  CREATE TABLE IF NOT EXISTS outbox (
+    id              TEXT PRIMARY KEY,
+    idempotency_key TEXT NOT NULL UNIQUE,
+    channel         TEXT NOT NULL,
+    payload         TEXT NOT NULL,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_at         INTEGER NOT NULL,
+    lease_until     INTEGER NOT NULL DEFAULT 0,
+    status          TEXT NOT NULL,
+    last_error      TEXT,
+    created_at      INTEGER NOT NULL,
+    delivered_at    INTEGER
+  );
+  CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_at);
+  `,
 ];
 
 export function migrate(db: Database): void {

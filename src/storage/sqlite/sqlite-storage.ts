@@ -23,6 +23,7 @@ import type {
 import { emptyStatusCounts } from '../../domain/comment.js';
 import { migrate } from './schema.js';
 import { sqliteTransfer } from './sqlite-transfer.js';
+import { sqliteOutbox } from './sqlite-outbox.js';
 import { sqliteCause, translatingErrors } from './sqlite-errors.js';
 
 interface CommentRow {
@@ -737,6 +738,7 @@ export function openSqliteStorage({ dataDir, onOpen }: SqliteStorageOptions): St
     },
 
     ...sqliteTransfer<CommentRow, ThreadRow>({ db, toComment, toThread }),
+    ...sqliteOutbox(db),
   };
   return translatingErrors(storage);
 }

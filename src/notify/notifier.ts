@@ -1,0 +1,78 @@
+/**
+ * The one dependency the use cases tell about comment events (one line each). It turns an event into outbox messages
+ * (a webhook per WEBHOOK_URLS entry, a moderator alert for a held comment) and stores them; a job delivers them.
+ * Nothing here waits for a receiver.
+ *
+ * Crash window, honestly: messages are stored right AFTER the write that caused them, not in the same transaction
+ * (the use cases' writes go through several port methods, and FerretDB has no transactions). A crash between the two
+ * loses that event's notifications; it never loses or delays the comment. A failed enqueue is logged and swallowed
+ * for the same reason: a comment is never refused because a notification could not be queued.
+ */
+import { createHash } from 'node:crypto';
+import type { Comment } from '../domain/comment.js';
+import type { NewOutboxMessage, OutboxPort } from '../storage/outbox-port.js';
+import { webhookBody, type CommentEvent, type WebhookPayload } from './webhook.js';
+
+export interface Notifier {
+  /** A new comment was stored (any status: the webhook carries it). A held one alerts the moderators. */
+  commentCreated(comment: Comment): Promise<void>;
+  /** A comment's status changed to `comment.status`: approved, spam and deleted are events; others are not. */
+  statusChanged(comment: Comment): Promise<void>;
+}
+
+export const NO_NOTIFIER: Notifier = { commentCreated: async () => undefined, statusChanged: async () => undefined };
+
+/** Builds the moderator alert for a held comment (see mail.ts); null when mail or moderators are not configured. */
+export type ModeratorAlert = (comment: Comment) => Promise<NewOutboxMessage['payload'] | null>;
+
+export interface NotifierDeps {
+  outbox: OutboxPort;
+  clock: () => Date;
+  newId: () => string;
+  logger: { error(o: object, msg?: string): void };
+  webhookUrls: readonly string[];
+  moderatorAlert?: ModeratorAlert | null;
+}
+
+const EVENT_OF: Partial<Record<Comment['status'], CommentEvent>> = { approved: 'comment.approved', spam: 'comment.spam', deleted: 'comment.deleted' };
+const short = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 16);
+
+export function createNotifier(deps: NotifierDeps): Notifier {
+  const { outbox, clock, newId, logger, webhookUrls } = deps;
+
+  function webhooks(event: CommentEvent, comment: Comment, at: Date): NewOutboxMessage[] {
+    const body = webhookBody(event, comment, at);
+    return webhookUrls.map((url) => {
+      const payload: WebhookPayload = { url, event, commentId: comment.id, body };
+      // One occurrence of one event for one receiver: the event's instant tells two approvals of one comment apart.
+      return { id: newId(), idempotencyKey: `webhook:${event}:${comment.id}:${at.getTime()}:${short(url)}`, channel: 'webhook', payload, nextAt: at, createdAt: at };
+    });
+  }
+
+  async function store(event: CommentEvent, comment: Comment, build: () => Promise<NewOutboxMessage[]>): Promise<void> {
+    try {
+      const messages = await build();
+      if (messages.length > 0) await outbox.enqueueOutbox(messages);
+    } catch (err) {
+      logger.error({ err, event, commentId: comment.id }, 'notifications could not be queued');
+    }
+  }
+
+  return {
+    async commentCreated(comment) {
+      if (webhookUrls.length === 0 && !(deps.moderatorAlert && comment.status === 'pending')) return;
+      await store('comment.created', comment, async () => {
+        const at = clock();
+        const messages = webhooks('comment.created', comment, at);
+        const alert = comment.status === 'pending' && deps.moderatorAlert ? await deps.moderatorAlert(comment) : null;
+        if (alert) messages.push({ id: newId(), idempotencyKey: `mail:held:${comment.id}`, channel: 'mail', payload: alert, nextAt: at, createdAt: at });
+        return messages;
+      });
+    },
+    async statusChanged(comment) {
+      const event = EVENT_OF[comment.status];
+      if (!event || webhookUrls.length === 0) return;
+      await store(event, comment, async () => webhooks(event, comment, clock()));
+    },
+  };
+}
