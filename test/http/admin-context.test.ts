@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { openSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
 import type { Storage } from '../../src/storage/storage.js';
-import { KNOWN_REASON_CODES } from '../../src/http/admin-reasons.js';
+import { KNOWN_REASON_CODES } from '../../src/http/admin/reasons.js';
 import { createTestApp, validComment, type TestApp } from '../support/test-app.js';
 
 const TOKEN = 'alice-moderator-token-0123456789abcdef';

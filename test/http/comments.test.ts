@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import type { PublicComment, ThreadResponse } from '../../src/http/dto.js';
+import type { PublicComment, ThreadResponse } from '../../src/http/readers/dto.js';
 import { ARTICLE, createTestApp, validComment, type TestApp } from '../support/test-app.js';
 
 let app: TestApp;

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { buildTree, type ThreadNode } from '../../src/comments/comment-service.js';
 import { COMMENT_STATUSES, THREAD_READ_STATUSES, type Comment } from '../../src/domain/comment.js';
-import { toPublicComment, toThreadResponse, type PublicComment } from '../../src/http/dto.js';
+import { toPublicComment, toThreadResponse, type PublicComment } from '../../src/http/readers/dto.js';
 import { openSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
 import type { PageCursor, SortOrder, Storage } from '../../src/storage/storage.js';
 import { makeComment, makeReply, testId, uniqueThreadKey } from '../support/comment-factory.js';

@@ -4,10 +4,10 @@
  * under a strict CSP: scripts from this origin only, no inline script, the page's one stylesheet allowed by hash.
  */
 import { Router, type Request } from 'express';
-import type { AvatarMode } from '../domain/privacy.js';
-import { html, pageCsp, trustedHtml, type Html } from './html.js';
-import { assetUrl, type Manifest } from './site-assets.js';
-import { SITE_CSS, SITE_CSS_HASH } from './site-style.js';
+import type { AvatarMode } from '../../domain/privacy.js';
+import { html, pageCsp, trustedHtml, type Html } from '../html.js';
+import { assetUrl, type Manifest } from './assets.js';
+import { SITE_CSS, SITE_CSS_HASH } from './style.js';
 import { threadPageHref } from './thread-page.js';
 
 export interface DemoPageDeps {

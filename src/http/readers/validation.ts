@@ -1,8 +1,8 @@
 /** Request → domain input. The only place that reads the shapes of req.body and req.query. */
 import { z } from 'zod';
-import { ValidationError, type FieldErrors } from '../domain/errors.js';
-import type { ListThreadInput, OwnCommentRef, PostCommentInput } from '../comments/comment-service.js';
-import { HONEYPOT_FIELD } from '../domain/comment.js';
+import { ValidationError, type FieldErrors } from '../../domain/errors.js';
+import type { ListThreadInput, OwnCommentRef, PostCommentInput } from '../../comments/comment-service.js';
+import { HONEYPOT_FIELD } from '../../domain/comment.js';
 
 export const LIMITS = {
   nameChars: 100,
@@ -124,7 +124,7 @@ const counts = z.object({
     .refine((a) => a.length >= 1 && a.length <= LIMITS.countUrls, `between 1 and ${LIMITS.countUrls} urls`),
 });
 
-/** The request schemas, exported for the API description (src/http/openapi.ts); parse with the functions below. */
+/** The request schemas, exported for the API description (src/http/ops/openapi.ts); parse with the functions below. */
 export const schemas = { postComment, editComment, ownComments, threadOnly, listThread, counts, preview: editComment } as const;
 
 const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;

@@ -9,9 +9,9 @@
  * `createOpenApiDocument([...])`.
  */
 import { z } from 'zod';
-import { HONEYPOT_FIELD } from '../domain/comment.js';
-import type { CountsResponse, EditCommentResponse, FormTokenResponse, OwnCommentsResponse, PostCommentResponse, PublicComment, ThreadResponse, ErrorResponse } from './dto.js';
-import { schemas } from './validation.js';
+import { HONEYPOT_FIELD } from '../../domain/comment.js';
+import type { CountsResponse, EditCommentResponse, FormTokenResponse, OwnCommentsResponse, PostCommentResponse, PublicComment, ThreadResponse, ErrorResponse } from '../readers/dto.js';
+import { schemas } from '../readers/validation.js';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 

@@ -1,19 +1,19 @@
 /** /api/v1/admin: the moderators' API. Same-origin only (no CORS), bearer tokens, rate limited upstream. */
 import express, { Router, type Response } from 'express';
-import type { ModerationService } from '../comments/moderation-service.js';
-import { encodeCursor } from '../comments/comment-service.js';
-import type { Comment } from '../domain/comment.js';
-import { adminAuth, type LabelledToken } from './admin-auth.js';
+import type { ModerationService } from '../../comments/moderation-service.js';
+import { encodeCursor } from '../../comments/comment-service.js';
+import type { Comment } from '../../domain/comment.js';
+import { adminAuth, type LabelledToken } from './auth.js';
 import {
   toAdminAudit,
   toAdminBan,
   toAdminComment,
   toAdminThread,
   type AdminQueueResponse,
-} from './admin-dto.js';
-import { adminSchemas as S, parseAction, parseAdmin, parseCursor } from './admin-validation.js';
-import { limitBodyDepth, requireBodyType } from './middleware.js';
-import { BODY_LIMIT } from './create-http-app.js';
+} from './dto.js';
+import { adminSchemas as S, parseAction, parseAdmin, parseCursor } from './validation.js';
+import { limitBodyDepth, requireBodyType } from '../middleware.js';
+import { BODY_LIMIT } from '../create-http-app.js';
 
 const actorOf = (res: Response) => String(res.locals.actor);
 

@@ -1,9 +1,9 @@
 /** /api/v1 readers' endpoints. */
 import { Router } from 'express';
 import type { Request } from 'express';
-import type { CommentService, RequestContext } from '../comments/comment-service.js';
-import { HONEYPOT_FIELD } from '../domain/comment.js';
-import { renderBody } from '../domain/markup.js';
+import type { CommentService, RequestContext } from '../../comments/comment-service.js';
+import { HONEYPOT_FIELD } from '../../domain/comment.js';
+import { renderBody } from '../../domain/markup.js';
 import {
   AWAITING_MODERATION,
   publicStatus,
@@ -36,7 +36,7 @@ export function requestContext(req: Request): RequestContext {
   };
 }
 
-/** cacheControl: of the public reads (http/cache-control.ts); no-cache unless given. */
+/** cacheControl: of the public reads (http/readers/cache-control.ts); no-cache unless given. */
 export function publicRoutes(service: CommentService, cacheControl = 'no-cache'): Router {
   const router = Router();
 

@@ -3,9 +3,9 @@
  * allow-list of fields, so an email, IP, user agent, token hash or spam detail can never slip out.
  * web/ imports these types.
  */
-import { PUBLIC_STATUSES, type Comment, type CommentStatus } from '../domain/comment.js';
-import type { ThreadNode, ThreadView } from '../comments/comment-service.js';
-import type { PublicCommentRow } from '../storage/storage.js';
+import { PUBLIC_STATUSES, type Comment, type CommentStatus } from '../../domain/comment.js';
+import type { ThreadNode, ThreadView } from '../../comments/comment-service.js';
+import type { PublicCommentRow } from '../../storage/storage.js';
 
 export interface PublicAuthor {
   name: string;

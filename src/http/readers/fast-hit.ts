@@ -12,12 +12,12 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
-import type { CachedEntry } from '../cache/read-cache.js';
-import type { Logger } from '../logger.js';
-import { CORS_EXPOSED, originRule, type OriginRequest } from './cors.js';
-import type { RequestObserver } from './middleware.js';
-import { SAFE_REQUEST_ID } from './middleware.js';
-import type { ReadHit } from './rate-limit.js';
+import type { CachedEntry } from '../../cache/read-cache.js';
+import type { Logger } from '../../logger.js';
+import { CORS_EXPOSED, originRule, type OriginRequest } from '../cors.js';
+import type { RequestObserver } from '../middleware.js';
+import { SAFE_REQUEST_ID } from '../middleware.js';
+import type { ReadHit } from '../rate-limit.js';
 
 export interface FastHitDeps {
   /** Where everything that is not a hit goes. */

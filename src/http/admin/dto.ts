@@ -1,10 +1,10 @@
 /** The admin API's JSON shapes: what moderators need, including private fields the public never sees. */
-import type { Comment, CommentStatus } from '../domain/comment.js';
-import type { BanKind } from '../domain/ban.js';
-import { renderBody } from '../domain/markup.js';
-import type { AuditEntry, Ban } from '../domain/moderation.js';
-import type { StatusCounts, ThreadRecord } from '../storage/storage.js';
-import { reasonText } from './admin-reasons.js';
+import type { Comment, CommentStatus } from '../../domain/comment.js';
+import type { BanKind } from '../../domain/ban.js';
+import { renderBody } from '../../domain/markup.js';
+import type { AuditEntry, Ban } from '../../domain/moderation.js';
+import type { StatusCounts, ThreadRecord } from '../../storage/storage.js';
+import { reasonText } from './reasons.js';
 
 /** What a reply answers: enough to read it in context without opening the thread. */
 export interface AdminParent {

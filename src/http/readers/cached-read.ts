@@ -7,19 +7,19 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
-import type { CommentService } from '../comments/comment-service.js';
-import { AppError } from '../domain/errors.js';
-import { resolveThread, threadKeyFromUrl, type ThreadPolicy } from '../domain/thread.js';
-import type { CachedEntry, Loaded, ReadCache } from '../cache/read-cache.js';
+import type { CommentService } from '../../comments/comment-service.js';
+import { AppError } from '../../domain/errors.js';
+import { resolveThread, threadKeyFromUrl, type ThreadPolicy } from '../../domain/thread.js';
+import type { CachedEntry, Loaded, ReadCache } from '../../cache/read-cache.js';
 import { toThreadResponse, type CountsResponse } from './dto.js';
-import { THREAD_PAGE_HEADERS, THREAD_PAGE_SIZE, threadPageHtml, threadPageView } from './thread-page.js';
+import { THREAD_PAGE_HEADERS, THREAD_PAGE_SIZE, threadPageHtml, threadPageView } from '../site/thread-page.js';
 import { parseCounts, parseListThread } from './validation.js';
 
 export interface CachedReadDeps {
   cache: ReadCache;
   service: CommentService;
   threadPolicy: ThreadPolicy;
-  /** Cache-Control of a hit: the same as the normal handler's (http/cache-control.ts). */
+  /** Cache-Control of a hit: the same as the normal handler's (http/readers/cache-control.ts). */
   cacheControl?: string;
 }
 

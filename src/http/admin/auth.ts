@@ -4,8 +4,8 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import { UnauthorizedError } from '../domain/errors.js';
-import { bearerToken } from './validation.js';
+import { UnauthorizedError } from '../../domain/errors.js';
+import { bearerToken } from '../readers/validation.js';
 
 export interface LabelledToken {
   label: string;

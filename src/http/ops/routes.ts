@@ -4,11 +4,11 @@
  */
 import { Router } from 'express';
 import type { Registry } from 'prom-client';
-import { AppError } from '../domain/errors.js';
-import { hashToken, tokenMatches } from '../domain/privacy.js';
-import { sendError } from './error-handler.js';
+import { AppError } from '../../domain/errors.js';
+import { hashToken, tokenMatches } from '../../domain/privacy.js';
+import { sendError } from '../error-handler.js';
 import { runReadiness, type ReadinessCheck } from './readiness.js';
-import { bearerToken } from './validation.js';
+import { bearerToken } from '../readers/validation.js';
 
 export interface OpsRoutesDeps {
   readiness: readonly ReadinessCheck[];

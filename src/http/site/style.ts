@@ -1,5 +1,5 @@
 /** The stylesheet of Parley's own pages (/demo, /threads/html), inlined and allowed by its hash in their CSP. */
-import { styleHash } from './html.js';
+import { styleHash } from '../html.js';
 
 export const SITE_CSS = `
 :root{--text:#1d1d1f;--muted:#5b5d63;--bg:#fff;--rule:#deded8;--accent:#0b57d0;--surface:#f4f4f1;--error:#b3261e;--ok:#1e6b34;

@@ -1,11 +1,11 @@
 /** Admin API request shapes (zod). Exported for the OpenAPI document. */
 import { z } from 'zod';
-import { COMMENT_STATUSES } from '../domain/comment.js';
-import { ValidationError } from '../domain/errors.js';
-import { MODERATION_ACTIONS, type EraseMode, type ModerationAction } from '../domain/moderation.js';
-import type { PageCursor } from '../storage/storage.js';
-import { decodeCursor } from '../comments/comment-service.js';
-import { cleanBody, fieldErrors, LIMITS } from './validation.js';
+import { COMMENT_STATUSES } from '../../domain/comment.js';
+import { ValidationError } from '../../domain/errors.js';
+import { MODERATION_ACTIONS, type EraseMode, type ModerationAction } from '../../domain/moderation.js';
+import type { PageCursor } from '../../storage/storage.js';
+import { decodeCursor } from '../../comments/comment-service.js';
+import { cleanBody, fieldErrors, LIMITS } from '../readers/validation.js';
 
 const blank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const optionalText = (max: number) => z.preprocess(blank, z.string({ error: 'invalid' }).trim().max(max, 'too_long').optional());

@@ -7,17 +7,17 @@
  * put the email in a URL, or in a server-side store that another instance cannot see.)
  */
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
-import type { CommentService } from '../comments/comment-service.js';
-import { originRule } from './cors.js';
-import { HONEYPOT_FIELD } from '../domain/comment.js';
-import { AppError } from '../domain/errors.js';
-import { AWAITING_MODERATION, publicStatus, toThreadResponse, type PublicComment, type PublicStatus, type ThreadResponse } from './dto.js';
-import { statusOf } from './error-handler.js';
-import { html, pageCsp, trustedHtml, type Html } from './html.js';
-import { requestContext } from './public-routes.js';
-import type { RateLimiters } from './rate-limit.js';
-import { SITE_CSS, SITE_CSS_HASH } from './site-style.js';
-import { LIMITS, parseListThread, parsePostComment } from './validation.js';
+import type { CommentService } from '../../comments/comment-service.js';
+import { originRule } from '../cors.js';
+import { HONEYPOT_FIELD } from '../../domain/comment.js';
+import { AppError } from '../../domain/errors.js';
+import { AWAITING_MODERATION, publicStatus, toThreadResponse, type PublicComment, type PublicStatus, type ThreadResponse } from '../readers/dto.js';
+import { statusOf } from '../error-handler.js';
+import { html, pageCsp, trustedHtml, type Html } from '../html.js';
+import { requestContext } from '../readers/routes.js';
+import type { RateLimiters } from '../rate-limit.js';
+import { SITE_CSS, SITE_CSS_HASH } from './style.js';
+import { LIMITS, parseListThread, parsePostComment } from '../readers/validation.js';
 
 export interface ThreadPageDeps {
   service: CommentService;
@@ -25,7 +25,7 @@ export interface ThreadPageDeps {
   /** The readers' API origin rule applies to the form post too (config.allowedOrigins; null: any origin). */
   allowedOrigins?: readonly string[] | null;
   publicUrl?: string | null;
-  /** The cache's fast path for plain page views (http/cached-read.ts); it passes on whatever it does not serve. */
+  /** The cache's fast path for plain page views (http/readers/cached-read.ts); it passes on whatever it does not serve. */
   cached?: RequestHandler | undefined;
 }
 

@@ -1,10 +1,10 @@
 /** /api/v1/admin/webhooks/deliveries: the webhook outbox, its outcomes, and a manual retry. Mounted by adminRoutes. */
 import type { Router } from 'express';
 import { z } from 'zod';
-import { NotFoundError } from '../domain/errors.js';
-import type { OutboxMessage, OutboxPort } from '../storage/outbox-port.js';
-import { isWebhookPayload } from '../notify/webhook.js';
-import { parseAdmin } from './admin-validation.js';
+import { NotFoundError } from '../../domain/errors.js';
+import type { OutboxMessage, OutboxPort } from '../../storage/outbox-port.js';
+import { isWebhookPayload } from '../../notify/webhook.js';
+import { parseAdmin } from './validation.js';
 
 const blank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 

@@ -1,16 +1,16 @@
 /**
- * The moderators' API in the OpenAPI document: request shapes from admin-validation.ts (the schemas that parse them),
- * responses mirroring admin-dto.ts (the compiler checks the mirrors). app.ts adds `adminApi` to the document.
+ * The moderators' API in the OpenAPI document: request shapes from admin/validation.ts (the schemas that parse them),
+ * responses mirroring admin/dto.ts (the compiler checks the mirrors). app.ts adds `adminApi` to the document.
  * A new admin route needs its operation here; test/http/openapi.test.ts fails on an answer the document lacks.
  */
 import { z } from 'zod';
-import type { BulkResult } from '../comments/moderation-service.js';
-import { BAN_KINDS } from '../domain/ban.js';
-import { COMMENT_STATUSES } from '../domain/comment.js';
-import type { AdminAuditEntry, AdminBan, AdminComment, AdminQueueResponse, AdminThread } from './admin-dto.js';
-import { adminSchemas as S } from './admin-validation.js';
-import { deliveriesQuery, type AdminWebhookDelivery } from './admin-webhooks.js';
-import { errorResponse as error, type ApiSection, type OperationSpec, type ResponseSpec } from './openapi.js';
+import type { BulkResult } from '../../comments/moderation-service.js';
+import { BAN_KINDS } from '../../domain/ban.js';
+import { COMMENT_STATUSES } from '../../domain/comment.js';
+import type { AdminAuditEntry, AdminBan, AdminComment, AdminQueueResponse, AdminThread } from './dto.js';
+import { adminSchemas as S } from './validation.js';
+import { deliveriesQuery, type AdminWebhookDelivery } from './webhooks.js';
+import { errorResponse as error, type ApiSection, type OperationSpec, type ResponseSpec } from '../ops/openapi.js';
 
 const isoDate = z.iso.datetime({ offset: false });
 const status = z.enum(COMMENT_STATUSES);

@@ -4,11 +4,11 @@
  * use case (audited as "mail-link", Akismet feedback as usual).
  */
 import { Router, type Response } from 'express';
-import type { ModerationService } from '../comments/moderation-service.js';
-import type { Comment } from '../domain/comment.js';
-import { AppError } from '../domain/errors.js';
-import { verifyModerationLink } from '../notify/moderation-link.js';
-import { html, pageCsp, type Html } from './html.js';
+import type { ModerationService } from '../../comments/moderation-service.js';
+import type { Comment } from '../../domain/comment.js';
+import { AppError } from '../../domain/errors.js';
+import { verifyModerationLink } from '../../notify/moderation-link.js';
+import { html, pageCsp, type Html } from '../html.js';
 
 const CSP = pageCsp({ styleSources: ["'none'"] });
 

@@ -3,12 +3,12 @@
  * /demo article, and the no-JavaScript thread page /threads/html.
  */
 import { Router, type RequestHandler } from 'express';
-import type { CommentService } from '../comments/comment-service.js';
-import type { AvatarMode } from '../domain/privacy.js';
-import type { Logger } from '../logger.js';
+import type { CommentService } from '../../comments/comment-service.js';
+import type { AvatarMode } from '../../domain/privacy.js';
+import type { Logger } from '../../logger.js';
 import { demoPage } from './demo-page.js';
-import type { RateLimiters } from './rate-limit.js';
-import { DEFAULT_PUBLIC_DIR, manifestReader, siteAssets } from './site-assets.js';
+import type { RateLimiters } from '../rate-limit.js';
+import { DEFAULT_PUBLIC_DIR, manifestReader, siteAssets } from './assets.js';
 import { threadPage } from './thread-page.js';
 
 export interface SiteRoutesDeps {

@@ -18,8 +18,8 @@ export interface AssetInfo {
 
 export type Manifest = Record<string, AssetInfo>;
 
-/** dist/public, from src/http (tests, tsx) as from dist/http (the build). */
-export const DEFAULT_PUBLIC_DIR = fileURLToPath(new URL('../../dist/public/', import.meta.url));
+/** dist/public, from src/http/site (tests, tsx) as from dist/http/site (the build). */
+export const DEFAULT_PUBLIC_DIR = fileURLToPath(new URL('../../../dist/public/', import.meta.url));
 
 const SCRIPTS: Record<string, { crossOrigin: boolean }> = {
   'embed.js': { crossOrigin: true },
