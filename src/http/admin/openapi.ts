@@ -1,7 +1,7 @@
 /**
  * The moderators' API in the OpenAPI document: request shapes from admin/validation.ts (the schemas that parse them),
  * responses mirroring admin/dto.ts (the compiler checks the mirrors). app.ts adds `adminApi` to the document.
- * A new admin route needs its operation here; test/http/openapi.test.ts fails on an answer the document lacks.
+ * A new admin route needs its operation here; tests/http/openapi.test.ts fails on an answer the document lacks.
  */
 import { z } from 'zod';
 import type { BulkResult } from '../../comments/moderation-service.js';

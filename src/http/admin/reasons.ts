@@ -1,6 +1,6 @@
 /**
  * The spam checks' and the publishing rule's reason codes in words a moderator understands. Every code written into
- * `spamReasons` (src/spam, src/comments, src/jobs) has an entry; test/http/admin-reasons.test.ts checks that.
+ * `spamReasons` (src/spam, src/comments, src/jobs) has an entry; tests/http/admin-reasons.test.ts checks that.
  */
 const TEXT: Record<string, string> = {
   honeypot_filled: 'a hidden field only robots fill in was filled in',

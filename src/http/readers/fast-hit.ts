@@ -7,7 +7,7 @@
  * request id, the security headers (helmet's, captured at start), CORS from the same origin rule, the read rate limit
  * (same store and keys), Cache-Control and the strong ETag (304 on If-None-Match), and the access log line and request
  * metric. The response's headers are the Express path's, name for name, value for value, in the same order (tested in
- * test/http/cache.test.ts). The no-JavaScript page is not served here (a form token per request, its own limiter).
+ * tests/http/cache.test.ts). The no-JavaScript page is not served here (a form token per request, its own limiter).
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';

@@ -470,7 +470,7 @@ if (typeof found !== 'string') {
   // Straight to stderr: Jest shows no console output of a skipped suite when it runs more than one file.
   process.stderr.write(
     `\n${line}\n!!  MongoDB storage suite SKIPPED: no MongoDB server.\n!!  ${found}\n` +
-      '!!  To run it: MONGODB_URI=$(scripts/start-ferretdb.sh 27099 /tmp/ferret-dev | tail -n 1) npm test -- test/storage/mongo.test.ts\n' +
+      '!!  To run it: MONGODB_URI=$(scripts/start-ferretdb.sh 27099 /tmp/ferret-dev | tail -n 1) npm test -- tests/storage/mongo.test.ts\n' +
       `!!  (.ci/run provides a server and sets REQUIRE_MONGO=1, where a missing server fails the build.)\n${line}\n`,
   );
   describe.skip('storage contract: mongo (SKIPPED: no MongoDB server, see the warning above)', () => {

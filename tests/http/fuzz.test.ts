@@ -796,7 +796,7 @@ if (mongoUri) {
   const line = '!'.repeat(78);
   console.warn(
     `\n${line}\n!!  HTTP fuzzing on MongoDB SKIPPED: MONGODB_URI is not set.\n` +
-      '!!  To run it: MONGODB_URI=$(scripts/start-ferretdb.sh 27099 /tmp/ferret-dev | tail -n 1) npm test -- test/http/fuzz.test.ts\n' +
+      '!!  To run it: MONGODB_URI=$(scripts/start-ferretdb.sh 27099 /tmp/ferret-dev | tail -n 1) npm test -- tests/http/fuzz.test.ts\n' +
       `!!  (.ci/run provides a server and sets REQUIRE_MONGO=1, where a missing server fails the build.)\n${line}\n`,
   );
   describe.skip('fuzzing every endpoint over HTTP (MongoDB: SKIPPED, MONGODB_URI is not set; see the warning above)', () => {

@@ -15,7 +15,7 @@ describe('npm test without MONGODB_URI', () => {
     const jest = path.join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js');
     const run = spawnSync(
       process.execPath,
-      ['--experimental-vm-modules', '--no-warnings=ExperimentalWarning', jest, 'test/storage/mongo.test.ts', 'test/domain/ban.test.ts'],
+      ['--experimental-vm-modules', '--no-warnings=ExperimentalWarning', jest, 'tests/storage/mongo.test.ts', 'tests/domain/ban.test.ts'],
       { cwd: ROOT, env, encoding: 'utf8', timeout: 120_000 },
     );
     const out = `${run.stdout}${run.stderr}`;

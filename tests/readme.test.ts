@@ -59,7 +59,7 @@ describe('the README shell-block parser', () => {
 });
 
 const describeCurl = hasCurl() ? describe : describe.skip;
-if (!hasCurl()) console.warn('\n!!!! test/readme.test.ts: the curl examples were SKIPPED: curl is not installed.\n');
+if (!hasCurl()) console.warn('\n!!!! tests/readme.test.ts: the curl examples were SKIPPED: curl is not installed.\n');
 
 describeCurl("the README's curl examples, run with curl against a started service", () => {
   const examples = curlExamples(README);
@@ -172,7 +172,7 @@ describe('the README configuration table', () => {
 
 describe('what the README names', () => {
   it('names files and folders of the repository that exist', () => {
-    const named = [...README.matchAll(/`((?:src|test|tests|bench|web|scripts|docs|\.ci)\/[\w./-]*)`/g)].map((m) => m[1]!);
+    const named = [...README.matchAll(/`((?:src|tests|bench|web|scripts|docs|\.ci)\/[\w./-]*)`/g)].map((m) => m[1]!);
     expect(named.length).toBeGreaterThan(5);
     expect(named.filter((p) => !fs.existsSync(path.join(ROOT, p)))).toEqual([]);
   });

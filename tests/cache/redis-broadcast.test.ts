@@ -1,4 +1,4 @@
-/** The broadcast's sync logic with in-process stand-ins for the two Redis connections (the real Redis: test/http/cache.test.ts). */
+/** The broadcast's sync logic with in-process stand-ins for the two Redis connections (the real Redis: tests/http/cache.test.ts). */
 import { EventEmitter } from 'node:events';
 import { ReadCache } from '../../src/cache/read-cache.js';
 import { INVALIDATE_CHANNEL, startRedisBroadcast, type RedisBroadcast } from '../../src/cache/redis-broadcast.js';

@@ -5,7 +5,7 @@
  *   Tests:        const fake = await startFakeAkismet();  // fake.url = http://127.0.0.1:PORT/1.1/
  *                 … AKISMET_ENDPOINT = fake.url, AKISMET_KEY = FAKE_AKISMET_KEY …
  *                 fake.setMode('hang'); fake.requests; fake.reset(); await fake.close();
- *   Development:  npx tsx test/support/fake-akismet.ts --port 4010 [--key KEY]... [--mode MODE] [--slow-ms N]
+ *   Development:  npx tsx tests/support/fake-akismet.ts --port 4010 [--key KEY]... [--mode MODE] [--slow-ms N]
  *                 prints the endpoint to put in AKISMET_ENDPOINT and runs until Ctrl-C.
  *
  * Protocol: form-encoded POSTs to /1.1/verify-key (`valid` / `invalid`), /1.1/comment-check (`true` /
@@ -341,7 +341,7 @@ function parseCli(argv: readonly string[]): FakeAkismetOptions {
     else if (arg === '--slow-ms' && value) opts.slowMs = Number(value);
     else {
       if (arg !== '--help' && arg !== '-h') process.stderr.write(`unknown argument: ${String(arg)}\n`);
-      process.stdout.write('usage: npx tsx test/support/fake-akismet.ts [--port 4010] [--key KEY]... [--mode normal|hang|error500|garbage|slow|discard] [--slow-ms N]\n');
+      process.stdout.write('usage: npx tsx tests/support/fake-akismet.ts [--port 4010] [--key KEY]... [--mode normal|hang|error500|garbage|slow|discard] [--slow-ms N]\n');
       process.exit(arg === '--help' || arg === '-h' ? 0 : 2);
     }
     i += 1;

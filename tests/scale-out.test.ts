@@ -124,7 +124,7 @@ if (missing === null && mongoUri) {
   });
 } else {
   const line = '!'.repeat(78);
-  console.warn(`\n${line}\n!!  Scale-out test SKIPPED: ${missing}.\n!!  To run it: MONGODB_URI=mongodb://127.0.0.1:27018/x npm test -- test/scale-out.test.ts\n${line}\n`);
+  console.warn(`\n${line}\n!!  Scale-out test SKIPPED: ${missing}.\n!!  To run it: MONGODB_URI=mongodb://127.0.0.1:27018/x npm test -- tests/scale-out.test.ts\n${line}\n`);
   describe.skip('scale-out (SKIPPED: no MongoDB or Redis, see the warning above)', () => {
     it('runs two instances on one MongoDB and one Redis', () => undefined);
   });
