@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildTree, type ThreadNode } from '../src/comments/comment-service.js';
 import { PUBLIC_STATUSES, THREAD_READ_STATUSES, type Comment } from '../src/domain/comment.js';
-import { toPublicComment, toThreadResponse, type PublicComment } from '../src/http/dto.js';
+import { toPublicComment, toThreadResponse, type PublicComment } from '../src/http/readers/dto.js';
 import { openMongoStorage } from '../src/storage/mongo/mongo-storage.js';
 import { openSqliteStorage } from '../src/storage/sqlite/sqlite-storage.js';
 import type { Storage } from '../src/storage/storage.js';

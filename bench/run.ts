@@ -17,7 +17,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startFakeAkismet, FAKE_AKISMET_KEY } from '../test/support/fake-akismet.js';
+import { startFakeAkismet, FAKE_AKISMET_KEY } from '../tests/support/fake-akismet.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);

@@ -7,27 +7,27 @@ import { closeRedis } from './redis-close.js';
 import { NO_CACHE, ReadCache, type ReadCacheInvalidator, type ReadCacheStats } from './cache/read-cache.js';
 import { startRedisBroadcast, type RedisBroadcast } from './cache/redis-broadcast.js';
 import { registerCacheMetrics } from './cache/cache-metrics.js';
-import { cachedReads } from './http/cached-read.js';
-import { publicReadCacheControl } from './http/cache-control.js';
+import { cachedReads } from './http/readers/cached-read.js';
+import { publicReadCacheControl } from './http/readers/cache-control.js';
 import { createCommentService } from './comments/comment-service.js';
 import { createModerationService, type ModerationService, type SpamFeedback } from './comments/moderation-service.js';
-import { adminPage } from './http/admin-page.js';
-import { adminRoutes } from './http/admin-routes.js';
+import { adminPage } from './http/admin/page.js';
+import { adminRoutes } from './http/admin/routes.js';
 import type { Config } from './config.js';
 import { createHttpApp, securityHeaders } from './http/create-http-app.js';
-import { fastHitFront } from './http/fast-hit.js';
+import { fastHitFront } from './http/readers/fast-hit.js';
 import { publicCors } from './http/cors.js';
-import { adminApi } from './http/admin-openapi.js';
-import { createOpenApiDocument, opsApi, publicApi } from './http/openapi.js';
-import { opsRoutes } from './http/ops-routes.js';
-import { akismetReadiness, redisReadiness, storageCheck } from './http/readiness.js';
+import { adminApi } from './http/admin/openapi.js';
+import { createOpenApiDocument, opsApi, publicApi } from './http/ops/openapi.js';
+import { opsRoutes } from './http/ops/routes.js';
+import { akismetReadiness, redisReadiness, storageCheck } from './http/ops/readiness.js';
 import { createRateLimiters } from './http/rate-limit.js';
-import { siteRoutes } from './http/site-routes.js';
+import { siteRoutes } from './http/site/routes.js';
 import { createRecheckJob } from './jobs/recheck-job.js';
 import { createRetentionJob } from './jobs/retention-job.js';
 import { createOutboxJob } from './jobs/outbox-job.js';
-import { webhookDeliveryRoutes } from './http/admin-webhooks.js';
-import { moderationLinkRoutes } from './http/moderation-link-routes.js';
+import { webhookDeliveryRoutes } from './http/admin/webhooks.js';
+import { moderationLinkRoutes } from './http/admin/moderation-link-routes.js';
 import { createNotifications } from './notify/notifications.js';
 import { startScheduler, type Scheduler } from './jobs/scheduler.js';
 import type { Logger } from './logger.js';
@@ -54,7 +54,7 @@ export interface AppDeps {
 }
 
 export interface App {
-  /** The front door (http/fast-hit.ts with the cache on, else the Express app): what npm start serves. */
+  /** The front door (http/readers/fast-hit.ts with the cache on, else the Express app): what npm start serves. */
   http: RequestListener;
   /** The Express app behind it, for tests that compare the two paths. */
   express: Express;

@@ -5,7 +5,7 @@ import type { CommentService } from '../comments/comment-service.js';
 import type { Logger } from '../logger.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import { limitBodyDepth, requestId, requestLog, requireBodyType, type RequestObserver } from './middleware.js';
-import { publicRoutes } from './public-routes.js';
+import { publicRoutes } from './readers/routes.js';
 import type { RateLimiters } from './rate-limit.js';
 
 export interface HttpAppDeps {
@@ -26,9 +26,9 @@ export interface HttpAppDeps {
   adminPage?: Router;
   /** Pages and assets: embed.js, count.js, the demo, the no-JavaScript thread page, the moderation page. */
   site?: Router;
-  /** The read cache's fast path for GET /threads and /counts (http/cached-read.ts); absent with CACHE_MAX_MB=0. */
+  /** The read cache's fast path for GET /threads and /counts (http/readers/cached-read.ts); absent with CACHE_MAX_MB=0. */
   cachedReads?: { threads: RequestHandler; counts: RequestHandler } | undefined;
-  /** Cache-Control of GET /threads and /counts (http/cache-control.ts); no-cache when absent. */
+  /** Cache-Control of GET /threads and /counts (http/readers/cache-control.ts); no-cache when absent. */
   publicReadCacheControl?: string;
 }
 

@@ -2,7 +2,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError, ValidationError, type ErrorCode } from '../domain/errors.js';
 import type { Logger } from '../logger.js';
-import type { ErrorResponse } from './dto.js';
+import type { ErrorResponse } from './readers/dto.js';
 
 const STATUS: Record<ErrorCode, number> = {
   validation_failed: 400,

@@ -43,7 +43,7 @@ export interface RateLimiters {
   editPerIp: RequestHandler[];
   /** Counts GET and HEAD, and POST /comments/mine; mount it on the public API. */
   read: RequestHandler;
-  /** The read limiter for a request answered below Express (http/fast-hit.ts): the same store, keys and headers. */
+  /** The read limiter for a request answered below Express (http/readers/fast-hit.ts): the same store, keys and headers. */
   readHit: ReadHit;
   admin: RequestHandler;
 }

@@ -5,7 +5,7 @@
 import nodemailer from 'nodemailer';
 import type { Comment } from '../domain/comment.js';
 import { escapeHtml } from '../http/html.js';
-import { reasonText } from '../http/admin-reasons.js';
+import { reasonText } from '../http/admin/reasons.js';
 import type { OutboxMessage } from '../storage/outbox-port.js';
 
 export interface MailPayload {

@@ -5,7 +5,7 @@
  */
 import { createHmac } from 'node:crypto';
 import type { Comment } from '../domain/comment.js';
-import { toPublicComment, type PublicComment } from '../http/dto.js';
+import { toPublicComment, type PublicComment } from '../http/readers/dto.js';
 import type { OutboxMessage } from '../storage/outbox-port.js';
 
 export const COMMENT_EVENTS = ['comment.created', 'comment.approved', 'comment.spam', 'comment.deleted'] as const;

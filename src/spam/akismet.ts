@@ -4,7 +4,7 @@
  * cannot trust becomes `unchecked` (the comment is held and re-checked), never ham.
  *
  * Why comment-check, submit-spam and submit-ham are plain `fetch` and only verify-key uses akismet-api 6
- * (each fact checked against node_modules/akismet-api/lib/akismet.js and test/support/fake-akismet.ts):
+ * (each fact checked against node_modules/akismet-api/lib/akismet.js and tests/support/fake-akismet.ts):
  * - `checkSpam` resolves only `true`/`false`: the `X-akismet-pro-tip: discard` header is dropped, so
  *   "discard" cannot be told from "spam". (It does reject on a garbage body, `invalid`, 5xx and network
  *   errors, so it never turns those into ham; that part was safe.)

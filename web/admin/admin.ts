@@ -2,7 +2,7 @@
  * The moderation page: signs in with a moderator token (kept in sessionStorage), works the queue through the admin
  * API only. Comment text is the server's sanitised HTML; everything else is set as text, never as markup.
  */
-import type { AdminAuditEntry, AdminBan, AdminComment, AdminQueueResponse, AdminThread } from '../../src/http/admin-dto.js';
+import type { AdminAuditEntry, AdminBan, AdminComment, AdminQueueResponse, AdminThread } from '../../src/http/admin/dto.js';
 import { ADMIN_CSS } from './styles.js';
 
 type Status = AdminComment['status'];

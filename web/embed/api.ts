@@ -9,7 +9,7 @@ import type {
   PublicComment,
   PublicStatus,
   ThreadResponse,
-} from '../../src/http/dto.js';
+} from '../../src/http/readers/dto.js';
 
 export type { CountsResponse, FormTokenResponse, PostCommentResponse, PublicComment, PublicStatus, ThreadResponse };
 

@@ -1,0 +1,134 @@
+/** /api/v1/admin: the moderators' API. Same-origin only (no CORS), bearer tokens, rate limited upstream. */
+import express, { Router, type Response } from 'express';
+import type { ModerationService } from '../../comments/moderation-service.js';
+import { encodeCursor } from '../../comments/comment-service.js';
+import type { Comment } from '../../domain/comment.js';
+import { adminAuth, type LabelledToken } from './auth.js';
+import {
+  toAdminAudit,
+  toAdminBan,
+  toAdminComment,
+  toAdminThread,
+  type AdminQueueResponse,
+} from './dto.js';
+import { adminSchemas as S, parseAction, parseAdmin, parseCursor } from './validation.js';
+import { limitBodyDepth, requireBodyType } from '../middleware.js';
+import { BODY_LIMIT } from '../create-http-app.js';
+
+const actorOf = (res: Response) => String(res.locals.actor);
+
+export function adminRoutes(moderation: ModerationService, tokens: readonly LabelledToken[], more?: (router: Router) => void): Router {
+  const router = Router();
+  router.use(adminAuth(tokens));
+  router.use((_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
+  router.use(requireBodyType());
+  router.use(express.json({ limit: BODY_LIMIT, strict: true }));
+  router.use(limitBodyDepth());
+
+  const withUrls = async (comments: Comment[]) => {
+    const parents = await moderation.parentsOf(comments);
+    return Promise.all(comments.map(async (c) => toAdminComment(c, await moderation.threadUrlOf(c), (c.parentId && parents.get(c.parentId)) || null)));
+  };
+  const one = async (c: Comment) => (await withUrls([c]))[0]!;
+
+  router.get('/comments', async (req, res) => {
+    const q = parseAdmin(S.queueQuery, req.query);
+    const page = await moderation.queue({
+      statuses: [q.status],
+      url: q.url,
+      threadId: q.threadId,
+      search: q.q,
+      cursor: parseCursor(q.cursor),
+      limit: q.limit,
+    });
+    const body: AdminQueueResponse = {
+      comments: await withUrls(page.comments),
+      counts: page.counts,
+      nextCursor: page.nextCursor ? encodeCursor(page.nextCursor) : null,
+    };
+    res.json(body);
+  });
+
+  router.post('/comments/bulk', async (req, res) => {
+    const b = parseAdmin(S.bulkBody, req.body);
+    res.json({ results: await moderation.bulk(actorOf(res), b.ids, b.action, b.reason ?? null) });
+  });
+
+  // Before /comments/:id/:action, which would read "reply" as an unknown action.
+  router.post('/comments/:id/reply', async (req, res) => {
+    const b = parseAdmin(S.replyBody, req.body);
+    const c = await moderation.reply(actorOf(res), req.params.id, b.body);
+    res.status(201).json({ comment: await one(c) });
+  });
+
+  router.post('/comments/:id/:action', async (req, res) => {
+    const action = parseAction(req.params.action);
+    const b = parseAdmin(S.actionBody, req.body);
+    const c = await moderation.act(actorOf(res), req.params.id, action, b.reason ?? null);
+    res.json({ comment: await one(c) });
+  });
+
+  router.patch('/comments/:id', async (req, res) => {
+    const b = parseAdmin(S.editBody, req.body);
+    const c = await moderation.edit(actorOf(res), req.params.id, b.body, b.reason ?? null);
+    res.json({ comment: await one(c) });
+  });
+
+  router.put('/threads', async (req, res) => {
+    const selector = parseAdmin(S.threadQuery, req.query);
+    const b = parseAdmin(S.lockBody, req.body);
+    const thread = await moderation.lockThread(actorOf(res), selector, b.locked, b.reason ?? null);
+    res.json({ thread: toAdminThread(thread) });
+  });
+
+  router.get('/threads', async (req, res) => {
+    const q = parseAdmin(S.threadsQuery, req.query);
+    const page = await moderation.listThreads(q.cursor ?? null, q.limit);
+    res.json({ threads: page.threads.map(toAdminThread), nextCursor: page.nextCursor });
+  });
+
+  router.post('/bans', async (req, res) => {
+    const b = parseAdmin(S.banBody, req.body);
+    const ban = await moderation.ban(actorOf(res), {
+      email: b.email,
+      ip: b.ip,
+      domain: b.domain,
+      reason: b.reason ?? null,
+      expiresAt: b.expiresAt ? new Date(b.expiresAt) : null,
+    });
+    res.status(201).json({ ban: toAdminBan(ban) });
+  });
+
+  router.get('/bans', async (_req, res) => {
+    res.json({ bans: (await moderation.listBans()).map(toAdminBan) });
+  });
+
+  router.delete('/bans/:id', async (req, res) => {
+    await moderation.unban(actorOf(res), req.params.id);
+    res.status(204).end();
+  });
+
+  router.get('/audit', async (req, res) => {
+    const q = parseAdmin(S.auditQuery, req.query);
+    const page = await moderation.audit({ commentId: q.commentId, cursor: parseCursor(q.cursor), limit: q.limit });
+    res.json({ entries: page.entries.map(toAdminAudit), nextCursor: page.nextCursor ? encodeCursor(page.nextCursor) : null });
+  });
+
+  router.get('/authors/export', async (req, res) => {
+    const q = parseAdmin(S.exportQuery, req.query);
+    const comments = await moderation.exportAuthor(actorOf(res), q.email);
+    res.set('Content-Disposition', 'attachment; filename="parley-author-export.json"');
+    res.json({ exportedAt: new Date().toISOString(), comments: await withUrls(comments) });
+  });
+
+  router.post('/authors/erase', async (req, res) => {
+    const b = parseAdmin(S.eraseBody, req.body);
+    res.json({ erased: await moderation.eraseAuthor(actorOf(res), b.email, b.mode) });
+  });
+  more?.(router);
+
+  return router;
+}

@@ -1,0 +1,178 @@
+/**
+ * The fast path for public reads: GET /api/v1/threads, GET /api/v1/counts and GET /threads/html served from the read
+ * cache as ready bytes. Mounted after the request id, the access log, CORS and the read rate limit, before body
+ * parsing. Input is read with the normal handlers' own parsers; anything they would refuse, and any error while
+ * loading, passes to the normal handler, so errors stay exactly what they were. A hit sets three headers and writes
+ * the bytes; the normal path's other headers (security, CORS, rate limit) were set upstream for both paths alike.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Request, RequestHandler, Response } from 'express';
+import type { CommentService } from '../../comments/comment-service.js';
+import { AppError } from '../../domain/errors.js';
+import { resolveThread, threadKeyFromUrl, type ThreadPolicy } from '../../domain/thread.js';
+import type { CachedEntry, Loaded, ReadCache } from '../../cache/read-cache.js';
+import { toThreadResponse, type CountsResponse } from './dto.js';
+import { THREAD_PAGE_HEADERS, THREAD_PAGE_SIZE, threadPageHtml, threadPageView } from '../site/thread-page.js';
+import { parseCounts, parseListThread } from './validation.js';
+
+export interface CachedReadDeps {
+  cache: ReadCache;
+  service: CommentService;
+  threadPolicy: ThreadPolicy;
+  /** Cache-Control of a hit: the same as the normal handler's (http/readers/cache-control.ts). */
+  cacheControl?: string;
+}
+
+export interface CachedReads {
+  threads: RequestHandler;
+  counts: RequestHandler;
+  threadPage: RequestHandler;
+  /**
+   * The cache key of a raw GET /api/v1/threads or /counts URL that these handlers already accepted, or null: lets the
+   * front door (fast-hit.ts) answer a hit without parsing anything. Only URLs Express routed here are ever known.
+   */
+  keyOf(url: string): string | null;
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+/**
+ * Where the per-request form token goes in a cached page. Random per process, so no comment text can contain it;
+ * letters and digits only, so HTML escaping leaves it as it is.
+ */
+const TOKEN_SLOT = `parleyformtokenslot${randomBytes(12).toString('hex')}`;
+
+const SEP = '\u0000';
+
+/** RFC 9110 weak comparison, as Express's own freshness check does it. */
+function matchesEtag(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === '*') return true;
+  for (const part of header.split(',')) {
+    const tag = part.trim();
+    if (tag === etag || tag === `W/${etag}`) return true;
+  }
+  return false;
+}
+
+function sendJson(req: Request, res: Response, entry: CachedEntry<unknown>, cacheControl: string): void {
+  res.setHeader('Cache-Control', cacheControl);
+  res.setHeader('ETag', entry.etag);
+  if (matchesEtag(req.headers['if-none-match'], entry.etag)) {
+    res.statusCode = 304;
+    res.end();
+    return;
+  }
+  res.setHeader('Content-Type', JSON_TYPE);
+  res.setHeader('Content-Length', entry.body.length);
+  res.end(entry.body);
+}
+
+/** Loads through the cache; an AppError (bad cursor, unknown thread…) means "let the normal handler answer". */
+async function cachedOrPass(cache: ReadCache, key: string, load: () => Promise<Loaded<unknown>>): Promise<CachedEntry<unknown> | null> {
+  try {
+    return await cache.get(key, load);
+  } catch (err) {
+    if (err instanceof AppError) return null;
+    throw err;
+  }
+}
+
+/**
+ * What a URL parses to is the same every time: remembered per raw URL, so a hit runs no validation at all. Only valid
+ * input is remembered (anything else goes to the normal handler every time); bounded by dropping all at the limit.
+ */
+function parsedByUrl<T>(limit = 10_000): ((url: string, parse: () => T) => T | null) & { known(url: string): T | undefined } {
+  const memo = new Map<string, T>();
+  const parsedOf = (url: string, parse: () => T): T | null => {
+    const known = memo.get(url);
+    if (known !== undefined) return known;
+    let parsed: T;
+    try {
+      parsed = parse();
+    } catch {
+      return null;
+    }
+    if (memo.size >= limit) memo.clear();
+    memo.set(url, parsed);
+    return parsed;
+  };
+  return Object.assign(parsedOf, { known: (url: string) => memo.get(url) });
+}
+
+export function cachedReads({ cache, service, threadPolicy, cacheControl = 'no-cache' }: CachedReadDeps): CachedReads {
+  const threadInput = parsedByUrl<{ key: string; input: ReturnType<typeof parseListThread>; ref: ReturnType<typeof resolveThread> }>();
+  const countsInput = parsedByUrl<{ key: string; urls: string[]; threadKeys: string[] }>();
+  const pageInput = parsedByUrl<{ key: string; view: ReturnType<typeof threadPageView>; input: ReturnType<typeof parseListThread>; ref: ReturnType<typeof resolveThread> }>();
+  return {
+    keyOf: (url) => (threadInput.known(url) ?? countsInput.known(url))?.key ?? null,
+
+    async threads(req, res, next) {
+      const parsed = threadInput(req.originalUrl, () => {
+        const input = parseListThread(req.query);
+        const ref = resolveThread(input, threadPolicy);
+        return { input, ref, key: ['t', ref.key, ref.url ?? '', input.sort, input.limit, input.cursor ?? ''].join(SEP) };
+      });
+      if (!parsed) return next();
+      const { input, ref, key } = parsed;
+      const entry = await cachedOrPass(cache, key, async () => ({
+        body: Buffer.from(JSON.stringify(toThreadResponse(await service.listThread(input)))),
+        threadKeys: [ref.key],
+      }));
+      if (!entry) return next();
+      sendJson(req, res, entry, cacheControl);
+    },
+
+    async counts(req, res, next) {
+      const parsed = countsInput(req.originalUrl, () => {
+        const urls = parseCounts(req.query);
+        return { urls, threadKeys: urls.map((u) => threadKeyFromUrl(u, threadPolicy).key), key: `c${SEP}${JSON.stringify(urls)}` };
+      });
+      if (!parsed) return next();
+      const { urls, threadKeys, key } = parsed;
+      const entry = await cachedOrPass(cache, key, async () => {
+        const body: CountsResponse = { counts: await service.countThreads(urls) };
+        return { body: Buffer.from(JSON.stringify(body)), threadKeys };
+      });
+      if (!entry) return next();
+      sendJson(req, res, entry, cacheControl);
+    },
+
+    /**
+     * The no-JavaScript page carries a fresh form token per request: the cached bytes hold a slot that the token is
+     * spliced into at send. The page is no-store, so it gets no ETag and never a 304 (an old token would expire).
+     */
+    async threadPage(req, res, next) {
+      const parsed = pageInput(req.originalUrl, () => {
+        const view = threadPageView(req.query as Record<string, unknown>);
+        // Pages that answer a reply link or a post's redirect are rare and personal: the normal handler renders them.
+        if (view.replyTo !== undefined || view.posted !== undefined) throw new Error('not cached');
+        const input = parseListThread({ ...view.sel, sort: view.sort, limit: String(THREAD_PAGE_SIZE), cursor: view.cursor });
+        const ref = resolveThread(input, threadPolicy);
+        return { view, input, ref, key: ['h', ref.key, ref.url ?? '', view.sort, view.cursor ?? ''].join(SEP) };
+      });
+      if (!parsed) return next();
+      const { view, input, ref, key } = parsed;
+      let token: string;
+      try {
+        token = service.issueFormToken(view.sel).token;
+      } catch {
+        return next();
+      }
+      const entry = await cachedOrPass(cache, key, async () => {
+        const thread = toThreadResponse(await service.listThread(input));
+        const body = Buffer.from(threadPageHtml(thread, TOKEN_SLOT, view));
+        const slot = body.indexOf(TOKEN_SLOT);
+        // Not exactly one slot (never expected): the entry says so, and the normal handler renders every request.
+        const once = slot >= 0 && body.indexOf(TOKEN_SLOT, slot + 1) < 0;
+        return { body, threadKeys: [ref.key], meta: once ? slot : null };
+      });
+      const slot = entry?.meta;
+      if (!entry || typeof slot !== 'number') return next();
+      const page = Buffer.concat([entry.body.subarray(0, slot), Buffer.from(token), entry.body.subarray(slot + TOKEN_SLOT.length)]);
+      res.statusCode = 200;
+      for (const [name, value] of Object.entries(THREAD_PAGE_HEADERS)) res.setHeader(name, value);
+      res.setHeader('Content-Length', page.length);
+      res.end(page);
+    },
+  };
+}
