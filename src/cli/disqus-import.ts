@@ -8,25 +8,17 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { SaxesParser } from 'saxes';
 import type { CommentStatus } from '../domain/comment.js';
-import type { AvatarMode } from '../domain/privacy.js';
 import { resolveThread } from '../domain/thread.js';
 import type { Storage } from '../storage/storage.js';
 import { importedComment, type ParentRef } from './imported-comment.js';
 import { ImportReport } from './import-report.js';
 import { restoreComment } from './json-transfer.js';
-import { applyMaps, type UrlMap } from './wordpress-import.js';
+import { applyMaps, type WordpressImportOptions } from './wordpress-import.js';
 
-export interface DisqusImportOptions {
-  secret: string;
-  avatars: AvatarMode;
-  maxDepth: number;
-  allowedOrigins: readonly string[] | null;
-  maps: readonly UrlMap[];
-  status: CommentStatus | null;
+/** The WordPress importer's options, and how threads are keyed. */
+export interface DisqusImportOptions extends WordpressImportOptions {
   /** Key threads by their link only, ignoring Disqus identifiers. */
   byLink: boolean;
-  touched?: Set<string>;
-  onProgress?: (bytesRead: number, records: number) => void;
 }
 
 interface Rec {

@@ -19,13 +19,22 @@ import { exportJson, importJson } from './json-transfer.js';
 import { exportWordpress } from './wordpress-export.js';
 import { createProgress } from './progress.js';
 import { importDisqus } from './disqus-import.js';
-import { importWordpress, parseMaps } from './wordpress-import.js';
+import { importWordpress, parseMaps, type WordpressImportOptions } from './wordpress-import.js';
 
 export interface CliIo {
   env: Record<string, string | undefined>;
   stdout: Writable & { isTTY?: boolean };
   stderr: Writable & { isTTY?: boolean };
 }
+
+/** The options every import command takes. */
+interface ImportOpts {
+  dryRun: boolean;
+  map: string[];
+  status?: CommentStatus;
+}
+
+type CommonImportOptions = WordpressImportOptions;
 
 interface Context {
   config: Readonly<Config>;
@@ -80,6 +89,39 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       else say('No REDIS_URL: restart a running service so readers see the imported comments at once (its read cache is in memory).');
     }
     if (report.failures > 0) exitCode = 1;
+  }
+
+  /** What both importers share: the URL maps, the store (none on --dry-run), progress, and the closing report. */
+  async function runImport(
+    label: string,
+    file: string,
+    opts: ImportOpts,
+    importer: (storage: Storage | null, stream: Readable, common: CommonImportOptions) => Promise<ImportReport>,
+  ): Promise<void> {
+    let maps;
+    try {
+      maps = parseMaps(opts.map);
+    } catch (err) {
+      throw new CliFailure((err as Error).message);
+    }
+    const { stream, size } = openInput(file);
+    await withStore(async (ctx) => {
+      const secret = ctx.config.secret ?? loadOrCreateSecret(ctx.config.dataDir, ctx.logger);
+      const progress = createProgress(io.stderr, size, label);
+      const touched = new Set<string>();
+      const report = await importer(opts.dryRun ? null : ctx.storage, stream, {
+        secret,
+        avatars: ctx.config.avatars,
+        maxDepth: ctx.config.maxDepth,
+        allowedOrigins: ctx.config.allowedOrigins,
+        maps,
+        status: opts.status ?? null,
+        touched,
+        onProgress: (bytes, records) => progress.update(bytes, records),
+      });
+      progress.stop();
+      await finishImport(ctx, report, opts.dryRun, touched);
+    });
   }
 
   const program = new Command('parley')
@@ -152,32 +194,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .option('--map <old=new>', 'rewrite article URLs starting with old to start with new (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .addOption(new Option('--status <status>', 'store every imported comment with this status').choices(COMMENT_STATUSES))
     .exitOverride()
-    .action(async (file: string, opts: { dryRun: boolean; map: string[]; status?: CommentStatus }) => {
-      let maps;
-      try {
-        maps = parseMaps(opts.map);
-      } catch (err) {
-        throw new CliFailure((err as Error).message);
-      }
-      const { stream, size } = openInput(file);
-      await withStore(async (ctx) => {
-        const secret = ctx.config.secret ?? loadOrCreateSecret(ctx.config.dataDir, ctx.logger);
-        const progress = createProgress(io.stderr, size, 'import wordpress');
-        const touched = new Set<string>();
-        const report = await importWordpress(opts.dryRun ? null : ctx.storage, stream, {
-          secret,
-          avatars: ctx.config.avatars,
-          maxDepth: ctx.config.maxDepth,
-          allowedOrigins: ctx.config.allowedOrigins,
-          maps,
-          status: opts.status ?? null,
-          touched,
-          onProgress: (bytes, records) => progress.update(bytes, records),
-        });
-        progress.stop();
-        await finishImport(ctx, report, opts.dryRun, touched);
-      });
-    });
+    .action((file: string, opts: ImportOpts) =>
+      runImport('import wordpress', file, opts, (storage, stream, common) => importWordpress(storage, stream, common)),
+    );
 
   importCmd
     .command('disqus <file>')
@@ -187,33 +206,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .addOption(new Option('--status <status>', 'store every imported comment with this status').choices(COMMENT_STATUSES))
     .option('--by-link', 'key every thread by its link, ignoring Disqus identifiers', false)
     .exitOverride()
-    .action(async (file: string, opts: { dryRun: boolean; map: string[]; status?: CommentStatus; byLink: boolean }) => {
-      let maps;
-      try {
-        maps = parseMaps(opts.map);
-      } catch (err) {
-        throw new CliFailure((err as Error).message);
-      }
-      const { stream, size } = openInput(file);
-      await withStore(async (ctx) => {
-        const secret = ctx.config.secret ?? loadOrCreateSecret(ctx.config.dataDir, ctx.logger);
-        const progress = createProgress(io.stderr, size, 'import disqus');
-        const touched = new Set<string>();
-        const report = await importDisqus(opts.dryRun ? null : ctx.storage, stream, {
-          secret,
-          avatars: ctx.config.avatars,
-          maxDepth: ctx.config.maxDepth,
-          allowedOrigins: ctx.config.allowedOrigins,
-          maps,
-          status: opts.status ?? null,
-          byLink: opts.byLink,
-          touched,
-          onProgress: (bytes, records) => progress.update(bytes, records),
-        });
-        progress.stop();
-        await finishImport(ctx, report, opts.dryRun, touched);
-      });
-    });
+    .action((file: string, opts: ImportOpts & { byLink: boolean }) =>
+      runImport('import disqus', file, opts, (storage, stream, common) => importDisqus(storage, stream, { ...common, byLink: opts.byLink })),
+    );
 
   try {
     await program.parseAsync([...argv], { from: 'user' });
