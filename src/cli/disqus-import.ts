@@ -6,12 +6,12 @@
  */
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { SaxesParser } from 'saxes';
 import type { CommentStatus } from '../domain/comment.js';
 import { resolveThread } from '../domain/thread.js';
 import type { Storage } from '../storage/storage.js';
 import { importedComment, type ParentRef } from './imported-comment.js';
 import { ImportReport } from './import-report.js';
+import { xmlFeed } from './xml-feed.js';
 import { restoreComment } from './json-transfer.js';
 import { applyMaps, type WordpressImportOptions } from './wordpress-import.js';
 
@@ -33,15 +33,14 @@ interface Placed extends ParentRef {
   parentDsq: string;
 }
 
-const MAX_XML_ERRORS = 100;
-
 export function disqusCommentId(dsqId: string): string {
   return `dq-${createHash('sha256').update(`disqus\u0000${dsqId}`).digest('hex').slice(0, 32)}`;
 }
 
 export async function importDisqus(storage: Storage | null, input: Readable, options: DisqusImportOptions): Promise<ImportReport> {
   const report = new ImportReport();
-  const parser = new SaxesParser({ position: true });
+  const feed = xmlFeed(report);
+  const { parser } = feed;
   const path: string[] = [];
   let sawRoot = false;
   let rec: Rec | null = null;
@@ -52,13 +51,8 @@ export async function importDisqus(storage: Storage | null, input: Readable, opt
   const ensured = new Set<string>();
   const placed = new Map<string, Placed>();
   const waiting = new Map<string, Rec[]>();
-  let xmlErrors = 0;
   let records = 0;
 
-  parser.on('error', (err) => {
-    xmlErrors += 1;
-    report.fail('xml_error', `line ${parser.line} (${err.message.replace(/^[^:]*:\d+:\d+: /, '')})`);
-  });
   parser.on('opentag', (tag) => {
     path.push(tag.name);
     const depth = path.length;
@@ -190,26 +184,13 @@ export async function importDisqus(storage: Storage | null, input: Readable, opt
     }
   };
 
-  const decoder = new TextDecoder('utf-8');
-  let bytes = 0;
-  for await (const chunk of input) {
-    const buf = chunk as Buffer;
-    bytes += buf.length;
-    parser.write(decoder.decode(buf, { stream: true }));
-    if (path.length > 0 && !sawRoot) {
-      report.fail('not_a_disqus_export', 'line 1');
-      return report;
-    }
-    await processReady();
-    options.onProgress?.(bytes, records);
-    if (xmlErrors >= MAX_XML_ERRORS) {
-      report.fail('too_many_xml_errors', `line ${parser.line}`);
-      return report;
-    }
-  }
-  parser.write(decoder.decode());
-  parser.close();
-  await processReady();
+  const complete = await feed.read(input, {
+    wrongFormat: () => path.length > 0 && !sawRoot,
+    wrongFormatCode: 'not_a_disqus_export',
+    afterChunk: processReady,
+    onProgress: (bytes) => options.onProgress?.(bytes, records),
+  });
+  if (!complete) return report;
   for (const list of waiting.values()) for (const r of list) report.fail('missing_parent', where(r));
   if (!sawRoot) report.fail('not_a_disqus_export', 'line 1');
   return report;

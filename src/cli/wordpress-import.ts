@@ -6,13 +6,13 @@
  */
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { SaxesParser } from 'saxes';
 import type { Comment, CommentStatus } from '../domain/comment.js';
 import type { AvatarMode } from '../domain/privacy.js';
 import { threadKeyFromUrl } from '../domain/thread.js';
 import type { Storage } from '../storage/storage.js';
 import { importedComment } from './imported-comment.js';
 import { ImportReport } from './import-report.js';
+import { xmlFeed } from './xml-feed.js';
 import { restoreComment } from './json-transfer.js';
 
 export interface UrlMap {
@@ -58,7 +58,6 @@ interface RawItem {
 }
 
 const APPROVAL: Record<string, CommentStatus> = { '1': 'approved', approve: 'approved', '0': 'pending', hold: 'pending', spam: 'spam', trash: 'deleted', 'post-trashed': 'deleted' };
-const MAX_XML_ERRORS = 100;
 
 /** `2024-01-02 03:04:05` (WordPress's format, here in UTC) → Date; null for the zero date or anything else. */
 function wpDate(value: string | undefined): Date | null {
@@ -76,7 +75,8 @@ export function wordpressCommentId(site: string, sourceId: string): string {
 
 export async function importWordpress(storage: Storage | null, input: Readable, options: WordpressImportOptions): Promise<ImportReport> {
   const report = new ImportReport();
-  const parser = new SaxesParser({ position: true });
+  const feed = xmlFeed(report);
+  const { parser } = feed;
   const path: string[] = [];
   let sawRss = false;
   let site = '';
@@ -84,13 +84,8 @@ export async function importWordpress(storage: Storage | null, input: Readable, 
   let comment: RawComment | null = null;
   let text: string | null = null;
   const ready: RawItem[] = [];
-  let xmlErrors = 0;
   let records = 0;
 
-  parser.on('error', (err) => {
-    xmlErrors += 1;
-    report.fail('xml_error', `line ${parser.line} (${err.message.replace(/^[^:]*:\d+:\d+: /, '')})`);
-  });
   parser.on('opentag', (tag) => {
     path.push(tag.name);
     if (path.length === 1) {
@@ -248,26 +243,13 @@ export async function importWordpress(storage: Storage | null, input: Readable, 
     }
   }
 
-  const decoder = new TextDecoder('utf-8');
-  let bytes = 0;
-  for await (const chunk of input) {
-    const buf = chunk as Buffer;
-    bytes += buf.length;
-    parser.write(decoder.decode(buf, { stream: true }));
-    if (path.length > 0 && !sawRss) {
-      report.fail('not_a_wordpress_export', 'line 1');
-      return report;
-    }
-    await processItems();
-    options.onProgress?.(bytes, records);
-    if (xmlErrors >= MAX_XML_ERRORS) {
-      report.fail('too_many_xml_errors', `line ${parser.line}`);
-      return report;
-    }
-  }
-  parser.write(decoder.decode());
-  parser.close();
-  await processItems();
+  const complete = await feed.read(input, {
+    wrongFormat: () => path.length > 0 && !sawRss,
+    wrongFormatCode: 'not_a_wordpress_export',
+    afterChunk: processItems,
+    onProgress: (bytes) => options.onProgress?.(bytes, records),
+  });
+  if (!complete) return report;
   // An article cut off by the end of the file: what was read of it is imported, its loss is reported above.
   if (item !== null) {
     const partial: RawItem = item;
