@@ -129,9 +129,8 @@ const editRecordSchema = new Schema<EditRecord>(
   { _id: false, versionKey: false, strict: 'throw' },
 );
 
-const pendingAuditSchema = new Schema<PendingAuditDoc>(
-  {
-    id: { type: String, required: true },
+/** The fields of an audit entry, stored on its own (audit) or carried by the change it records (pendingAudit). */
+const auditFields = {
     at: { type: Date, required: true },
     actor: { type: String },
     action: { type: String },
@@ -140,6 +139,12 @@ const pendingAuditSchema = new Schema<PendingAuditDoc>(
     from: nullableString,
     to: nullableString,
     reason: nullableString,
+};
+
+const pendingAuditSchema = new Schema<PendingAuditDoc>(
+  {
+    id: { type: String, required: true },
+    ...auditFields,
   },
   { _id: false, versionKey: false, strict: 'throw' },
 );
@@ -224,14 +229,7 @@ commentSchema.index({ status: 1, createdAt: -1, _id: -1 }, { name: 'queue' });
 const auditSchema = new Schema<AuditDoc>(
   {
     _id: { type: String, required: true },
-    at: { type: Date, required: true },
-    actor: { type: String },
-    action: { type: String },
-    commentId: nullableString,
-    threadKey: nullableString,
-    from: nullableString,
-    to: nullableString,
-    reason: nullableString,
+    ...auditFields,
   },
   { ...schemaOptions, collection: 'audit' },
 );

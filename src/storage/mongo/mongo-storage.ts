@@ -24,6 +24,7 @@ import type {
   ListThreadPublicRequest,
   ListThreadRequest,
   PageCursor,
+  SortOrder,
   PublicCommentRow,
   PublicThreadPage,
   AuditQuery,
@@ -604,90 +605,69 @@ export async function openMongoStorage(opts: MongoStorageOptions): Promise<Stora
     });
   }
 
+  /**
+   * One page of a thread in two indexed finds: the page of roots (keyset by createdAt, _id), then every reply of those
+   * roots, both with a status among `statuses`; `projection` (null: whole documents) picks the columns.
+   */
+  async function threadPageDocs<D extends { _id: string; createdAt: Date }>(
+    request: { threadKey: string; sort: SortOrder; cursor: PageCursor | null; limit: number },
+    statuses: readonly CommentStatus[],
+    projection: typeof PUBLIC_PROJECTION | null,
+  ): Promise<{ roots: D[]; replies: D[]; nextCursor: PageCursor | null }> {
+    const { threadKey, sort, cursor, limit } = request;
+    const dir = sort === 'oldest' ? 1 : -1;
+    const after = sort === 'oldest' ? '$gt' : '$lt';
+    // Our own operators are marked trusted; sanitizeFilter wraps anything else carrying a `$` key in $eq.
+    const status = trusted({ $in: [...statuses] });
+    const rootFilter: Record<string, unknown> = { threadKey, depth: 0, status };
+    if (cursor) {
+      // The inclusive bound lets the index scan start at the cursor; the $or then drops the ties already served.
+      rootFilter.createdAt = trusted({ [sort === 'oldest' ? '$gte' : '$lte']: cursor.createdAt });
+      rootFilter.$or = [
+        { createdAt: trusted({ [after]: cursor.createdAt }) },
+        { createdAt: cursor.createdAt, _id: trusted({ [after]: cursor.id }) },
+      ];
+    }
+    const found = await comments
+      .find(rootFilter, projection)
+      .sort({ createdAt: dir, _id: dir })
+      .limit(limit + 1)
+      .lean<D[]>();
+    const roots = found.slice(0, limit);
+    const last = roots[roots.length - 1];
+    const nextCursor = found.length > limit && last ? { createdAt: new Date(last.createdAt), id: last._id } : null;
+    if (roots.length === 0) return { roots: [], replies: [], nextCursor: null };
+    const replies = await comments
+      .find({ rootId: trusted({ $in: roots.map((r) => r._id) }), depth: trusted({ $gte: 1 }), status }, projection)
+      .sort({ createdAt: 1, _id: 1 })
+      .lean<D[]>();
+    return { roots, replies, nextCursor };
+  }
+
+  function assertPageRequest(request: { sort: SortOrder; cursor: PageCursor | null; limit: number }): void {
+    const { sort, cursor, limit } = request;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_LIMIT) {
+      throw new ValidationError({ limit: 'invalid' });
+    }
+    if (sort !== 'oldest' && sort !== 'newest') throw new ValidationError({ sort: 'invalid' });
+    if (cursor) assertCursor(cursor);
+  }
+
   async function listThread(request: ListThreadRequest): Promise<ThreadPage> {
     return guarded(async () => {
-      const { threadKey, statuses, sort, cursor, limit } = request;
-      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_LIMIT) {
-        throw new ValidationError({ limit: 'invalid' });
-      }
-      if (sort !== 'oldest' && sort !== 'newest') throw new ValidationError({ sort: 'invalid' });
-      assertStrings(statuses, 'statuses');
-      if (cursor) assertCursor(cursor);
-      if (statuses.length === 0) return { roots: [], replies: [], nextCursor: null };
-
-      const dir = sort === 'oldest' ? 1 : -1;
-      const after = sort === 'oldest' ? '$gt' : '$lt';
-      // Our own operators are marked trusted; sanitizeFilter wraps anything else carrying a `$` key in $eq.
-      const rootFilter: Record<string, unknown> = {
-        threadKey,
-        depth: 0,
-        status: trusted({ $in: [...statuses] }),
-      };
-      if (cursor) {
-        // The inclusive bound lets the index scan start at the cursor; the $or then drops the ties already served.
-        rootFilter.createdAt = trusted({ [sort === 'oldest' ? '$gte' : '$lte']: cursor.createdAt });
-        rootFilter.$or = [
-          { createdAt: trusted({ [after]: cursor.createdAt }) },
-          { createdAt: cursor.createdAt, _id: trusted({ [after]: cursor.id }) },
-        ];
-      }
-      const found = await comments
-        .find(rootFilter)
-        .sort({ createdAt: dir, _id: dir })
-        .limit(limit + 1)
-        .lean<CommentDoc[]>();
-
-      const rootDocs = found.slice(0, limit);
-      const last = rootDocs[rootDocs.length - 1];
-      const nextCursor = found.length > limit && last ? { createdAt: new Date(last.createdAt), id: last._id } : null;
-      if (rootDocs.length === 0) return { roots: [], replies: [], nextCursor: null };
-
-      const replyDocs = await comments
-        .find({
-          rootId: trusted({ $in: rootDocs.map((r) => r._id) }),
-          depth: trusted({ $gte: 1 }),
-          status: trusted({ $in: [...statuses] }),
-        })
-        .sort({ createdAt: 1, _id: 1 })
-        .lean<CommentDoc[]>();
-
-      return { roots: rootDocs.map(toComment), replies: replyDocs.map(toComment), nextCursor };
+      assertPageRequest(request);
+      assertStrings(request.statuses, 'statuses');
+      if (request.statuses.length === 0) return { roots: [], replies: [], nextCursor: null };
+      const page = await threadPageDocs<CommentDoc>(request, request.statuses, null);
+      return { roots: page.roots.map(toComment), replies: page.replies.map(toComment), nextCursor: page.nextCursor };
     });
   }
 
   async function listThreadPublic(request: ListThreadPublicRequest): Promise<PublicThreadPage> {
     return guarded(async () => {
-      const { threadKey, sort, cursor, limit } = request;
-      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_LIMIT) {
-        throw new ValidationError({ limit: 'invalid' });
-      }
-      if (sort !== 'oldest' && sort !== 'newest') throw new ValidationError({ sort: 'invalid' });
-      if (cursor) assertCursor(cursor);
-      const statuses = trusted({ $in: [...THREAD_READ_STATUSES] });
-      const dir = sort === 'oldest' ? 1 : -1;
-      const after = sort === 'oldest' ? '$gt' : '$lt';
-      const rootFilter: Record<string, unknown> = { threadKey, depth: 0, status: statuses };
-      if (cursor) {
-        rootFilter.createdAt = trusted({ [sort === 'oldest' ? '$gte' : '$lte']: cursor.createdAt });
-        rootFilter.$or = [
-          { createdAt: trusted({ [after]: cursor.createdAt }) },
-          { createdAt: cursor.createdAt, _id: trusted({ [after]: cursor.id }) },
-        ];
-      }
-      const found = await comments
-        .find(rootFilter, PUBLIC_PROJECTION)
-        .sort({ createdAt: dir, _id: dir })
-        .limit(limit + 1)
-        .lean<PublicDoc[]>();
-      const rootDocs = found.slice(0, limit);
-      const last = rootDocs[rootDocs.length - 1];
-      const nextCursor = found.length > limit && last ? { createdAt: new Date(last.createdAt), id: last._id } : null;
-      if (rootDocs.length === 0) return { roots: [], replies: [], nextCursor: null };
-      const replyDocs = await comments
-        .find({ rootId: trusted({ $in: rootDocs.map((r) => r._id) }), depth: trusted({ $gte: 1 }), status: statuses }, PUBLIC_PROJECTION)
-        .sort({ createdAt: 1, _id: 1 })
-        .lean<PublicDoc[]>();
-      return { roots: rootDocs.map(toPublicRow), replies: replyDocs.map(toPublicRow), nextCursor };
+      assertPageRequest(request);
+      const page = await threadPageDocs<PublicDoc>(request, THREAD_READ_STATUSES, PUBLIC_PROJECTION);
+      return { roots: page.roots.map(toPublicRow), replies: page.replies.map(toPublicRow), nextCursor: page.nextCursor };
     });
   }
 
