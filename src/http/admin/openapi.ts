@@ -10,7 +10,7 @@ import { COMMENT_STATUSES } from '../../domain/comment.js';
 import type { AdminAuditEntry, AdminBan, AdminComment, AdminQueueResponse, AdminThread } from './dto.js';
 import { adminSchemas as S } from './validation.js';
 import { deliveriesQuery, type AdminWebhookDelivery } from './webhooks.js';
-import { errorResponse as error, type ApiSection, type OperationSpec, type ResponseSpec } from '../ops/openapi.js';
+import { errorResponse as error, type ApiSection, type OperationSpec, type ResponseSpec, type Same } from '../ops/openapi.js';
 
 const isoDate = z.iso.datetime({ offset: false });
 const status = z.enum(COMMENT_STATUSES);
@@ -92,7 +92,6 @@ export const BulkResultSchema = z.object({ id: z.string(), ok: z.boolean(), stat
 
 const AdminCommentResponse = z.object({ comment: AdminCommentSchema });
 
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const mirrors: [
   Same<z.output<typeof AdminCommentSchema>, AdminComment>,
   Same<z.output<typeof AdminQueueResponseSchema>, AdminQueueResponse>,

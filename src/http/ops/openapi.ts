@@ -171,7 +171,7 @@ export const ReadinessResponseSchema = z.object({
 export const OpenApiResponseSchema = z.looseObject({ openapi: z.literal('3.1.0'), info: z.looseObject({}), paths: z.looseObject({}) });
 
 // The compiler keeps the mirrors honest: each schema's output must be the dto.ts type, and the type the schema.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const mirrors: [
   Same<z.output<typeof ThreadResponseSchema>, ThreadResponse>,
   Same<z.output<typeof CountsResponseSchema>, CountsResponse>,
