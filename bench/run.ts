@@ -4,7 +4,7 @@
  *   npm run bench                               # SQLite in a temp dir
  *   MONGODB_URI=mongodb://127.0.0.1:27018/ npm run bench   # the MongoDB adapter (a fresh database)
  *
- * Every server under test is its own process (src/main.ts, as `npm start` runs it); the load comes from wrk in
+ * Every server under test is its own process (dist/main.js, as `npm start` runs it, built first when stale); the load comes from wrk in
  * another process, on 127.0.0.1 only, bounded in time. CPU per request is the server's utime+stime from /proc
  * over the run divided by the requests it answered.
  * Env: BENCH_SECONDS (10 per row), BENCH_CONNECTIONS (50), BENCH_SCALE (100,1000,10000: comments in the scale
@@ -72,7 +72,8 @@ function stopper(proc: ChildProcess): () => Promise<void> {
 async function startParley(name: string, env: Record<string, string>): Promise<Server> {
   const port = await freePort();
   const big = '1000000';
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  // dist/main.js, as `npm start` runs it (built by main() below); tsx would add its loader's ~50 MB to every RSS figure.
+  const proc = spawn(process.execPath, ['dist/main.js'], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
@@ -216,6 +217,8 @@ function table(rows: Row[], limit: Row): string {
 }
 
 async function main() {
+  // What `npm start` runs first: compile src/ to dist/ when it is older than the sources.
+  execFileSync(process.execPath, [path.join(ROOT, 'scripts/build-if-needed.mjs')], { cwd: ROOT, stdio: 'inherit' });
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-bench-'));
   const mongo = process.env.MONGODB_URI ? `${process.env.MONGODB_URI.replace(/\/[^/]*$/, '')}/parley_bench_${Date.now()}` : '';
   const store: Record<string, string> = mongo ? { MONGODB_URI: mongo } : { DATA_DIR: path.join(work, 'data') };

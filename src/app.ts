@@ -1,7 +1,7 @@
 /** Composition root: the only file that wires concrete parts (storage, spam checks, Redis, clock, ids, jobs). */
 import type { RequestListener } from 'node:http';
 import { Router, type Express } from 'express';
-import { createClient } from 'redis';
+import type { createClient } from 'redis';
 import { monotonicFactory } from 'ulid';
 import { closeRedis } from './redis-close.js';
 import { NO_CACHE, ReadCache, type ReadCacheInvalidator, type ReadCacheStats } from './cache/read-cache.js';
@@ -282,6 +282,8 @@ const keepRetrying = (retries: number) => Math.min(2 ** retries * 50, 1000);
  * wait for Redis), the client keeps reconnecting in the background, and start-up waits for it only briefly.
  */
 async function openRedis(url: string, logger: Logger): Promise<ReturnType<typeof createClient>> {
+  // Imported only with REDIS_URL: node-redis is some 580 modules (a large part of an idle process's memory).
+  const { createClient } = await import('redis');
   const client = createClient({ url, disableOfflineQueue: true });
   let lastLogged = 0;
   // Without an 'error' listener node-redis throws; while Redis is down it reports every reconnect attempt.

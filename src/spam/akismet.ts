@@ -26,7 +26,7 @@
  * Logs carry reasons, status codes and error codes only: never the key, the commenter's email or IP, nor a
  * server message that could echo them (server text is scrubbed of all three before it is logged).
  */
-import { AkismetClient as LibraryClient } from 'akismet-api';
+import type { AkismetClient as LibraryClient } from 'akismet-api';
 
 export interface AkismetLogger {
   info(o: object, msg?: string): void;
@@ -125,12 +125,18 @@ export function createAkismetClient(opts: AkismetOptions): AkismetClient {
   const base = opts.endpoint ? (opts.endpoint.endsWith('/') ? opts.endpoint : `${opts.endpoint}/`) : AKISMET_DEFAULT_ENDPOINT;
   const now = opts.clock ?? (() => new Date());
 
-  const library = new LibraryClient({ key: opts.key, blog: opts.blog });
-  if (opts.endpoint) {
-    const fields = library as unknown as LibraryEndpoints;
-    fields.endpoint = base;
-    fields.rootEndpoint = base;
-  }
+  // Loaded on the first verify only: the library (bluebird, superagent…) is some 70 modules only verify-key uses.
+  let library: Promise<LibraryClient> | null = null;
+  const loadLibrary = (): Promise<LibraryClient> =>
+    (library ??= import('akismet-api').then(({ AkismetClient }) => {
+      const client = new AkismetClient({ key: opts.key, blog: opts.blog });
+      if (opts.endpoint) {
+        const fields = client as unknown as LibraryEndpoints;
+        fields.endpoint = base;
+        fields.rootEndpoint = base;
+      }
+      return client;
+    }));
 
   let status: AkismetKeyStatus = 'unknown';
   let lastVerifiedAt = 0;
@@ -229,7 +235,7 @@ export function createAkismetClient(opts: AkismetOptions): AkismetClient {
         finish('unreachable', () => logger.warn({ akismet: 'verify-key', reason: 'timeout', timeoutMs }, 'Akismet key not verified: no answer in time'));
       }, timeoutMs);
       // Both handlers are attached here, so the request outliving the timeout never becomes an unhandled rejection.
-      library.verifyKey().then(
+      loadLibrary().then((client) => client.verifyKey()).then(
         (valid) => {
           if (valid) finish('valid', () => logger.info({ akismet: 'verify-key' }, 'Akismet key verified'));
           else
