@@ -8,7 +8,7 @@ import { NO_CACHE, ReadCache, type ReadCacheInvalidator, type ReadCacheStats } f
 import { startRedisBroadcast, type RedisBroadcast } from './cache/redis-broadcast.js';
 import { registerCacheMetrics } from './cache/cache-metrics.js';
 import { cachedReads } from './http/readers/cached-read.js';
-import { publicReadCacheControl } from './http/readers/cache-control.js';
+import { publicReadCacheHeaders } from './http/readers/cache-control.js';
 import { createCommentService } from './comments/comment-service.js';
 import { createModerationService, type ModerationService, type SpamFeedback } from './comments/moderation-service.js';
 import { adminPage } from './http/admin/page.js';
@@ -209,8 +209,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
     openApiDocument: createOpenApiDocument([publicApi, opsApi, adminApi], { serverUrl: config.publicUrl }),
   });
   const threadPolicy = { allowedOrigins: config.allowedOrigins };
-  const readCacheControl = publicReadCacheControl(config.cacheSharedMaxAge);
-  const fastReads = readCache ? cachedReads({ cache: readCache, service, threadPolicy, cacheControl: readCacheControl }) : null;
+  const readCacheHeaders = publicReadCacheHeaders(config.cacheSharedMaxAge, config.cacheCdnStaleSeconds);
+  const fastReads = readCache ? cachedReads({ cache: readCache, service, threadPolicy, cacheHeaders: readCacheHeaders }) : null;
   const expressApp = createHttpApp({
     service,
     logger,
@@ -221,7 +221,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     publicCors: publicCors({ allowedOrigins: config.allowedOrigins, publicUrl: config.publicUrl }),
     site: Router().use(moderationLinkRoutes({ moderation, getComment: (id) => storage.getComment(id), secret, clock }), siteRoutes({ service, publicUrl: config.publicUrl, allowedOrigins: config.allowedOrigins, avatars: config.avatars, rateLimiters, logger, cachedThreadPage: fastReads?.threadPage })),
     cachedReads: fastReads ?? undefined,
-    publicReadCacheControl: readCacheControl,
+    publicReadCacheHeaders: readCacheHeaders,
     ...(admin ? { admin, adminPage: adminPage() } : { adminPage: adminPage({ enabled: false }) }),
   });
   // Cache hits of the two busiest reads are answered below Express; everything else goes through it.
@@ -230,7 +230,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
         express: expressApp,
         keyOf: fastReads.keyOf,
         peek: (key) => readCache.peek(key),
-        cacheControl: readCacheControl,
+        cacheHeaders: readCacheHeaders,
         securityHeaders: securityHeaders(),
         allowedOrigins: config.allowedOrigins,
         publicUrl: config.publicUrl,

@@ -547,6 +547,55 @@ describe('Cache-Control for shared caches', () => {
     const { loadConfig } = await import('../../src/config.js');
     expect(() => loadConfig({ DATA_DIR: '/tmp/x', SECRET: 's'.repeat(32), CACHE_SHARED_MAX_AGE: '301' })).toThrow(/CACHE_SHARED_MAX_AGE/);
   });
+
+  it.each([
+    ['cached', {}],
+    ['uncached', { CACHE_MAX_MB: '0' }],
+  ])('gives CDNs, and only CDNs, stale-while-revalidate (%s)', async (_label, env) => {
+    const app = await start(env);
+    const cdn = 'max-age=10, stale-while-revalidate=30';
+    for (let i = 0; i < 2; i += 1) {
+      for (const path of ['/api/v1/threads', '/api/v1/counts']) {
+        const res = await request(app.http).get(path).query({ url: ARTICLE });
+        expect(res.status).toBe(200);
+        // Browsers read Cache-Control only: no stale window there, so a reader's reload after a post is fresh.
+        expect(res.headers['cache-control']).toBe(CDN);
+        expect(res.headers['cdn-cache-control']).toBe(cdn);
+        expect(res.headers['surrogate-control']).toBe(cdn);
+      }
+    }
+    const etag = (await request(app.http).get('/api/v1/threads').query({ url: ARTICLE })).headers.etag as string;
+    const notModified = await request(app.http).get('/api/v1/threads').query({ url: ARTICLE }).set('If-None-Match', etag);
+    expect(notModified.status).toBe(304);
+    expect(notModified.headers['cdn-cache-control']).toBe(cdn);
+    // Personal, per-request and refused answers carry none.
+    for (const res of [
+      await request(app.http).get('/api/v1/form-token').query({ url: ARTICLE }),
+      await request(app.http).get('/threads/html').query({ url: ARTICLE }),
+      await request(app.http).get('/api/v1/threads').query({ url: 'nope' }),
+    ]) {
+      expect(res.headers['cdn-cache-control']).toBeUndefined();
+      expect(res.headers['surrogate-control']).toBeUndefined();
+    }
+  });
+
+  it('sends no CDN stale window with CACHE_CDN_STALE_SECONDS=0 or CACHE_SHARED_MAX_AGE=0, and takes a number of seconds', async () => {
+    const none = await start({ CACHE_CDN_STALE_SECONDS: '0' });
+    const off = await start({ CACHE_SHARED_MAX_AGE: '0' });
+    const long = await start({ CACHE_CDN_STALE_SECONDS: '600', CACHE_SHARED_MAX_AGE: '5' });
+    for (let i = 0; i < 2; i += 1) {
+      const plain = await request(none.http).get('/api/v1/threads').query({ url: ARTICLE });
+      expect(plain.headers['cache-control']).toBe(CDN);
+      expect(plain.headers['cdn-cache-control']).toBeUndefined();
+      expect(plain.headers['surrogate-control']).toBeUndefined();
+      const noCache = await request(off.http).get('/api/v1/counts').query({ url: ARTICLE });
+      expect(noCache.headers['cache-control']).toBe('no-cache');
+      expect(noCache.headers['cdn-cache-control']).toBeUndefined();
+      expect((await request(long.http).get('/api/v1/counts').query({ url: ARTICLE })).headers['cdn-cache-control']).toBe('max-age=5, stale-while-revalidate=600');
+    }
+    const { loadConfig } = await import('../../src/config.js');
+    expect(() => loadConfig({ DATA_DIR: '/tmp/x', SECRET: 's'.repeat(32), CACHE_CDN_STALE_SECONDS: '3601' })).toThrow(/CACHE_CDN_STALE_SECONDS/);
+  });
 });
 
 describe('CACHE_MAX_MB', () => {

@@ -14,13 +14,14 @@ import type { CachedEntry, Loaded, ReadCache } from '../../cache/read-cache.js';
 import { toThreadResponse, type CountsResponse } from './dto.js';
 import { THREAD_PAGE_HEADERS, THREAD_PAGE_SIZE, threadPageHtml, threadPageView } from '../site/thread-page.js';
 import { parseCounts, parseListThread } from './validation.js';
+import { NO_CACHE_HEADERS, type CacheHeaders } from './cache-control.js';
 
 export interface CachedReadDeps {
   cache: ReadCache;
   service: CommentService;
   threadPolicy: ThreadPolicy;
-  /** Cache-Control of a hit: the same as the normal handler's (http/readers/cache-control.ts). */
-  cacheControl?: string;
+  /** Caching headers of a hit: the same as the normal handler's (http/readers/cache-control.ts). */
+  cacheHeaders?: CacheHeaders;
 }
 
 export interface CachedReads {
@@ -54,8 +55,8 @@ function matchesEtag(header: string | undefined, etag: string): boolean {
   return false;
 }
 
-function sendJson(req: Request, res: Response, entry: CachedEntry<unknown>, cacheControl: string): void {
-  res.setHeader('Cache-Control', cacheControl);
+function sendJson(req: Request, res: Response, entry: CachedEntry<unknown>, cacheHeaders: CacheHeaders): void {
+  for (const [name, value] of cacheHeaders) res.setHeader(name, value);
   res.setHeader('ETag', entry.etag);
   if (matchesEtag(req.headers['if-none-match'], entry.etag)) {
     res.statusCode = 304;
@@ -99,7 +100,7 @@ function parsedByUrl<T>(limit = 10_000): ((url: string, parse: () => T) => T | n
   return Object.assign(parsedOf, { known: (url: string) => memo.get(url) });
 }
 
-export function cachedReads({ cache, service, threadPolicy, cacheControl = 'no-cache' }: CachedReadDeps): CachedReads {
+export function cachedReads({ cache, service, threadPolicy, cacheHeaders = NO_CACHE_HEADERS }: CachedReadDeps): CachedReads {
   const threadInput = parsedByUrl<{ key: string; input: ReturnType<typeof parseListThread>; ref: ReturnType<typeof resolveThread> }>();
   const countsInput = parsedByUrl<{ key: string; urls: string[]; threadKeys: string[] }>();
   const pageInput = parsedByUrl<{ key: string; view: ReturnType<typeof threadPageView>; input: ReturnType<typeof parseListThread>; ref: ReturnType<typeof resolveThread> }>();
@@ -119,7 +120,7 @@ export function cachedReads({ cache, service, threadPolicy, cacheControl = 'no-c
         threadKeys: [ref.key],
       }));
       if (!entry) return next();
-      sendJson(req, res, entry, cacheControl);
+      sendJson(req, res, entry, cacheHeaders);
     },
 
     async counts(req, res, next) {
@@ -134,7 +135,7 @@ export function cachedReads({ cache, service, threadPolicy, cacheControl = 'no-c
         return { body: Buffer.from(JSON.stringify(body)), threadKeys };
       });
       if (!entry) return next();
-      sendJson(req, res, entry, cacheControl);
+      sendJson(req, res, entry, cacheHeaders);
     },
 
     /**

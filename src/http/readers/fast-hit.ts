@@ -18,6 +18,7 @@ import { CORS_EXPOSED, originRule, type OriginRequest } from '../cors.js';
 import type { RequestObserver } from '../middleware.js';
 import { SAFE_REQUEST_ID } from '../middleware.js';
 import type { ReadHit } from '../rate-limit.js';
+import type { CacheHeaders } from './cache-control.js';
 
 export interface FastHitDeps {
   /** Where everything that is not a hit goes. */
@@ -26,7 +27,7 @@ export interface FastHitDeps {
   keyOf(url: string): string | null;
   /** The entry if it is cached and fresh (counts as a hit). */
   peek(key: string): CachedEntry<unknown> | undefined;
-  cacheControl: string;
+  cacheHeaders: CacheHeaders;
   /** Helmet exactly as the Express app mounts it; run once at start against a recorder. */
   securityHeaders: RequestHandler;
   allowedOrigins: readonly string[] | null;
@@ -94,7 +95,7 @@ export function clientIp(remoteAddress: string, forwardedFor: string | undefined
 }
 
 export function fastHitFront(deps: FastHitDeps): RequestListener {
-  const { express, keyOf, peek, cacheControl, logger, observeRequest, readHit, trustProxy, allowedOrigins } = deps;
+  const { express, keyOf, peek, cacheHeaders, logger, observeRequest, readHit, trustProxy, allowedOrigins } = deps;
   const security = recordHeaders(deps.securityHeaders);
   const rule = originRule({ allowedOrigins, publicUrl: deps.publicUrl });
   // The access line's fields are fixed and hold nothing personal (an id matching SAFE_REQUEST_ID or a UUID, GET or
@@ -123,7 +124,8 @@ export function fastHitFront(deps: FastHitDeps): RequestListener {
     headers.push('Vary', 'Origin');
     for (const [n, v] of cors) headers.push(n, v);
     for (const [n, v] of limitHeaders) headers.push(n, v);
-    headers.push('Cache-Control', cacheControl, 'ETag', entry.etag);
+    for (const [n, v] of cacheHeaders) headers.push(n, v);
+    headers.push('ETag', entry.etag);
     const inm = req.headers['if-none-match'];
     let status = 200;
     if (inm !== undefined && matchesEtag(inm, entry.etag)) {
