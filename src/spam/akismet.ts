@@ -216,7 +216,20 @@ export function createAkismetClient(opts: AkismetOptions): AkismetClient {
     }
   }
 
-  function verifyOnce(): Promise<'valid' | 'invalid' | 'unreachable'> {
+  /** The library is loaded first, outside the timeout: the timeout bounds Akismet's answer, not our start-up. */
+  async function verifyOnce(): Promise<'valid' | 'invalid' | 'unreachable'> {
+    let client: LibraryClient;
+    try {
+      client = await loadLibrary();
+    } catch (err) {
+      library = null;
+      logger.error({ akismet: 'verify-key', reason: 'unexpected_answer', code: errorCode(err) }, 'Akismet key not verified: akismet-api did not load');
+      return 'unreachable';
+    }
+    return verifyWith(client);
+  }
+
+  function verifyWith(client: LibraryClient): Promise<'valid' | 'invalid' | 'unreachable'> {
     return new Promise((resolve) => {
       let settled = false;
       const finish = (result: 'valid' | 'invalid' | 'unreachable', log: () => void) => {
@@ -235,7 +248,7 @@ export function createAkismetClient(opts: AkismetOptions): AkismetClient {
         finish('unreachable', () => logger.warn({ akismet: 'verify-key', reason: 'timeout', timeoutMs }, 'Akismet key not verified: no answer in time'));
       }, timeoutMs);
       // Both handlers are attached here, so the request outliving the timeout never becomes an unhandled rejection.
-      loadLibrary().then((client) => client.verifyKey()).then(
+      client.verifyKey().then(
         (valid) => {
           if (valid) finish('valid', () => logger.info({ akismet: 'verify-key' }, 'Akismet key verified'));
           else
