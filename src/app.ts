@@ -229,6 +229,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     ? fastHitFront({
         express: expressApp,
         keyOf: fastReads.keyOf,
+        pageOf: fastReads.pageOf,
         peek: (key) => readCache.peek(key),
         cacheHeaders: readCacheHeaders,
         securityHeaders: securityHeaders(),

@@ -482,6 +482,52 @@ describe('the front door (hits answered below Express)', () => {
     expect(app.logText()).not.toContain('127.0.0.1');
   });
 
+  it('answers the no-JavaScript page too: the bytes and headers Express sends, with a fresh form token each time', async () => {
+    const app = await start();
+    await post(app, { body: 'Seen on the plain page.' });
+    const get = (via: 'http' | 'express', query: Record<string, string> = { url: ARTICLE }) =>
+      request(app[via]).get('/threads/html').query(query).set('X-Request-Id', ID) as unknown as Promise<Res>;
+    await get('http');
+    const spy = passedOn(app);
+    const hits = app.cache!.stats().hits;
+    const fast = await get('http');
+    expect(spy).not.toHaveBeenCalled();
+    expect(app.cache!.stats().hits).toBe(hits + 1);
+    const slow = await get('express');
+    expect(fast.status).toBe(200);
+    expect(fast.text).toContain('Seen on the plain page.');
+    expect(raw(fast)).toEqual(raw(slow));
+    expect(fast.text).toBe(slow.text);
+    expect(fast.headers['cache-control']).toBe('no-store');
+    expect(fast.headers.etag).toBeUndefined();
+    expect(fast.headers.ratelimit).toMatch(/^"read"; r=\d+; t=\d+$/);
+
+    // The token is issued per request, not cached: a later page carries a later token, and it posts.
+    const tokenOf = (html: string) => /name="formToken" value="([^"]+)"/.exec(html)?.[1];
+    const first = tokenOf(fast.text);
+    app.clock.advance(5_000);
+    const later = await get('http');
+    expect(spy).toHaveBeenCalledTimes(1);
+    expect(tokenOf(later.text)).toBeDefined();
+    expect(tokenOf(later.text)).not.toBe(first);
+    app.clock.advance(5_000);
+    const posted = await request(app.http)
+      .post('/api/v1/comments')
+      .send(validComment({ body: 'Posted with the plain page token.', formToken: tokenOf(later.text) }));
+    expect(posted.status).toBe(201);
+    expect(posted.body.status).toBe('approved');
+    // The post invalidated the page: the next view shows it (loaded again, then a hit).
+    expect((await get('http')).text).toContain('Posted with the plain page token.');
+
+    // Personal views (a reply link) and unknown input still go to the page handler.
+    await get('http', { url: ARTICLE, replyto: 'x' });
+    await get('http', { url: 'not a url' });
+    // The Express view, the post, the miss after it, the reply link and the bad URL.
+    expect(spy).toHaveBeenCalledTimes(5);
+    const lines = app.logText().split('\n').filter((l) => l.includes(`"requestId":"${ID}"`)).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.map((l) => l.route).slice(0, 3)).toEqual(['/threads/html', '/threads/html', '/threads/html']);
+  });
+
   it('passes refused origins and unknown input to Express, which answers as before', async () => {
     const app = await start({ ALLOWED_ORIGINS: ORIGIN });
     await request(app.http).get('/api/v1/threads').query({ url: ARTICLE });
