@@ -1,14 +1,14 @@
 /** Composition root: the only file that wires concrete parts (storage, spam checks, Redis, clock, ids, jobs). */
 import type { RequestListener } from 'node:http';
 import { Router, type Express } from 'express';
-import { createClient } from 'redis';
+import type { createClient } from 'redis';
 import { monotonicFactory } from 'ulid';
 import { closeRedis } from './redis-close.js';
 import { NO_CACHE, ReadCache, type ReadCacheInvalidator, type ReadCacheStats } from './cache/read-cache.js';
 import { startRedisBroadcast, type RedisBroadcast } from './cache/redis-broadcast.js';
 import { registerCacheMetrics } from './cache/cache-metrics.js';
 import { cachedReads } from './http/readers/cached-read.js';
-import { publicReadCacheControl } from './http/readers/cache-control.js';
+import { publicReadCacheHeaders } from './http/readers/cache-control.js';
 import { createCommentService } from './comments/comment-service.js';
 import { createModerationService, type ModerationService, type SpamFeedback } from './comments/moderation-service.js';
 import { adminPage } from './http/admin/page.js';
@@ -209,8 +209,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
     openApiDocument: createOpenApiDocument([publicApi, opsApi, adminApi], { serverUrl: config.publicUrl }),
   });
   const threadPolicy = { allowedOrigins: config.allowedOrigins };
-  const readCacheControl = publicReadCacheControl(config.cacheSharedMaxAge);
-  const fastReads = readCache ? cachedReads({ cache: readCache, service, threadPolicy, cacheControl: readCacheControl }) : null;
+  const readCacheHeaders = publicReadCacheHeaders(config.cacheSharedMaxAge, config.cacheCdnStaleSeconds);
+  const fastReads = readCache ? cachedReads({ cache: readCache, service, threadPolicy, cacheHeaders: readCacheHeaders }) : null;
   const expressApp = createHttpApp({
     service,
     logger,
@@ -221,7 +221,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     publicCors: publicCors({ allowedOrigins: config.allowedOrigins, publicUrl: config.publicUrl }),
     site: Router().use(moderationLinkRoutes({ moderation, getComment: (id) => storage.getComment(id), secret, clock }), siteRoutes({ service, publicUrl: config.publicUrl, allowedOrigins: config.allowedOrigins, avatars: config.avatars, rateLimiters, logger, cachedThreadPage: fastReads?.threadPage })),
     cachedReads: fastReads ?? undefined,
-    publicReadCacheControl: readCacheControl,
+    publicReadCacheHeaders: readCacheHeaders,
     ...(admin ? { admin, adminPage: adminPage() } : { adminPage: adminPage({ enabled: false }) }),
   });
   // Cache hits of the two busiest reads are answered below Express; everything else goes through it.
@@ -229,8 +229,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
     ? fastHitFront({
         express: expressApp,
         keyOf: fastReads.keyOf,
+        pageOf: fastReads.pageOf,
         peek: (key) => readCache.peek(key),
-        cacheControl: readCacheControl,
+        cacheHeaders: readCacheHeaders,
         securityHeaders: securityHeaders(),
         allowedOrigins: config.allowedOrigins,
         publicUrl: config.publicUrl,
@@ -282,6 +283,8 @@ const keepRetrying = (retries: number) => Math.min(2 ** retries * 50, 1000);
  * wait for Redis), the client keeps reconnecting in the background, and start-up waits for it only briefly.
  */
 async function openRedis(url: string, logger: Logger): Promise<ReturnType<typeof createClient>> {
+  // Imported only with REDIS_URL: node-redis is some 580 modules (a large part of an idle process's memory).
+  const { createClient } = await import('redis');
   const client = createClient({ url, disableOfflineQueue: true });
   let lastLogged = 0;
   // Without an 'error' listener node-redis throws; while Redis is down it reports every reconnect attempt.

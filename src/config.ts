@@ -65,6 +65,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { key: 'RETENTION_DAYS', default: '30', description: "Days to keep a commenter's IP, user agent and referrer (for spam feedback) before erasing them (1-3650)." },
   { key: 'REDIS_URL', default: '', description: 'redis:// URL. When set, rate limits are shared by every instance through Redis.' },
   { key: 'CACHE_MAX_MB', default: '64', description: 'Memory for the public-read cache of thread pages and counts, in MB (0-4096); 0 turns the cache off.' },
+  { key: 'CACHE_CDN_STALE_SECONDS', default: '30', description: 'Seconds a CDN may go on serving a public read after CACHE_SHARED_MAX_AGE while it fetches a fresh one (0-3600), sent as stale-while-revalidate in CDN-Cache-Control and Surrogate-Control only (browsers never see it); 0 sends neither.' },
   { key: 'CACHE_SHARED_MAX_AGE', default: '10', description: 'Seconds a CDN or shared cache may serve a public read (thread pages, counts) without asking again (0-300); 0 sends no-cache.' },
   { key: 'RATE_LIMIT_POSTS_PER_MINUTE', default: '5', description: 'Comments one IP may post per minute.' },
   { key: 'RATE_LIMIT_POSTS_PER_HOUR', default: '30', description: 'Comments one IP may post per hour.' },
@@ -126,6 +127,8 @@ export interface Config {
   cacheMaxBytes: number;
   /** CACHE_SHARED_MAX_AGE: s-maxage of public reads, in seconds; 0 = no-cache. */
   cacheSharedMaxAge: number;
+  /** CACHE_CDN_STALE_SECONDS: stale-while-revalidate for CDNs only (CDN-Cache-Control, Surrogate-Control); 0 = none. */
+  cacheCdnStaleSeconds: number;
   /** Labelled moderator tokens; empty when the admin API is off. */
   adminTokens: readonly AdminToken[];
   metricsToken: string | null;
@@ -259,6 +262,7 @@ const schema = z.object({
   }),
   CACHE_MAX_MB: int('CACHE_MAX_MB', 0, 4096),
   CACHE_SHARED_MAX_AGE: int('CACHE_SHARED_MAX_AGE', 0, 300),
+  CACHE_CDN_STALE_SECONDS: int('CACHE_CDN_STALE_SECONDS', 0, 3600),
   RATE_LIMIT_POSTS_PER_MINUTE: int('RATE_LIMIT_POSTS_PER_MINUTE', 1, 100_000),
   RATE_LIMIT_POSTS_PER_HOUR: int('RATE_LIMIT_POSTS_PER_HOUR', 1, 1_000_000),
   RATE_LIMIT_POSTS_PER_EMAIL_PER_HOUR: int('RATE_LIMIT_POSTS_PER_EMAIL_PER_HOUR', 1, 1_000_000),
@@ -395,6 +399,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     redisUrl: e.REDIS_URL,
     cacheMaxBytes: e.CACHE_MAX_MB * 1024 * 1024,
     cacheSharedMaxAge: e.CACHE_SHARED_MAX_AGE,
+    cacheCdnStaleSeconds: e.CACHE_CDN_STALE_SECONDS,
     adminTokens: Object.freeze(e.ADMIN_TOKEN.map((t) => Object.freeze({ ...t }))),
     metricsToken: e.METRICS_TOKEN,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,

@@ -41,6 +41,7 @@ describe('loadConfig', () => {
       bannedWords: [],
       cacheMaxBytes: 64 * 1024 * 1024,
       cacheSharedMaxAge: 10,
+      cacheCdnStaleSeconds: 30,
       retentionDays: 30,
       redisUrl: null,
       adminTokens: [],

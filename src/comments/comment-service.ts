@@ -4,7 +4,7 @@ import { EDITED_AFTER_APPROVAL, THREAD_READ_STATUSES, PUBLIC_STATUSES } from '..
 import { AppError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../domain/errors.js';
 import { decodeKeyset, encodeKeyset } from '../domain/cursor.js';
 import { renderBody } from '../domain/markup.js';
-import { banHashesFor } from '../domain/ban.js';
+import { banHasher } from '../domain/ban.js';
 import { avatarKey, emailKeyOf, newToken, tokenFromKey, tokenMatches, type AvatarMode } from '../domain/privacy.js';
 import { resolveThread, threadKeyFromUrl, type ThreadPolicy } from '../domain/thread.js';
 import type { CommentPatch, PageCursor, PublicCommentRow, SortOrder, Storage } from '../storage/storage.js';
@@ -196,8 +196,9 @@ export function createCommentService(deps: CommentServiceDeps) {
   }
 
   /** One lookup of every hash that could ban this commenter: email (+tags, case), its domains, the IP's networks. */
+  const banHashesFor = banHasher(settings.secret);
   async function isBanned(email: string, ip: string | null, now: Date): Promise<boolean> {
-    return (await storage.findActiveBan({ hashes: banHashesFor(email, ip, settings.secret), now })) !== undefined;
+    return (await storage.findActiveBan({ hashes: banHashesFor(email, ip), now })) !== undefined;
   }
 
   return {
@@ -268,7 +269,8 @@ export function createCommentService(deps: CommentServiceDeps) {
       const now = clock();
       // The thread's public URL comes only from a comment that is published (below): a spam or held first post must
       // not name the page a thread links to.
-      const thread = await storage.ensureThread({ key: ref.key, url: null, now });
+      // Read first: a thread's row is created once, and the upsert is a write (a commit) on every post otherwise.
+      const thread = (await storage.getThread(ref.key)) ?? (await storage.ensureThread({ key: ref.key, url: null, now }));
       if (thread.locked) throw new ForbiddenError('thread_locked', 'This thread is closed for new comments.');
 
       const emailKey = emailKeyOf(input.email, settings.secret);

@@ -7,6 +7,7 @@ import { errorHandler, notFoundHandler } from './error-handler.js';
 import { limitBodyDepth, requestId, requestLog, requireBodyType, type RequestObserver } from './middleware.js';
 import { publicRoutes } from './readers/routes.js';
 import type { RateLimiters } from './rate-limit.js';
+import type { CacheHeaders } from './readers/cache-control.js';
 
 export interface HttpAppDeps {
   service: CommentService;
@@ -28,8 +29,8 @@ export interface HttpAppDeps {
   site?: Router;
   /** The read cache's fast path for GET /threads and /counts (http/readers/cached-read.ts); absent with CACHE_MAX_MB=0. */
   cachedReads?: { threads: RequestHandler; counts: RequestHandler } | undefined;
-  /** Cache-Control of GET /threads and /counts (http/readers/cache-control.ts); no-cache when absent. */
-  publicReadCacheControl?: string;
+  /** Caching headers of GET /threads and /counts (http/readers/cache-control.ts); no-cache when absent. */
+  publicReadCacheHeaders?: CacheHeaders;
 }
 
 export const BODY_LIMIT = '32kb';
@@ -39,7 +40,7 @@ export function securityHeaders(): RequestHandler {
   return helmet();
 }
 
-export function createHttpApp({ service, logger, trustProxy, rateLimiters, ops, observeRequest, publicCors, admin, adminPage, site, cachedReads, publicReadCacheControl }: HttpAppDeps): express.Express {
+export function createHttpApp({ service, logger, trustProxy, rateLimiters, ops, observeRequest, publicCors, admin, adminPage, site, cachedReads, publicReadCacheHeaders }: HttpAppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   // A hop count: with 0, X-Forwarded-For is ignored and req.ip is the socket's address.
@@ -78,7 +79,7 @@ export function createHttpApp({ service, logger, trustProxy, rateLimiters, ops, 
   api.use(limitBodyDepth());
   api.use(express.urlencoded({ limit: BODY_LIMIT, extended: false, parameterLimit: 50 }));
   if (rateLimiters) api.post('/comments', rateLimiters.postPerEmail);
-  api.use(publicRoutes(service, publicReadCacheControl));
+  api.use(publicRoutes(service, publicReadCacheHeaders));
   app.use('/api/v1', api);
   if (adminPage) app.use(adminPage);
   if (site) app.use(site);

@@ -3,7 +3,7 @@
  * verify-key at start-up. Every call is bounded by `timeoutMs`, and nothing here ever throws: an answer we
  * cannot trust becomes `unchecked` (the comment is held and re-checked), never ham.
  *
- * Why comment-check, submit-spam and submit-ham are plain `fetch` and only verify-key uses akismet-api 6
+ * Why comment-check, submit-spam and submit-ham are plain HTTP requests (node:http, below) and only verify-key uses akismet-api 6
  * (each fact checked against node_modules/akismet-api/lib/akismet.js and tests/support/fake-akismet.ts):
  * - `checkSpam` resolves only `true`/`false`: the `X-akismet-pro-tip: discard` header is dropped, so
  *   "discard" cannot be told from "spam". (It does reject on a garbage body, `invalid`, 5xx and network
@@ -14,8 +14,8 @@
  * - `submitSpam`/`submitHam` resolve on any 2xx whatever the body: `invalid`, "Missing required field" and
  *   an HTML page all look like success.
  * - No call can be cancelled (superagent's request is not exposed and it has no timeout): after our timeout
- *   an abandoned request keeps its socket open until the server answers or closes it. `fetch` with an
- *   AbortController closes it.
+ *   an abandoned request keeps its socket open until the server answers or closes it. A request of our own
+ *   is destroyed at the timeout, which closes its socket.
  * So those three calls are form-encoded POSTs to `${endpoint}<method>` with the key as `api_key` (Akismet's
  * documented form; https://rest.akismet.com/1.1/ by default), with the same parameter names the library
  * uses. verify-key stays on akismet-api: it sends `key` and `blog` to `rootEndpoint`, maps `valid`/`invalid`
@@ -26,7 +26,9 @@
  * Logs carry reasons, status codes and error codes only: never the key, the commenter's email or IP, nor a
  * server message that could echo them (server text is scrubbed of all three before it is logged).
  */
-import { AkismetClient as LibraryClient } from 'akismet-api';
+import http, { type IncomingMessage } from 'node:http';
+import https from 'node:https';
+import type { AkismetClient as LibraryClient } from 'akismet-api';
 
 export interface AkismetLogger {
   info(o: object, msg?: string): void;
@@ -101,8 +103,17 @@ const USER_AGENT = `Parley | Node.js/${process.version}`;
 type Method = 'comment-check' | 'submit-spam' | 'submit-ham';
 
 type Outcome =
-  | { kind: 'answer'; status: number; text: string; headers: Headers }
+  | { kind: 'answer'; status: number; text: string; headers: AnswerHeaders }
   | { kind: 'failed'; reason: 'timeout' | 'unreachable'; code?: string };
+
+/** What is read of an answer's headers (names in any case). */
+interface AnswerHeaders {
+  get(name: string): string | null;
+}
+
+// Shared by every client: connections to Akismet are reused across posts (idle sockets do not hold the process open).
+const httpAgent = new http.Agent({ keepAlive: true });
+const httpsAgent = new https.Agent({ keepAlive: true });
 
 /** The public fields akismet-api 6 builds its URLs from (not in its typings). */
 interface LibraryEndpoints {
@@ -125,12 +136,18 @@ export function createAkismetClient(opts: AkismetOptions): AkismetClient {
   const base = opts.endpoint ? (opts.endpoint.endsWith('/') ? opts.endpoint : `${opts.endpoint}/`) : AKISMET_DEFAULT_ENDPOINT;
   const now = opts.clock ?? (() => new Date());
 
-  const library = new LibraryClient({ key: opts.key, blog: opts.blog });
-  if (opts.endpoint) {
-    const fields = library as unknown as LibraryEndpoints;
-    fields.endpoint = base;
-    fields.rootEndpoint = base;
-  }
+  // Loaded on the first verify only: the library (bluebird, superagent…) is some 70 modules only verify-key uses.
+  let library: Promise<LibraryClient> | null = null;
+  const loadLibrary = (): Promise<LibraryClient> =>
+    (library ??= import('akismet-api').then(({ AkismetClient }) => {
+      const client = new AkismetClient({ key: opts.key, blog: opts.blog });
+      if (opts.endpoint) {
+        const fields = client as unknown as LibraryEndpoints;
+        fields.endpoint = base;
+        fields.rootEndpoint = base;
+      }
+      return client;
+    }));
 
   let status: AkismetKeyStatus = 'unknown';
   let lastVerifiedAt = 0;
@@ -183,34 +200,69 @@ export function createAkismetClient(opts: AkismetOptions): AkismetClient {
     return p;
   }
 
-  async function post(method: Method, body: URLSearchParams): Promise<Outcome> {
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, timeoutMs);
-    try {
-      const res = await fetch(`${base}${method}`, {
+  /**
+   * node:http(s) on a keep-alive agent rather than fetch: a comment-check is on every post's path, and fetch's
+   * streams cost about a tenth of a post's CPU. It follows no redirect (a 3xx would carry the key elsewhere; it is an
+   * unexpected answer), and after the timeout the request is destroyed, closing its socket.
+   */
+  function post(method: Method, body: URLSearchParams): Promise<Outcome> {
+    const url = new URL(`${base}${method}`);
+    const payload = Buffer.from(body.toString());
+    const secure = url.protocol === 'https:';
+    return new Promise((resolve) => {
+      let settled = false;
+      const settle = (outcome: Outcome) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(outcome);
+      };
+      const failed = (err: unknown): Outcome => {
+        const code = errorCode(err);
+        return code ? { kind: 'failed', reason: 'unreachable', code } : { kind: 'failed', reason: 'unreachable' };
+      };
+      const options = {
         method: 'POST',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=UTF-8', 'User-Agent': USER_AGENT },
-        body: body.toString(),
-        // A redirect would carry the key to another host; treat it as an unexpected answer instead.
-        redirect: 'manual',
-        signal: controller.signal,
-      });
-      const text = await res.text();
-      return { kind: 'answer', status: res.status, text, headers: res.headers };
-    } catch (err) {
-      if (timedOut) return { kind: 'failed', reason: 'timeout' };
-      const code = errorCode(err);
-      return code ? { kind: 'failed', reason: 'unreachable', code } : { kind: 'failed', reason: 'unreachable' };
-    } finally {
-      clearTimeout(timer);
-    }
+        agent: secure ? httpsAgent : httpAgent,
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=UTF-8', 'User-Agent': USER_AGENT, 'Content-Length': payload.length },
+      };
+      const onResponse = (res: IncomingMessage) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', (err) => settle(failed(err)));
+        res.on('end', () => {
+          const headers = res.headers;
+          const get = (name: string): string | null => {
+            const v = headers[name.toLowerCase()];
+            return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
+          };
+          settle({ kind: 'answer', status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), headers: { get } });
+        });
+      };
+      const req = secure ? https.request(url, options, onResponse) : http.request(url, options, onResponse);
+      const timer = setTimeout(() => {
+        settle({ kind: 'failed', reason: 'timeout' });
+        req.destroy();
+      }, timeoutMs);
+      req.on('error', (err) => settle(failed(err)));
+      req.end(payload);
+    });
   }
 
-  function verifyOnce(): Promise<'valid' | 'invalid' | 'unreachable'> {
+  /** The library is loaded first, outside the timeout: the timeout bounds Akismet's answer, not our start-up. */
+  async function verifyOnce(): Promise<'valid' | 'invalid' | 'unreachable'> {
+    let client: LibraryClient;
+    try {
+      client = await loadLibrary();
+    } catch (err) {
+      library = null;
+      logger.error({ akismet: 'verify-key', reason: 'unexpected_answer', code: errorCode(err) }, 'Akismet key not verified: akismet-api did not load');
+      return 'unreachable';
+    }
+    return verifyWith(client);
+  }
+
+  function verifyWith(client: LibraryClient): Promise<'valid' | 'invalid' | 'unreachable'> {
     return new Promise((resolve) => {
       let settled = false;
       const finish = (result: 'valid' | 'invalid' | 'unreachable', log: () => void) => {
@@ -229,7 +281,7 @@ export function createAkismetClient(opts: AkismetOptions): AkismetClient {
         finish('unreachable', () => logger.warn({ akismet: 'verify-key', reason: 'timeout', timeoutMs }, 'Akismet key not verified: no answer in time'));
       }, timeoutMs);
       // Both handlers are attached here, so the request outliving the timeout never becomes an unhandled rejection.
-      library.verifyKey().then(
+      client.verifyKey().then(
         (valid) => {
           if (valid) finish('valid', () => logger.info({ akismet: 'verify-key' }, 'Akismet key verified'));
           else
@@ -276,7 +328,7 @@ export function createAkismetClient(opts: AkismetOptions): AkismetClient {
     return { result: 'unchecked', reason };
   }
 
-  function alertFields(headers: Headers, c: AkismetComment): Record<string, string> {
+  function alertFields(headers: AnswerHeaders, c: AkismetComment): Record<string, string> {
     const code = headers.get('x-akismet-alert-code');
     const msg = headers.get('x-akismet-alert-msg');
     return { ...(code ? { alertCode: scrub(code, c) } : {}), ...(msg ? { alertMsg: scrub(msg, c) } : {}) };

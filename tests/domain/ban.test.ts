@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { banEmail, banHashesFor, banKey, type BanInput } from '../../src/domain/ban.js';
+import { banEmail, banHasher, banHashesFor, banKey, type BanInput } from '../../src/domain/ban.js';
 import { canonicalIp, contains, formatIp, networkOf, parseCidr, parseIp, type IpAddress } from '../../src/domain/ip.js';
 import { emailKeyOf } from '../../src/domain/privacy.js';
 import { ValidationError } from '../../src/domain/errors.js';
@@ -230,5 +230,31 @@ describe('banHashesFor: who a ban reaches', () => {
       }),
       FC,
     );
+  });
+});
+
+describe('banHasher: banHashesFor with each address remembered', () => {
+  it('gives exactly the hashes banHashesFor gives, for new, remembered and evicted addresses', () => {
+    const hashes = banHasher(SECRET, 2);
+    const cases: Array<[string, string | null]> = [
+      ['a@example.org', '203.0.113.9'],
+      ['b+tag@Mail.Example.org', '203.0.113.9'],
+      ['c@example.org', '2001:db8::1'],
+      ['d@example.org', '::ffff:198.51.100.7'],
+      ['e@example.org', null],
+      ['f@example.org', 'not an ip'],
+      ['a@example.org', '203.0.113.9'],
+    ];
+    for (const [email, ip] of [...cases, ...cases]) {
+      expect(new Set(hashes(email, ip))).toEqual(new Set(banHashesFor(email, ip, SECRET)));
+    }
+  });
+
+  it('still finds a ban on the address for every email that posts from it', () => {
+    const hashes = banHasher(SECRET);
+    const ban = banKey({ ip: '203.0.113.0/24' }, SECRET).hash;
+    expect(hashes('one@example.org', '203.0.113.9')).toContain(ban);
+    expect(hashes('two@example.net', '203.0.113.9')).toContain(ban);
+    expect(hashes('two@example.net', '203.0.114.9')).not.toContain(ban);
   });
 });

@@ -482,6 +482,52 @@ describe('the front door (hits answered below Express)', () => {
     expect(app.logText()).not.toContain('127.0.0.1');
   });
 
+  it('answers the no-JavaScript page too: the bytes and headers Express sends, with a fresh form token each time', async () => {
+    const app = await start();
+    await post(app, { body: 'Seen on the plain page.' });
+    const get = (via: 'http' | 'express', query: Record<string, string> = { url: ARTICLE }) =>
+      request(app[via]).get('/threads/html').query(query).set('X-Request-Id', ID) as unknown as Promise<Res>;
+    await get('http');
+    const spy = passedOn(app);
+    const hits = app.cache!.stats().hits;
+    const fast = await get('http');
+    expect(spy).not.toHaveBeenCalled();
+    expect(app.cache!.stats().hits).toBe(hits + 1);
+    const slow = await get('express');
+    expect(fast.status).toBe(200);
+    expect(fast.text).toContain('Seen on the plain page.');
+    expect(raw(fast)).toEqual(raw(slow));
+    expect(fast.text).toBe(slow.text);
+    expect(fast.headers['cache-control']).toBe('no-store');
+    expect(fast.headers.etag).toBeUndefined();
+    expect(fast.headers.ratelimit).toMatch(/^"read"; r=\d+; t=\d+$/);
+
+    // The token is issued per request, not cached: a later page carries a later token, and it posts.
+    const tokenOf = (html: string) => /name="formToken" value="([^"]+)"/.exec(html)?.[1];
+    const first = tokenOf(fast.text);
+    app.clock.advance(5_000);
+    const later = await get('http');
+    expect(spy).toHaveBeenCalledTimes(1);
+    expect(tokenOf(later.text)).toBeDefined();
+    expect(tokenOf(later.text)).not.toBe(first);
+    app.clock.advance(5_000);
+    const posted = await request(app.http)
+      .post('/api/v1/comments')
+      .send(validComment({ body: 'Posted with the plain page token.', formToken: tokenOf(later.text) }));
+    expect(posted.status).toBe(201);
+    expect(posted.body.status).toBe('approved');
+    // The post invalidated the page: the next view shows it (loaded again, then a hit).
+    expect((await get('http')).text).toContain('Posted with the plain page token.');
+
+    // Personal views (a reply link) and unknown input still go to the page handler.
+    await get('http', { url: ARTICLE, replyto: 'x' });
+    await get('http', { url: 'not a url' });
+    // The Express view, the post, the miss after it, the reply link and the bad URL.
+    expect(spy).toHaveBeenCalledTimes(5);
+    const lines = app.logText().split('\n').filter((l) => l.includes(`"requestId":"${ID}"`)).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.map((l) => l.route).slice(0, 3)).toEqual(['/threads/html', '/threads/html', '/threads/html']);
+  });
+
   it('passes refused origins and unknown input to Express, which answers as before', async () => {
     const app = await start({ ALLOWED_ORIGINS: ORIGIN });
     await request(app.http).get('/api/v1/threads').query({ url: ARTICLE });
@@ -546,6 +592,55 @@ describe('Cache-Control for shared caches', () => {
     }
     const { loadConfig } = await import('../../src/config.js');
     expect(() => loadConfig({ DATA_DIR: '/tmp/x', SECRET: 's'.repeat(32), CACHE_SHARED_MAX_AGE: '301' })).toThrow(/CACHE_SHARED_MAX_AGE/);
+  });
+
+  it.each([
+    ['cached', {}],
+    ['uncached', { CACHE_MAX_MB: '0' }],
+  ])('gives CDNs, and only CDNs, stale-while-revalidate (%s)', async (_label, env) => {
+    const app = await start(env);
+    const cdn = 'max-age=10, stale-while-revalidate=30';
+    for (let i = 0; i < 2; i += 1) {
+      for (const path of ['/api/v1/threads', '/api/v1/counts']) {
+        const res = await request(app.http).get(path).query({ url: ARTICLE });
+        expect(res.status).toBe(200);
+        // Browsers read Cache-Control only: no stale window there, so a reader's reload after a post is fresh.
+        expect(res.headers['cache-control']).toBe(CDN);
+        expect(res.headers['cdn-cache-control']).toBe(cdn);
+        expect(res.headers['surrogate-control']).toBe(cdn);
+      }
+    }
+    const etag = (await request(app.http).get('/api/v1/threads').query({ url: ARTICLE })).headers.etag as string;
+    const notModified = await request(app.http).get('/api/v1/threads').query({ url: ARTICLE }).set('If-None-Match', etag);
+    expect(notModified.status).toBe(304);
+    expect(notModified.headers['cdn-cache-control']).toBe(cdn);
+    // Personal, per-request and refused answers carry none.
+    for (const res of [
+      await request(app.http).get('/api/v1/form-token').query({ url: ARTICLE }),
+      await request(app.http).get('/threads/html').query({ url: ARTICLE }),
+      await request(app.http).get('/api/v1/threads').query({ url: 'nope' }),
+    ]) {
+      expect(res.headers['cdn-cache-control']).toBeUndefined();
+      expect(res.headers['surrogate-control']).toBeUndefined();
+    }
+  });
+
+  it('sends no CDN stale window with CACHE_CDN_STALE_SECONDS=0 or CACHE_SHARED_MAX_AGE=0, and takes a number of seconds', async () => {
+    const none = await start({ CACHE_CDN_STALE_SECONDS: '0' });
+    const off = await start({ CACHE_SHARED_MAX_AGE: '0' });
+    const long = await start({ CACHE_CDN_STALE_SECONDS: '600', CACHE_SHARED_MAX_AGE: '5' });
+    for (let i = 0; i < 2; i += 1) {
+      const plain = await request(none.http).get('/api/v1/threads').query({ url: ARTICLE });
+      expect(plain.headers['cache-control']).toBe(CDN);
+      expect(plain.headers['cdn-cache-control']).toBeUndefined();
+      expect(plain.headers['surrogate-control']).toBeUndefined();
+      const noCache = await request(off.http).get('/api/v1/counts').query({ url: ARTICLE });
+      expect(noCache.headers['cache-control']).toBe('no-cache');
+      expect(noCache.headers['cdn-cache-control']).toBeUndefined();
+      expect((await request(long.http).get('/api/v1/counts').query({ url: ARTICLE })).headers['cdn-cache-control']).toBe('max-age=5, stale-while-revalidate=600');
+    }
+    const { loadConfig } = await import('../../src/config.js');
+    expect(() => loadConfig({ DATA_DIR: '/tmp/x', SECRET: 's'.repeat(32), CACHE_CDN_STALE_SECONDS: '3601' })).toThrow(/CACHE_CDN_STALE_SECONDS/);
   });
 });
 

@@ -14,13 +14,14 @@ import type { CachedEntry, Loaded, ReadCache } from '../../cache/read-cache.js';
 import { toThreadResponse, type CountsResponse } from './dto.js';
 import { THREAD_PAGE_HEADERS, THREAD_PAGE_SIZE, threadPageHtml, threadPageView } from '../site/thread-page.js';
 import { parseCounts, parseListThread } from './validation.js';
+import { NO_CACHE_HEADERS, type CacheHeaders } from './cache-control.js';
 
 export interface CachedReadDeps {
   cache: ReadCache;
   service: CommentService;
   threadPolicy: ThreadPolicy;
-  /** Cache-Control of a hit: the same as the normal handler's (http/readers/cache-control.ts). */
-  cacheControl?: string;
+  /** Caching headers of a hit: the same as the normal handler's (http/readers/cache-control.ts). */
+  cacheHeaders?: CacheHeaders;
 }
 
 export interface CachedReads {
@@ -32,6 +33,11 @@ export interface CachedReads {
    * front door (fast-hit.ts) answer a hit without parsing anything. Only URLs Express routed here are ever known.
    */
   keyOf(url: string): string | null;
+  /**
+   * The same for GET /threads/html: the page's cache key, and its bytes from an entry with a fresh form token spliced
+   * in (null when the entry has no single slot or no token can be issued: the page handler answers then).
+   */
+  pageOf(url: string): { key: string; render(entry: CachedEntry<unknown>): Buffer | null } | null;
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -54,8 +60,8 @@ function matchesEtag(header: string | undefined, etag: string): boolean {
   return false;
 }
 
-function sendJson(req: Request, res: Response, entry: CachedEntry<unknown>, cacheControl: string): void {
-  res.setHeader('Cache-Control', cacheControl);
+function sendJson(req: Request, res: Response, entry: CachedEntry<unknown>, cacheHeaders: CacheHeaders): void {
+  for (const [name, value] of cacheHeaders) res.setHeader(name, value);
   res.setHeader('ETag', entry.etag);
   if (matchesEtag(req.headers['if-none-match'], entry.etag)) {
     res.statusCode = 304;
@@ -99,12 +105,29 @@ function parsedByUrl<T>(limit = 10_000): ((url: string, parse: () => T) => T | n
   return Object.assign(parsedOf, { known: (url: string) => memo.get(url) });
 }
 
-export function cachedReads({ cache, service, threadPolicy, cacheControl = 'no-cache' }: CachedReadDeps): CachedReads {
+export function cachedReads({ cache, service, threadPolicy, cacheHeaders = NO_CACHE_HEADERS }: CachedReadDeps): CachedReads {
   const threadInput = parsedByUrl<{ key: string; input: ReturnType<typeof parseListThread>; ref: ReturnType<typeof resolveThread> }>();
   const countsInput = parsedByUrl<{ key: string; urls: string[]; threadKeys: string[] }>();
   const pageInput = parsedByUrl<{ key: string; view: ReturnType<typeof threadPageView>; input: ReturnType<typeof parseListThread>; ref: ReturnType<typeof resolveThread> }>();
+  /** The page with a fresh form token in its slot, or null (no single slot, or no token for this selector). */
+  const renderPage = (entry: CachedEntry<unknown>, view: ReturnType<typeof threadPageView>): Buffer | null => {
+    const slot = entry.meta;
+    if (typeof slot !== 'number') return null;
+    let token: string;
+    try {
+      token = service.issueFormToken(view.sel).token;
+    } catch {
+      return null;
+    }
+    return Buffer.concat([entry.body.subarray(0, slot), Buffer.from(token), entry.body.subarray(slot + TOKEN_SLOT.length)]);
+  };
   return {
     keyOf: (url) => (threadInput.known(url) ?? countsInput.known(url))?.key ?? null,
+
+    pageOf(url) {
+      const known = pageInput.known(url);
+      return known ? { key: known.key, render: (entry) => renderPage(entry, known.view) } : null;
+    },
 
     async threads(req, res, next) {
       const parsed = threadInput(req.originalUrl, () => {
@@ -119,7 +142,7 @@ export function cachedReads({ cache, service, threadPolicy, cacheControl = 'no-c
         threadKeys: [ref.key],
       }));
       if (!entry) return next();
-      sendJson(req, res, entry, cacheControl);
+      sendJson(req, res, entry, cacheHeaders);
     },
 
     async counts(req, res, next) {
@@ -134,7 +157,7 @@ export function cachedReads({ cache, service, threadPolicy, cacheControl = 'no-c
         return { body: Buffer.from(JSON.stringify(body)), threadKeys };
       });
       if (!entry) return next();
-      sendJson(req, res, entry, cacheControl);
+      sendJson(req, res, entry, cacheHeaders);
     },
 
     /**
@@ -152,12 +175,6 @@ export function cachedReads({ cache, service, threadPolicy, cacheControl = 'no-c
       });
       if (!parsed) return next();
       const { view, input, ref, key } = parsed;
-      let token: string;
-      try {
-        token = service.issueFormToken(view.sel).token;
-      } catch {
-        return next();
-      }
       const entry = await cachedOrPass(cache, key, async () => {
         const thread = toThreadResponse(await service.listThread(input));
         const body = Buffer.from(threadPageHtml(thread, TOKEN_SLOT, view));
@@ -166,9 +183,8 @@ export function cachedReads({ cache, service, threadPolicy, cacheControl = 'no-c
         const once = slot >= 0 && body.indexOf(TOKEN_SLOT, slot + 1) < 0;
         return { body, threadKeys: [ref.key], meta: once ? slot : null };
       });
-      const slot = entry?.meta;
-      if (!entry || typeof slot !== 'number') return next();
-      const page = Buffer.concat([entry.body.subarray(0, slot), Buffer.from(token), entry.body.subarray(slot + TOKEN_SLOT.length)]);
+      const page = entry && renderPage(entry, view);
+      if (!page) return next();
       res.statusCode = 200;
       for (const [name, value] of Object.entries(THREAD_PAGE_HEADERS)) res.setHeader(name, value);
       res.setHeader('Content-Length', page.length);

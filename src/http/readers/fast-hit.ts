@@ -7,7 +7,8 @@
  * request id, the security headers (helmet's, captured at start), CORS from the same origin rule, the read rate limit
  * (same store and keys), Cache-Control and the strong ETag (304 on If-None-Match), and the access log line and request
  * metric. The response's headers are the Express path's, name for name, value for value, in the same order (tested in
- * tests/http/cache.test.ts). The no-JavaScript page is not served here (a form token per request, its own limiter).
+ * tests/http/cache.test.ts). GET /threads/html (the no-JavaScript page) is answered here too: its cached bytes with a
+ * fresh form token spliced in, under the same read limit, with the page's headers (no CORS, no ETag: it is no-store).
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
@@ -18,15 +19,19 @@ import { CORS_EXPOSED, originRule, type OriginRequest } from '../cors.js';
 import type { RequestObserver } from '../middleware.js';
 import { SAFE_REQUEST_ID } from '../middleware.js';
 import type { ReadHit } from '../rate-limit.js';
+import type { CacheHeaders } from './cache-control.js';
+import { THREAD_PAGE_HEADERS, THREAD_PAGE_PATH } from '../site/thread-page.js';
 
 export interface FastHitDeps {
   /** Where everything that is not a hit goes. */
   express: RequestListener;
   /** The cache key a raw URL was already accepted under by the normal path (cached-read.ts), or null. */
   keyOf(url: string): string | null;
+  /** The no-JavaScript page's key and renderer for a raw URL the page handler already accepted (cached-read.ts), or null. */
+  pageOf?: ((url: string) => { key: string; render(entry: CachedEntry<unknown>): Buffer | null } | null) | undefined;
   /** The entry if it is cached and fresh (counts as a hit). */
   peek(key: string): CachedEntry<unknown> | undefined;
-  cacheControl: string;
+  cacheHeaders: CacheHeaders;
   /** Helmet exactly as the Express app mounts it; run once at start against a recorder. */
   securityHeaders: RequestHandler;
   allowedOrigins: readonly string[] | null;
@@ -94,7 +99,7 @@ export function clientIp(remoteAddress: string, forwardedFor: string | undefined
 }
 
 export function fastHitFront(deps: FastHitDeps): RequestListener {
-  const { express, keyOf, peek, cacheControl, logger, observeRequest, readHit, trustProxy, allowedOrigins } = deps;
+  const { express, keyOf, peek, cacheHeaders, logger, observeRequest, readHit, trustProxy, allowedOrigins } = deps;
   const security = recordHeaders(deps.securityHeaders);
   const rule = originRule({ allowedOrigins, publicUrl: deps.publicUrl });
   // The access line's fields are fixed and hold nothing personal (an id matching SAFE_REQUEST_ID or a UUID, GET or
@@ -117,13 +122,52 @@ export function fastHitFront(deps: FastHitDeps): RequestListener {
     },
   });
 
+  // The page's headers where Express leaves them: its CSP replaces helmet's in place, the others follow the limit's.
+  const pageSecurity: Headers = security.map(([n, v]) => (n.toLowerCase() === 'content-security-policy' ? [n, THREAD_PAGE_HEADERS['Content-Security-Policy']] : [n, v]));
+  const pageHeaders: Headers = Object.entries(THREAD_PAGE_HEADERS).filter(([n]) => n !== 'Content-Security-Policy');
+
+  const finish = (req: IncomingMessage, route: string, status: number, id: string, start: bigint) => {
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    const method = req.method!;
+    if (logging()) accessLog.info({ requestId: id, method, route, status, ms: Math.round(ms * 10) / 10 }, 'request');
+    observeRequest?.({ method, route, status, seconds: ms / 1000 });
+  };
+
+  const sendPage = (req: IncomingMessage, res: ServerResponse, page: Buffer, limitHeaders: ReadonlyArray<readonly [string, string]>, id: string, start: bigint) => {
+    const headers: string[] = ['X-Request-Id', id];
+    for (const [n, v] of pageSecurity) headers.push(n, v);
+    for (const [n, v] of limitHeaders) headers.push(n, v);
+    for (const [n, v] of pageHeaders) headers.push(n, v);
+    headers.push('Content-Length', String(page.length));
+    res.writeHead(200, headers);
+    res.end(page);
+    finish(req, THREAD_PAGE_PATH, 200, id, start);
+  };
+
+  /** GET /threads/html: a hit is the cached page with a fresh token; anything else is the page handler's. */
+  const pageHit = (req: IncomingMessage, res: ServerResponse, url: string, remote: string, start: bigint) => {
+    const known = deps.pageOf?.(url);
+    const entry = known ? peek(known.key) : undefined;
+    const page = entry && known!.render(entry);
+    if (!page) return express(req, res);
+    const incoming = req.headers['x-request-id'];
+    const id = typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    if (!readHit) return sendPage(req, res, page, [], id, start);
+    const forwarded = req.headers['x-forwarded-for'];
+    readHit(clientIp(remote, Array.isArray(forwarded) ? forwarded.join(', ') : forwarded, trustProxy)).then(
+      (counted) => (counted.limited ? express(req, res) : sendPage(req, res, page, counted.headers, id, start)),
+      () => express(req, res),
+    );
+  };
+
   const send = (req: IncomingMessage, res: ServerResponse, route: string, entry: CachedEntry<unknown>, cors: Headers, limitHeaders: ReadonlyArray<readonly [string, string]>, id: string, start: bigint) => {
     const headers: string[] = ['X-Request-Id', id];
     for (const [n, v] of security) headers.push(n, v);
     headers.push('Vary', 'Origin');
     for (const [n, v] of cors) headers.push(n, v);
     for (const [n, v] of limitHeaders) headers.push(n, v);
-    headers.push('Cache-Control', cacheControl, 'ETag', entry.etag);
+    for (const [n, v] of cacheHeaders) headers.push(n, v);
+    headers.push('ETag', entry.etag);
     const inm = req.headers['if-none-match'];
     let status = 200;
     if (inm !== undefined && matchesEtag(inm, entry.etag)) {
@@ -135,16 +179,14 @@ export function fastHitFront(deps: FastHitDeps): RequestListener {
       res.writeHead(200, headers);
       res.end(entry.body);
     }
-    const ms = Number(process.hrtime.bigint() - start) / 1e6;
-    const method = req.method!;
-    if (logging()) accessLog.info({ requestId: id, method, route, status, ms: Math.round(ms * 10) / 10 }, 'request');
-    observeRequest?.({ method, route, status, seconds: ms / 1000 });
+    finish(req, route, status, id, start);
   };
 
   return (req, res) => {
     const start = process.hrtime.bigint();
     const method = req.method;
     const url = req.url ?? '';
+    if (method === 'GET' && url.startsWith(THREAD_PAGE_PATH) && req.socket.remoteAddress !== undefined) return pageHit(req, res, url, req.socket.remoteAddress, start);
     const route = url.startsWith(THREADS) ? THREADS : url.startsWith(COUNTS) ? COUNTS : null;
     if (route === null || (method !== 'GET' && method !== 'HEAD')) return express(req, res);
     const key = keyOf(url);

@@ -3,6 +3,7 @@ import { Router } from 'express';
 import type { Request } from 'express';
 import type { CommentService, RequestContext } from '../../comments/comment-service.js';
 import { HONEYPOT_FIELD } from '../../domain/comment.js';
+import { NO_CACHE_HEADERS, type CacheHeaders } from './cache-control.js';
 import { renderBody } from '../../domain/markup.js';
 import {
   AWAITING_MODERATION,
@@ -36,19 +37,19 @@ export function requestContext(req: Request): RequestContext {
   };
 }
 
-/** cacheControl: of the public reads (http/readers/cache-control.ts); no-cache unless given. */
-export function publicRoutes(service: CommentService, cacheControl = 'no-cache'): Router {
+/** cacheHeaders: of the public reads (http/readers/cache-control.ts); no-cache unless given. */
+export function publicRoutes(service: CommentService, cacheHeaders: CacheHeaders = NO_CACHE_HEADERS): Router {
   const router = Router();
 
   router.get('/threads', async (req, res) => {
     const view = await service.listThread(parseListThread(req.query));
-    res.set('Cache-Control', cacheControl);
+    for (const [name, value] of cacheHeaders) res.setHeader(name, value);
     res.json(toThreadResponse(view));
   });
 
   router.get('/counts', async (req, res) => {
     const body: CountsResponse = { counts: await service.countThreads(parseCounts(req.query)) };
-    res.set('Cache-Control', cacheControl);
+    for (const [name, value] of cacheHeaders) res.setHeader(name, value);
     res.json(body);
   });
 
