@@ -64,6 +64,21 @@ export function createModeratorDigest(deps: ModeratorDigestDeps) {
     return all.reverse();
   }
 
+  async function send(message: OutboxMessage): Promise<void> {
+    const parked = await parkedItems();
+    const batch = parked.slice(0, DIGEST_MAX_ITEMS);
+    const loaded = await Promise.all(batch.map((m) => deps.load((m.payload as DigestItem).commentId)));
+    const shown = loaded.filter((item): item is HeldItem => item !== null);
+    if (shown.length > 0) {
+      const tag = createHash('sha256').update(batch.map((m) => m.id).join(',')).digest('hex').slice(0, 16);
+      await deps.send(deps.render(shown), `${message.id}.${tag}`, `${message.idempotencyKey}:${tag}`);
+    }
+    const now = clock();
+    await Promise.all(batch.map((m) => outbox.settleOutbox(m.id, { kind: 'delivered', at: now })));
+    if (parked.length > batch.length) await outbox.enqueueOutbox([digestFor(Math.floor(now.getTime() / windowMs), now)]);
+  }
+  let queue: Promise<void> = Promise.resolve();
+
   return {
     /** The messages a held comment stores: its parked item and its window's digest (a no-op if already queued). */
     held(comment: Comment, at: Date): NewOutboxMessage[] {
@@ -75,19 +90,11 @@ export function createModeratorDigest(deps: ModeratorDigestDeps) {
     },
 
     /** Delivers one due digest (the outbox job's mail channel hands it over); throws to have it retried. */
-    async deliver(message: OutboxMessage): Promise<void> {
-      const parked = await parkedItems();
-      const batch = parked.slice(0, DIGEST_MAX_ITEMS);
-      const loaded = await Promise.all(batch.map(async (m) => ({ m, item: await deps.load((m.payload as DigestItem).commentId) })));
-      const shown = loaded.flatMap(({ item }) => (item ? [item] : []));
-      if (shown.length > 0) {
-        const ids = batch.map((m) => m.id).join(',');
-        const tag = createHash('sha256').update(ids).digest('hex').slice(0, 16);
-        await deps.send(deps.render(shown), `${message.id}.${tag}`, `${message.idempotencyKey}:${tag}`);
-      }
-      const now = clock();
-      await Promise.all(batch.map((m) => outbox.settleOutbox(m.id, { kind: 'delivered', at: now })));
-      if (parked.length > batch.length) await outbox.enqueueOutbox([digestFor(Math.floor(now.getTime() / windowMs), now)]);
+    deliver(message: OutboxMessage): Promise<void> {
+      // One at a time in this process: two due digests claimed in one pass must not both list the same items.
+      const run = queue.then(() => send(message));
+      queue = run.catch(() => undefined);
+      return run;
     },
   };
 }

@@ -39,7 +39,7 @@ export function createNotifications({ config, storage, clock, newId, logger, sec
     const domain = config.publicUrl ? new URL(config.publicUrl).hostname : 'parley.invalid';
     mail = mailChannel({ smtpUrl: n.smtpUrl, from: n.mailFrom, domain });
     channels.mail = mail.deliver;
-    logger.info({ moderators: n.moderatorEmails.length }, 'mail on (SMTP_URL is set)');
+    logger.info({ moderators: n.moderatorEmails.length, digestMinutes: n.moderatorDigestMinutes, lang: n.moderatorLang }, 'mail on (SMTP_URL is set)');
   } else {
     logger.info('SMTP_URL is not set: mail notifications are off');
   }

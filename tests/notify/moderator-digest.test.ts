@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import request from 'supertest';
 import { createTestApp, TEST_SECRET, validComment, type TestApp } from '../support/test-app.js';
 import { openSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
+import { openMongoStorage } from '../../src/storage/mongo/mongo-storage.js';
 import { LINK_VALID_MS, signModerationLink } from '../../src/notify/moderation-link.js';
 import { startSmtpReceiver } from '../support/smtp-receiver.js';
 import { readMail } from '../support/mime-parts.js';
@@ -140,6 +141,43 @@ describe('moderator digests (MODERATOR_DIGEST_MINUTES)', () => {
     expect(app.logText()).not.toContain(MOD);
   });
 
+  it('sends one mail when two windows\' digests fall due in one pass', async () => {
+    const app = await open();
+    smtp.refuse(true);
+    await hold(app, 'window one');
+    app.clock.advance(15 * MINUTE);
+    expect(await app.jobs.outbox.runOnce()).toMatchObject({ claimed: 1, retried: 1 });
+    await hold(app, 'window two');
+    app.clock.advance(30 * MINUTE);
+    smtp.refuse(false);
+    expect(await app.jobs.outbox.runOnce()).toMatchObject({ claimed: 2, delivered: 2 });
+    expect(smtp.received).toHaveLength(1);
+    const { subject, text } = readMail(smtp.received[0]!.raw);
+    expect(subject).toBe('2 comments held for moderation');
+    expect(text).toContain('window one');
+    expect(text).toContain('window two');
+  });
+
+  it('lists at most 50 comments in one digest and the rest in the next window\'s', async () => {
+    const app = await open();
+    for (let i = 0; i < 52; i++) await hold(app, `number ${i}`);
+    app.clock.advance(15 * MINUTE);
+    expect(await app.jobs.outbox.runOnce()).toMatchObject({ delivered: 1 });
+    const first = readMail(smtp.received[0]!.raw);
+    expect(first.subject).toBe('50 comments held for moderation');
+    expect(first.text).toMatch(/number 0\r?\n/);
+    expect(first.text).toMatch(/number 49\r?\n/);
+    expect(first.text).not.toMatch(/number 50\r?\n/);
+    expect(await app.jobs.outbox.runOnce()).toMatchObject({ claimed: 0 });
+    app.clock.advance(15 * MINUTE);
+    expect(await app.jobs.outbox.runOnce()).toMatchObject({ delivered: 1 });
+    const second = readMail(smtp.received[1]!.raw);
+    expect(second.subject).toBe('2 comments held for moderation');
+    expect(second.text).toMatch(/number 50\r?\n/);
+    expect(second.text).toMatch(/number 51\r?\n/);
+    expect(smtp.received).toHaveLength(2);
+  });
+
   it('sends one digest when two instances share the store', async () => {
     const a = await open();
     // A second instance: its own connection to the same SQLite file.
@@ -160,3 +198,42 @@ describe('moderator digests (MODERATOR_DIGEST_MINUTES)', () => {
     expect(text).toContain('held on instance b');
   });
 });
+
+/** The digest on MongoDB (FerretDB here) when MONGODB_URI is set; skipped loudly otherwise (the contract covers the port). */
+const MONGO = process.env.MONGODB_URI;
+(MONGO ? describe : describe.skip)('moderator digests on MongoDB', () => {
+  it('lists the held comments in one digest, its links work once, and a later comment goes in the next one', async () => {
+    const smtp = await startSmtpReceiver();
+    const storage = await openMongoStorage({ uri: MONGO!.replace(/\/([^/?]*)(\?|$)/, `/parley_notify_digest_${Date.now()}$2`) });
+    const app = await createTestApp(
+      { SMTP_URL: smtp.url, MAIL_FROM: 'Parley <comments@example.com>', MODERATOR_EMAILS: MOD, MODERATION: 'all', PUBLIC_URL: 'https://comments.example.com', MODERATOR_DIGEST_MINUTES: '15' },
+      storage,
+    );
+    try {
+      const ids: string[] = [];
+      for (const body of ['mongo one', 'mongo two']) ids.push((await request(app.http).post('/api/v1/comments').send(validComment({ body }))).body.comment.id as string);
+      expect(await app.jobs.outbox.runOnce()).toMatchObject({ claimed: 0 });
+      app.clock.advance(15 * MINUTE);
+      expect(await app.jobs.outbox.runOnce()).toMatchObject({ delivered: 1 });
+      expect(smtp.received).toHaveLength(1);
+      const { text } = readMail(smtp.received[0]!.raw);
+      expect(text).toContain('mongo one');
+      expect(text).toContain('mongo two');
+      const approve = /Approve: https:\/\/comments\.example\.com(\/moderate\/[A-Za-z0-9_.-]+)/.exec(text)![1]!;
+      expect((await request(app.http).post(approve)).status).toBe(200);
+      expect((await request(app.http).post(approve)).status).toBe(409);
+      expect((await app.storage.getComment(ids[0]!))?.status).toBe('approved');
+
+      await request(app.http).post('/api/v1/comments').send(validComment({ body: 'mongo three' }));
+      app.clock.advance(15 * MINUTE);
+      expect(await app.jobs.outbox.runOnce()).toMatchObject({ delivered: 1 });
+      const next = readMail(smtp.received[1]!.raw).text;
+      expect(next).toContain('mongo three');
+      expect(next).not.toContain('mongo one');
+    } finally {
+      await app.close();
+      await smtp.close();
+    }
+  });
+});
+if (!MONGO) console.warn('!! moderator digests on MongoDB skipped: set MONGODB_URI (e.g. mongodb://127.0.0.1:27018/parley_x) to run it');
