@@ -29,6 +29,7 @@ import { createOutboxJob } from './jobs/outbox-job.js';
 import { webhookDeliveryRoutes } from './http/admin/webhooks.js';
 import { moderationLinkRoutes } from './http/admin/moderation-link-routes.js';
 import { createNotifications } from './notify/notifications.js';
+import { countEnqueued } from './notify/outbox-metrics.js';
 import { startScheduler, type Scheduler } from './jobs/scheduler.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -84,11 +85,13 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const clock = deps.clock ?? (() => new Date());
   // Every storage call is timed for /metrics and feeds the write health /readyz reports; nothing else changes.
   const writeHealth = createWriteHealth({ now: () => clock().getTime() });
-  const storage = instrumentStorage(deps.storage ?? (await openStorage(config, logger)), (op, outcome, seconds, error) => {
+  const timed = instrumentStorage(deps.storage ?? (await openStorage(config, logger)), (op, outcome, seconds, error) => {
     metrics.observeStorage(op, outcome, seconds);
     writeHealth.observe(op, outcome, error);
   });
+  const storage = countEnqueued(timed, metrics.observeEnqueued);
   metrics.setUncheckedSource(() => storage.countUnchecked());
+  metrics.setOutboxPendingSource(() => storage.countPendingOutbox());
 
   const akismet = config.akismet.key
     ? createAkismetClient({
@@ -176,7 +179,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       notifier,
     }),
     retention: createRetentionJob({ storage, clock, retentionDays: config.retentionDays, logger }),
-    outbox: createOutboxJob({ outbox: storage, clock, logger, channels: notifications.channels, keepDays: config.retentionDays }),
+    outbox: createOutboxJob({ outbox: storage, clock, logger, channels: notifications.channels, keepDays: config.retentionDays, observe: metrics.observeDelivery }),
   };
   let scheduler: Scheduler | null = null;
 

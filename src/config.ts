@@ -11,6 +11,7 @@ import { z } from 'zod';
 import type { ModerationMode } from './domain/comment.js';
 import type { AvatarMode } from './domain/privacy.js';
 import { normalizeOrigin } from './domain/thread.js';
+import { MODERATOR_LANGS, moderatorLangOf } from './notify/mail-lang.js';
 
 export interface ConfigKey {
   key: string;
@@ -87,6 +88,8 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { key: 'SMTP_URL', default: '', description: 'smtp:// or smtps:// URL of the mail server, credentials in the URL (smtps://user:pass@mail.example.org). Unset: no mail is sent.', secret: true },
   { key: 'MAIL_FROM', default: '', description: 'Sender of notification mails, e.g. Parley <comments@example.org>. Required when SMTP_URL is set.' },
   { key: 'MODERATOR_EMAILS', default: '', description: 'Comma-separated addresses mailed when a comment is held for moderation (needs SMTP_URL).' },
+  { key: 'MODERATOR_DIGEST_MINUTES', default: '0', description: 'Moderator alerts: 0 sends one mail per held comment; N (1-1440) sends at most one digest mail every N minutes listing every comment held since the last one.' },
+  { key: 'MODERATOR_LANG', default: '', description: 'Language of moderator mails: en, zh-CN, es, fr or de. Unset: the first code of SITE_LANG if it is one of these, else English.' },
 ];
 
 export type { AvatarMode };
@@ -140,6 +143,10 @@ export interface Config {
     smtpUrl: string | null;
     mailFrom: string | null;
     moderatorEmails: readonly string[];
+    /** 0: one alert per held comment; N: at most one digest every N minutes. */
+    moderatorDigestMinutes: number;
+    /** One of the widget's languages (see src/notify/moderator-templates.ts). */
+    moderatorLang: string;
   };
   rateLimits: {
     postsPerMinute: number;
@@ -313,6 +320,16 @@ const schema = z.object({
     }
     return list;
   }),
+  MODERATOR_DIGEST_MINUTES: int('MODERATOR_DIGEST_MINUTES', 0, 1440),
+  MODERATOR_LANG: optional('MODERATOR_LANG').transform((s, ctx) => {
+    if (s === null) return null;
+    const lang = moderatorLangOf(s);
+    if (lang === null) {
+      ctx.addIssue({ code: 'custom', message: `must be one of ${MODERATOR_LANGS.join(', ')}` });
+      return z.NEVER;
+    }
+    return lang;
+  }),
 }).superRefine((e, ctx) => {
   if (e.WEBHOOK_URLS.length > 0 && e.WEBHOOK_SECRET === null) ctx.addIssue({ code: 'custom', path: ['WEBHOOK_SECRET'], message: 'is required when WEBHOOK_URLS is set' });
   if (e.SMTP_URL !== null && e.MAIL_FROM === null) ctx.addIssue({ code: 'custom', path: ['MAIL_FROM'], message: 'is required when SMTP_URL is set' });
@@ -409,6 +426,8 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
       smtpUrl: e.SMTP_URL,
       mailFrom: e.MAIL_FROM,
       moderatorEmails: Object.freeze([...e.MODERATOR_EMAILS]),
+      moderatorDigestMinutes: e.MODERATOR_DIGEST_MINUTES,
+      moderatorLang: e.MODERATOR_LANG ?? moderatorLangOf(e.SITE_LANG.split(',')[0]!) ?? 'en',
     }),
     rateLimits: Object.freeze({
       postsPerMinute: e.RATE_LIMIT_POSTS_PER_MINUTE,

@@ -1,6 +1,10 @@
 /** The service's Prometheus metrics, on a registry of its own (never the global one), served by GET /metrics. */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { PipelineObserver } from './spam/pipeline.js';
+import { OUTBOX_CHANNELS, type OutboxChannel } from './storage/outbox-port.js';
+
+/** How one delivery attempt of an outbox message ended (the outbox job's outcomes). */
+export type OutboxAttempt = 'delivered' | 'retried' | 'failed';
 
 export interface Metrics {
   registry: Registry;
@@ -17,6 +21,12 @@ export interface Metrics {
   /** The unchecked backlog is read from storage when metrics are collected. */
   setUncheckedSource(read: () => Promise<number>): void;
   pipelineObserver: PipelineObserver;
+  /** Outbox messages stored, by channel (labels are channel names only: never a receiver's URL or address). */
+  observeEnqueued(channel: OutboxChannel, count: number): void;
+  /** One delivery attempt's outcome; `latencySeconds` (enqueue to delivery) for a delivered one. */
+  observeDelivery(channel: OutboxChannel, outcome: OutboxAttempt, latencySeconds?: number): void;
+  /** The pending outbox per channel is read from storage when metrics are collected. */
+  setOutboxPendingSource(read: () => Promise<Partial<Record<OutboxChannel, number>>>): void;
 }
 
 /** Any other method is counted as OTHER, so a client cannot grow the label set. */
@@ -81,6 +91,44 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
     },
   });
 
+  const outboxEnqueued = new Counter({
+    name: 'parley_outbox_enqueued_total',
+    help: 'Notification messages stored in the outbox, by channel (webhook, mail, digest-item).',
+    labelNames: ['channel'] as const,
+    registers: [registry],
+  });
+  const outboxAttempts = {
+    delivered: ['parley_outbox_delivered_total', 'Outbox messages delivered, by channel.'],
+    retried: ['parley_outbox_retried_total', 'Outbox delivery attempts that failed and will be retried with backoff, by channel.'],
+    failed: ['parley_outbox_failed_total', 'Outbox messages given up after the last attempt (kept for a retry by hand), by channel.'],
+  } as const;
+  const outboxOutcomes = Object.fromEntries(
+    Object.entries(outboxAttempts).map(([outcome, [name, help]]) => [outcome, new Counter({ name, help, labelNames: ['channel'] as const, registers: [registry] })]),
+  ) as Record<OutboxAttempt, Counter<'channel'>>;
+  const outboxLatency = new Histogram({
+    name: 'parley_outbox_delivery_latency_seconds',
+    help: 'Time from storing an outbox message to its delivery, retries included, by channel.',
+    labelNames: ['channel'] as const,
+    buckets: [0.5, 1, 5, 10, 30, 60, 300, 900, 3600, 6 * 3600, 24 * 3600],
+    registers: [registry],
+  });
+  let readOutboxPending: (() => Promise<Partial<Record<OutboxChannel, number>>>) | null = null;
+  new Gauge({
+    name: 'parley_outbox_pending',
+    help: 'Outbox messages waiting for delivery (or, for digest-item, for the next moderator digest), by channel.',
+    labelNames: ['channel'] as const,
+    registers: [registry],
+    async collect() {
+      if (!readOutboxPending) return;
+      try {
+        const counts = await readOutboxPending();
+        for (const channel of OUTBOX_CHANNELS) this.set({ channel }, counts[channel] ?? 0);
+      } catch {
+        /* storage unavailable: the gauge keeps its last value */
+      }
+    },
+  });
+
   return {
     registry,
     spamVerdicts,
@@ -97,6 +145,16 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
     },
     setUncheckedSource(read) {
       readUnchecked = read;
+    },
+    observeEnqueued(channel, count) {
+      if (count > 0) outboxEnqueued.inc({ channel }, count);
+    },
+    observeDelivery(channel, outcome, latencySeconds) {
+      outboxOutcomes[outcome].inc({ channel });
+      if (outcome === 'delivered' && latencySeconds !== undefined) outboxLatency.observe({ channel }, Math.max(0, latencySeconds));
+    },
+    setOutboxPendingSource(read) {
+      readOutboxPending = read;
     },
     pipelineObserver: {
       onVerdict(check, result, seconds) {

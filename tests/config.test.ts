@@ -47,7 +47,7 @@ describe('loadConfig', () => {
       adminTokens: [],
       metricsToken: null,
       shutdownTimeoutMs: 10000,
-      notify: { webhookUrls: [], webhookKey: null, smtpUrl: null, mailFrom: null, moderatorEmails: [] },
+      notify: { webhookUrls: [], webhookKey: null, smtpUrl: null, mailFrom: null, moderatorEmails: [], moderatorDigestMinutes: 0, moderatorLang: 'en' },
       rateLimits: { postsPerMinute: 5, postsPerHour: 30, postsPerEmailPerHour: 10, readsPerMinute: 300, adminPerMinute: 120, editsPerMinute: 5, editsPerHour: 30 },
     });
     expect(Object.isFrozen(c)).toBe(true);
@@ -162,6 +162,19 @@ describe('loadConfig', () => {
       expect((err as Error).message).toContain('ADMIN_TOKEN');
       expect((err as Error).message).not.toContain('short-secret-token');
     }
+  });
+
+  it('writes moderator mails in MODERATOR_LANG, else in the first SITE_LANG code the widget speaks, else English', () => {
+    expect(loadConfig({ MODERATOR_LANG: 'de' }).notify.moderatorLang).toBe('de');
+    expect(loadConfig({ MODERATOR_LANG: 'zh' }).notify.moderatorLang).toBe('zh-CN');
+    expect(loadConfig({ SITE_LANG: 'fr_ca, en' }).notify.moderatorLang).toBe('fr');
+    expect(loadConfig({ SITE_LANG: 'it, fr' }).notify.moderatorLang).toBe('en');
+    expect(Object.keys(problemsOf({ MODERATOR_LANG: 'it' }))).toEqual(['MODERATOR_LANG']);
+  });
+
+  it.each(['-1', '1441', '2.5'])('refuses MODERATOR_DIGEST_MINUTES=%s', (minutes) => {
+    expect(Object.keys(problemsOf({ MODERATOR_DIGEST_MINUTES: minutes }))).toEqual(['MODERATOR_DIGEST_MINUTES']);
+    expect(loadConfig({ MODERATOR_DIGEST_MINUTES: '30' }).notify.moderatorDigestMinutes).toBe(30);
   });
 
   it.each(['70000', '0', '80.5', '1e3'])('refuses PORT=%s', (port) => {

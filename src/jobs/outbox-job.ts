@@ -23,6 +23,8 @@ export interface OutboxJobDeps {
   batchSize?: number;
   /** Settled messages are deleted after this many days (RETENTION_DAYS): their bodies hold names and texts. */
   keepDays?: number;
+  /** Told each attempt's outcome (metrics); latency is enqueue to delivery. */
+  observe?: (channel: OutboxChannel, outcome: 'delivered' | 'retried' | 'failed', latencySeconds?: number) => void;
 }
 
 export interface OutboxReport {
@@ -54,17 +56,21 @@ export function createOutboxJob(deps: OutboxJobDeps) {
     try {
       if (!channel) throw new Error(`${m.channel} delivery is not configured`);
       await channel(m);
-      await outbox.settleOutbox(m.id, { kind: 'delivered', at: clock() });
+      const at = clock();
+      await outbox.settleOutbox(m.id, { kind: 'delivered', at });
       report.delivered += 1;
+      deps.observe?.(m.channel, 'delivered', (at.getTime() - m.createdAt.getTime()) / 1000);
     } catch (err) {
       const error = safeError(err);
       if (m.attempts + 1 >= maxAttempts) {
         await outbox.settleOutbox(m.id, { kind: 'failed', error });
         report.failed += 1;
+        deps.observe?.(m.channel, 'failed');
         logger.warn({ outboxId: m.id, channel: m.channel, attempts: m.attempts + 1, error }, 'notification given up');
       } else {
         await outbox.settleOutbox(m.id, { kind: 'retry', nextAt: new Date(clock().getTime() + backoffMs(m.attempts, baseDelayMs, maxDelayMs)), error });
         report.retried += 1;
+        deps.observe?.(m.channel, 'retried');
       }
     }
   }

@@ -4,7 +4,11 @@ import type { Deliver } from '../jobs/outbox-job.js';
 import type { Logger } from '../logger.js';
 import type { OutboxChannel } from '../storage/outbox-port.js';
 import type { Storage } from '../storage/storage.js';
-import { mailChannel, moderatorAlert } from './mail.js';
+import type { Comment } from '../domain/comment.js';
+import { mailChannel } from './mail.js';
+import { moderatorAlert, moderatorDigest, type HeldItem } from './moderator-templates.js';
+import { createModeratorDigest, isDigestDue } from './moderator-digest.js';
+import type { ModeratorLang } from './mail-lang.js';
 import { createNotifier, type ModeratorAlert, type Notifier } from './notifier.js';
 import { webhookChannel } from './webhook.js';
 import { LINK_VALID_MS, signModerationLink } from './moderation-link.js';
@@ -35,21 +39,40 @@ export function createNotifications({ config, storage, clock, newId, logger, sec
     const domain = config.publicUrl ? new URL(config.publicUrl).hostname : 'parley.invalid';
     mail = mailChannel({ smtpUrl: n.smtpUrl, from: n.mailFrom, domain });
     channels.mail = mail.deliver;
-    logger.info({ moderators: n.moderatorEmails.length }, 'mail on (SMTP_URL is set)');
+    logger.info({ moderators: n.moderatorEmails.length, digestMinutes: n.moderatorDigestMinutes, lang: n.moderatorLang }, 'mail on (SMTP_URL is set)');
   } else {
     logger.info('SMTP_URL is not set: mail notifications are off');
   }
   const adminUrl = config.publicUrl ? `${config.publicUrl}/admin` : null;
-  const alert: ModeratorAlert | null =
-    mail && n.moderatorEmails.length > 0
-      ? async (comment) => {
-          const threadUrl = comment.threadKey.startsWith('http') ? comment.threadKey : ((await storage.getThread(comment.threadKey))?.url ?? null);
-          const expiresAt = new Date(clock().getTime() + LINK_VALID_MS);
-          const link = (action: 'approve' | 'spam') => `${config.publicUrl}/moderate/${signModerationLink(secret, { commentId: comment.id, action, expiresAt })}`;
-          const links = config.publicUrl ? { approve: link('approve'), spam: link('spam') } : null;
-          return moderatorAlert({ comment, threadUrl, adminUrl, links, to: n.moderatorEmails });
-        }
+  const mailTo = { adminUrl, to: n.moderatorEmails, lang: n.moderatorLang as ModeratorLang };
+  /** A held comment as a moderator mail shows it, with fresh signed links. */
+  const heldItem = async (comment: Comment): Promise<HeldItem> => {
+    const threadUrl = comment.threadKey.startsWith('http') ? comment.threadKey : ((await storage.getThread(comment.threadKey))?.url ?? null);
+    const expiresAt = new Date(clock().getTime() + LINK_VALID_MS);
+    const link = (action: 'approve' | 'spam') => `${config.publicUrl}/moderate/${signModerationLink(secret, { commentId: comment.id, action, expiresAt })}`;
+    return { comment, threadUrl, links: config.publicUrl ? { approve: link('approve'), spam: link('spam') } : null };
+  };
+  const moderators = mail !== null && n.moderatorEmails.length > 0;
+  const digest =
+    mail && moderators && n.moderatorDigestMinutes > 0
+      ? createModeratorDigest({
+          outbox: storage,
+          clock,
+          newId,
+          minutes: n.moderatorDigestMinutes,
+          load: async (id) => {
+            const comment = await storage.getComment(id);
+            return comment ? heldItem(comment) : null;
+          },
+          render: (items) => moderatorDigest(items, mailTo),
+          send: mail.send,
+        })
       : null;
-  const notifier = createNotifier({ outbox: storage, clock, newId, logger, webhookUrls: channels.webhook ? n.webhookUrls : [], moderatorAlert: alert });
+  if (mail && digest) {
+    const single = mail.deliver;
+    channels.mail = (m) => (isDigestDue(m.payload) ? digest.deliver(m) : single(m));
+  }
+  const alert: ModeratorAlert | null = moderators && !digest ? async (comment) => moderatorAlert(await heldItem(comment), mailTo) : null;
+  const notifier = createNotifier({ outbox: storage, clock, newId, logger, webhookUrls: channels.webhook ? n.webhookUrls : [], moderatorAlert: alert, moderatorDigest: digest?.held ?? null });
   return { notifier, channels, close: () => mail?.close() };
 }

@@ -32,6 +32,8 @@ export interface NotifierDeps {
   logger: { error(o: object, msg?: string): void };
   webhookUrls: readonly string[];
   moderatorAlert?: ModeratorAlert | null;
+  /** MODERATOR_DIGEST_MINUTES: the messages a held comment stores instead of an alert (moderator-digest.ts). */
+  moderatorDigest?: ((comment: Comment, at: Date) => NewOutboxMessage[]) | null;
 }
 
 const EVENT_OF: Partial<Record<Comment['status'], CommentEvent>> = { approved: 'comment.approved', spam: 'comment.spam', deleted: 'comment.deleted' };
@@ -60,12 +62,13 @@ export function createNotifier(deps: NotifierDeps): Notifier {
 
   return {
     async commentCreated(comment) {
-      if (webhookUrls.length === 0 && !(deps.moderatorAlert && comment.status === 'pending')) return;
+      if (webhookUrls.length === 0 && !((deps.moderatorAlert || deps.moderatorDigest) && comment.status === 'pending')) return;
       await store('comment.created', comment, async () => {
         const at = clock();
         const messages = webhooks('comment.created', comment, at);
         const alert = comment.status === 'pending' && deps.moderatorAlert ? await deps.moderatorAlert(comment) : null;
         if (alert) messages.push({ id: newId(), idempotencyKey: `mail:held:${comment.id}`, channel: 'mail', payload: alert, nextAt: at, createdAt: at });
+        if (comment.status === 'pending' && deps.moderatorDigest) messages.push(...deps.moderatorDigest(comment, at));
         return messages;
       });
     },

@@ -8,7 +8,9 @@
  *   that dies lets the lease run out and the message is claimed again (at least once, never lost).
  * - `settleOutbox` counts the attempt, records the outcome and clears the lease.
  */
-export type OutboxChannel = 'webhook' | 'mail';
+/** `digest-item`: a held comment waiting for the moderator digest; parked (never due), settled by the digest. */
+export type OutboxChannel = 'webhook' | 'mail' | 'digest-item';
+export const OUTBOX_CHANNELS: readonly OutboxChannel[] = ['webhook', 'mail', 'digest-item'];
 export type OutboxStatus = 'pending' | 'delivered' | 'failed';
 
 export interface OutboxMessage {
@@ -54,6 +56,8 @@ export interface OutboxPort {
   listOutbox(query: OutboxQuery): Promise<OutboxMessage[]>;
   /** Makes a message due again now (pending, lease cleared, attempts kept); undefined when it does not exist. */
   retryOutbox(id: string, now: Date): Promise<OutboxMessage | undefined>;
+  /** How many messages are pending, per channel (a channel with none may be missing). */
+  countPendingOutbox(): Promise<Partial<Record<OutboxChannel, number>>>;
   /** Deletes delivered and failed messages created before `before` (their bodies hold names and texts); returns how many. */
   pruneOutbox(before: Date): Promise<number>;
 }

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { ARTICLE, createTestApp, validComment, type TestApp } from '../support/test-app.js';
+import { startSmtpReceiver } from '../support/smtp-receiver.js';
+import { startWebhookReceiver } from '../support/webhook-receiver.js';
 
 const EMAIL = 'Zed.Probe+canary@privacy-probe.example';
 const IP = '198.51.100.77';
@@ -81,6 +83,60 @@ describe('privacy', () => {
     expect(stored?.context).toEqual({ ip: IP, userAgent: 'ProbeAgent/1.0', referrer: null });
     expect(app.logText()).toContain('"route":"/api/v1/comments"');
     assertClean('log', app.logText());
+  });
+
+  it('keeps every address and the IP out of the logs of the mail and webhook flows, the webhook bodies and /metrics', async () => {
+    const MODERATOR = 'Mod.Canary@moderators-probe.example';
+    const METRICS_TOKEN = 'metrics-token-0123456789-abcdefghijklmnop';
+    const smtp = await startSmtpReceiver();
+    const hooks = await startWebhookReceiver();
+    try {
+      for (const digest of ['0', '10']) {
+        app = await createTestApp({
+          TRUST_PROXY: '1',
+          LOG_LEVEL: 'debug',
+          METRICS_TOKEN,
+          MODERATION: 'all',
+          PUBLIC_URL: 'https://comments.example.com',
+          SMTP_URL: smtp.url,
+          MAIL_FROM: 'Parley <sender-probe@example.com>',
+          MODERATOR_EMAILS: MODERATOR,
+          MODERATOR_DIGEST_MINUTES: digest,
+          WEBHOOK_URLS: hooks.url,
+          WEBHOOK_SECRET: `whsec_${Buffer.alloc(32, 9).toString('base64')}`,
+        });
+        // Receivers that refuse for a while, then give up on some messages: the retry and give-up log lines too.
+        smtp.refuse(true);
+        hooks.failNext(14);
+        const posted = await request(app.http).post('/api/v1/comments').set('X-Forwarded-For', IP).send(validComment({ email: EMAIL, body: `held ${digest}` }));
+        expect(posted.status).toBe(201);
+        for (let i = 0; i < 13; i++) {
+          if (i === 6) smtp.refuse(false);
+          app.clock.advance(7 * 3_600_000);
+          await app.jobs.outbox.runOnce();
+        }
+        const approve = /(\/moderate\/[A-Za-z0-9_.-]+)/.exec(smtp.received.at(-1)!.raw.replace(/=\r?\n/g, '').replace(/=3D/g, '='))?.[1];
+        expect((await request(app.http).post(approve!).set('X-Forwarded-For', IP)).status).toBe(200);
+        await app.jobs.outbox.runOnce();
+        const metrics = await request(app.http).get('/metrics').set('Authorization', `Bearer ${METRICS_TOKEN}`);
+        expect(metrics.text).toContain('parley_outbox_failed_total{channel="webhook"} 1');
+
+        const log = app.logText();
+        expect(log).toContain('notification given up');
+        for (const [label, text] of [['log', log], ['metrics', metrics.text], ...hooks.received.map((h, i): [string, string] => [`webhook ${i}`, h.body])] as const) {
+          assertClean(`${label} (digest ${digest})`, text);
+          expect(text.toLowerCase()).not.toContain(MODERATOR.toLowerCase());
+          expect(text).not.toMatch(/[\w.+-]+@[\w-]+\.[\w.-]+/);
+        }
+        expect(smtp.received.length).toBeGreaterThan(0);
+        if (digest === '0') await app.close(); // the last one is closed by afterEach
+        smtp.received.length = 0;
+        hooks.received.length = 0;
+      }
+    } finally {
+      await smtp.close();
+      await hooks.close();
+    }
   });
 
   it('derives the avatar key from the email with the server secret, not a plain hash', async () => {

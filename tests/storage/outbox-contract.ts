@@ -109,5 +109,18 @@ export function describeOutboxContract(store: () => Storage): void {
       expect((await store().getOutbox(old[2]!.id))?.status).toBe('pending');
       expect((await store().getOutbox(recent.id))?.status).toBe('delivered');
     });
+
+    it('counts pending messages per channel, parked digest items included, settled ones not', async () => {
+      const before = await store().countPendingOutbox();
+      const ms = [message({ channel: 'digest-item', nextAt: new Date('9999-12-31T00:00:00.000Z') }), message({ channel: 'digest-item' }), message({ channel: 'mail' })];
+      await store().enqueueOutbox(ms);
+      await store().settleOutbox(ms[1]!.id, { kind: 'delivered', at: at(1) });
+      const after = await store().countPendingOutbox();
+      expect((after['digest-item'] ?? 0) - (before['digest-item'] ?? 0)).toBe(1);
+      expect((after.mail ?? 0) - (before.mail ?? 0)).toBe(1);
+      expect(after.webhook ?? 0).toBe(before.webhook ?? 0);
+      expect((await store().getOutbox(ms[0]!.id))?.nextAt).toEqual(new Date('9999-12-31T00:00:00.000Z'));
+      expect(await claimMine([ms[0]!.id], at(10_000_000))).toEqual([]);
+    });
   });
 }

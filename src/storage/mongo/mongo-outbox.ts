@@ -1,6 +1,6 @@
 /** The MongoDB side of the outbox port (see ../outbox-port.ts). Plain finds and compare-and-set updates (FerretDB v1). */
 import mongoose, { Schema } from 'mongoose';
-import type { OutboxChannel, OutboxMessage, OutboxPort, OutboxStatus } from '../outbox-port.js';
+import { OUTBOX_CHANNELS, type OutboxChannel, type OutboxMessage, type OutboxPort, type OutboxStatus } from '../outbox-port.js';
 
 export interface OutboxDoc {
   _id: string;
@@ -35,7 +35,7 @@ export const outboxSchema = new Schema<OutboxDoc>(
   {
     _id: { type: String, required: true },
     idempotencyKey: { type: String, required: true },
-    channel: { type: String, enum: ['webhook', 'mail'], required: true },
+    channel: { type: String, enum: OUTBOX_CHANNELS, required: true },
     payload: { type: String },
     attempts: { type: Number, default: 0 },
     nextAt: { type: Date, required: true },
@@ -154,6 +154,17 @@ export function mongoOutbox(model: mongoose.Model<OutboxDoc>, claims: mongoose.M
         if (status) filter.status = status;
         if (before) filter._id = mongoose.trusted({ $lt: before });
         return (await model.find(filter).sort({ _id: -1 }).limit(clamp(limit)).lean<OutboxDoc[]>()).map(toMessage);
+      });
+    },
+    countPendingOutbox() {
+      return guarded(async () => {
+        const counts: Partial<Record<OutboxChannel, number>> = {};
+        // One count per channel: plain finds, no aggregation pipeline (FerretDB v1).
+        for (const channel of OUTBOX_CHANNELS) {
+          const n = await model.countDocuments({ status: 'pending', channel });
+          if (n > 0) counts[channel] = n;
+        }
+        return counts;
       });
     },
     pruneOutbox(before) {

@@ -45,6 +45,7 @@ export function sqliteOutbox(db: Database): OutboxPort {
        delivered_at = coalesce(?, delivered_at), lease_until = 0 WHERE id = ?`,
   );
   const prune = db.prepare(`DELETE FROM outbox WHERE status IN ('delivered', 'failed') AND created_at < ?`);
+  const pending = db.prepare(`SELECT channel, count(*) AS n FROM outbox WHERE status = 'pending' GROUP BY channel`);
   const retry = db.prepare(`UPDATE outbox SET status = 'pending', next_at = ?, lease_until = 0 WHERE id = ?`);
 
   const enqueueTx = db.transaction((messages: readonly Parameters<OutboxPort['enqueueOutbox']>[0][number][]) => {
@@ -91,6 +92,11 @@ export function sqliteOutbox(db: Database): OutboxPort {
       args.push(Math.max(1, Math.min(500, Math.floor(limit))));
       const sql = `SELECT * FROM outbox ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
       return (db.prepare(sql).all(...args) as OutboxRow[]).map(toMessage);
+    },
+    async countPendingOutbox() {
+      const counts: Partial<Record<OutboxChannel, number>> = {};
+      for (const r of pending.all() as { channel: OutboxChannel; n: number }[]) counts[r.channel] = r.n;
+      return counts;
     },
     async pruneOutbox(before) {
       return prune.run(before.getTime()).changes;
