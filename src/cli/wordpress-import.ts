@@ -13,7 +13,7 @@ import type { Storage } from '../storage/storage.js';
 import { importedComment } from './imported-comment.js';
 import { ImportReport } from './import-report.js';
 import { xmlFeed } from './xml-feed.js';
-import { restoreComment } from './json-transfer.js';
+import { CommentBatch } from './comment-batch.js';
 
 export interface UrlMap {
   from: string;
@@ -85,6 +85,7 @@ export async function importWordpress(storage: Storage | null, input: Readable, 
   let text: string | null = null;
   const ready: RawItem[] = [];
   let records = 0;
+  const batch = storage ? new CommentBatch(storage, report, { skipReason: 'already_imported', touched: options.touched }) : null;
 
   parser.on('opentag', (tag) => {
     path.push(tag.name);
@@ -223,24 +224,19 @@ export async function importWordpress(storage: Storage | null, input: Readable, 
 
     const ok = [...built.values()].filter((c): c is Comment => c !== null);
     if (ok.length === 0) return;
-    if (!storage) {
+    if (!storage || !batch) {
       report.imported += ok.length;
       return;
     }
     const first = ok.reduce((a, b) => (a.createdAt < b.createdAt ? a : b)).createdAt;
-    await storage.ensureThread({ key: threadKey, url: threadUrl, now: first });
-    for (const c of ok) {
-      try {
-        if (await restoreComment(storage, c)) {
-          report.imported += 1;
-          options.touched?.add(threadKey);
-        } else {
-          report.skip('already_imported');
-        }
-      } catch (err) {
-        report.fail(`storage_error (${(err as { code?: string }).code ?? 'unknown'})`, `comment at line ${lineOf.get(c)}`);
-      }
+    try {
+      await storage.ensureThread({ key: threadKey, url: threadUrl, now: first });
+    } catch (err) {
+      for (const c of ok) report.fail(`storage_error (${(err as { code?: string }).code ?? 'unknown'})`, `comment at line ${lineOf.get(c)}`);
+      return;
     }
+    // Batches span articles: many short articles still make few writes.
+    for (const c of ok) await batch.add(c, `comment at line ${lineOf.get(c)}`);
   }
 
   const complete = await feed.read(input, {
@@ -249,12 +245,16 @@ export async function importWordpress(storage: Storage | null, input: Readable, 
     afterChunk: processItems,
     onProgress: (bytes) => options.onProgress?.(bytes, records),
   });
-  if (!complete) return report;
+  if (!complete) {
+    await batch?.flush();
+    return report;
+  }
   // An article cut off by the end of the file: what was read of it is imported, its loss is reported above.
   if (item !== null) {
     const partial: RawItem = item;
     await importItem(partial);
   }
+  await batch?.flush();
   if (!sawRss) report.fail('not_a_wordpress_export', 'line 1');
   return report;
 }
