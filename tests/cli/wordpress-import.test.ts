@@ -207,6 +207,24 @@ describe('import wordpress', () => {
     await s.close();
   });
 
+  it("places replies that come before their parent and comments that come before the article's link", async () => {
+    const text = fs.readFileSync(FIXTURE, 'utf8');
+    const link = '<link>https://old.example.org/2024/01/hello-world/?utm_source=feed</link>';
+    // The link (and a publication date) moved to the end of the first article, after its comments.
+    const firstEnd = text.indexOf('</item>');
+    const moved = `${text.slice(0, firstEnd).replace(link, '')}${link}<wp:post_date_gmt>2023-12-31 08:00:00</wp:post_date_gmt>${text.slice(firstEnd)}`;
+    const file = path.join(tempDir(), 'late-link.xml');
+    fs.writeFileSync(file, moved);
+    const dir = tempDir();
+    const r = await cli(['import', 'wordpress', file], { DATA_DIR: dir });
+    expect(r.stdout).toContain('imported: 6');
+    const comments = await allComments(dir);
+    expect(comments.get(idOf(12))).toMatchObject({ threadKey: POST1, parentId: idOf(11), rootId: idOf(10), depth: 2 });
+    const s = openSqliteStorage({ dataDir: dir });
+    expect((await s.getThread(POST1))?.createdAt).toEqual(new Date('2023-12-31T08:00:00.000Z'));
+    await s.close();
+  });
+
   it('refuses a file that is not a WordPress export', async () => {
     const file = path.join(tempDir(), 'not.xml');
     fs.writeFileSync(file, '<html><body><p>hello</p></body></html>');
