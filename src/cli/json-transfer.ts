@@ -1,6 +1,6 @@
 /**
  * `export json` / `import json`: the whole store as JSON lines — a header, then every thread (by key), every comment
- * (by id), every ban (by id) and every audit entry (by id), each with every field, dates as ISO strings. Fields are
+ * (by id), every ban (by id) and every audit entry (newest first), each with every field, dates as ISO strings. Fields are
  * written in a fixed order, so exporting, importing into an empty store and exporting again gives the same bytes,
  * whatever the adapter.
  *
@@ -21,7 +21,7 @@ import { COMMENT_STATUSES, type Comment } from '../domain/comment.js';
 import { BAN_KINDS } from '../domain/ban.js';
 import { renderBody } from '../domain/markup.js';
 import { MODERATION_ACTIONS, type AuditAction, type AuditEntry, type Ban } from '../domain/moderation.js';
-import type { Storage, ThreadRecord } from '../storage/storage.js';
+import type { AuditPage, PageCursor, Storage, ThreadRecord } from '../storage/storage.js';
 import { CommentBatch } from './comment-batch.js';
 import { cleanWebsite } from './imported-comment.js';
 import { ImportReport } from './import-report.js';
@@ -140,15 +140,16 @@ export async function exportJson(storage: Storage, out: Writable, onRecord: () =
     counts.bans += 1;
     onRecord();
   }
-  for (let after: string | null = null; ; ) {
-    const page: AuditEntry[] = await storage.listAllAudit({ after, limit: PAGE });
-    for (const e of page) {
+  // The audit log newest first, as moderators read it: (at, id) descending is the same order on every adapter.
+  for (let cursor: PageCursor | null = null; ; ) {
+    const page: AuditPage = await storage.listAudit({ cursor, limit: PAGE });
+    for (const e of page.entries) {
       await writeLine(out, auditLine(e));
       counts.audit += 1;
       onRecord();
     }
-    if (page.length < PAGE) break;
-    after = page[page.length - 1]!.id;
+    if (!page.nextCursor) break;
+    cursor = page.nextCursor;
   }
   return counts;
 }

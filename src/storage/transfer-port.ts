@@ -2,9 +2,9 @@
  * The part of the storage port that moves a whole store in and out (the `parley` command line): every record in a
  * stable order, and inserts that keep ids, dates and flags exactly as given and do nothing when the id exists.
  *
- * - `listAllThreads` pages through threads by key ascending, `listAllComments` through comments by id ascending,
- *   `listAllAudit` through audit entries by id ascending (byte order of the strings, the same on SQLite and MongoDB),
- *   starting strictly after `after`.
+ * - `listAllThreads` pages through threads by key ascending, `listAllComments` through comments by id ascending
+ *   (byte order of the strings, the same on SQLite and MongoDB), starting strictly after `after`. The audit log is
+ *   read with `listAudit`, whose (at, id) order is the same on both.
  * - `restoreThread` inserts the thread with its createdAt, locked and lastCommentAt if no thread has that key;
  *   an existing thread is left as it is. `restoreBan` and `restoreAudit` likewise by id. They return whether they
  *   inserted.
@@ -28,7 +28,6 @@ export const MAX_RESTORE_BATCH = 1000;
 export interface TransferPort {
   listAllThreads(page: TransferPage): Promise<ThreadRecord[]>;
   listAllComments(page: TransferPage): Promise<Comment[]>;
-  listAllAudit(page: TransferPage): Promise<AuditEntry[]>;
   restoreThread(thread: ThreadRecord): Promise<boolean>;
   restoreBan(ban: Ban): Promise<boolean>;
   restoreAudit(entry: AuditEntry): Promise<boolean>;

@@ -4,7 +4,7 @@ import type { Comment } from '../../domain/comment.js';
 import type { AuditEntry, Ban } from '../../domain/moderation.js';
 import type { ThreadRecord } from '../storage.js';
 import { MAX_RESTORE_BATCH, type TransferPort } from '../transfer-port.js';
-import type { AuditDoc, BanDoc, CommentDoc, MongoModels, ThreadDoc } from './models.js';
+import type { BanDoc, CommentDoc, MongoModels, ThreadDoc } from './models.js';
 
 export interface MongoTransferDeps {
   models: MongoModels;
@@ -18,18 +18,6 @@ const clamp = (limit: number): number => Math.max(1, Math.min(1000, Math.floor(l
 function isDuplicateKey(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
 }
-
-const auditEntry = (d: AuditDoc): AuditEntry => ({
-  id: d._id,
-  at: new Date(d.at),
-  actor: d.actor,
-  action: d.action as AuditEntry['action'],
-  commentId: d.commentId ?? null,
-  threadKey: d.threadKey ?? null,
-  from: (d.from ?? null) as AuditEntry['from'],
-  to: (d.to ?? null) as AuditEntry['to'],
-  reason: d.reason ?? null,
-});
 
 /**
  * The stored shape of a comment is the domain shape with its id as _id, plus the two markers insertComment writes:
@@ -68,9 +56,6 @@ export function mongoTransfer({ models, guarded, toComment, toThread }: MongoTra
     async listAllComments({ after, limit }) {
       return guarded(async () => (await comments.find(afterFilter(after)).sort({ _id: 1 }).limit(clamp(limit)).lean<CommentDoc[]>()).map(toComment));
     },
-    async listAllAudit({ after, limit }) {
-      return guarded(async () => (await audit.find(afterFilter(after)).sort({ _id: 1 }).limit(clamp(limit)).lean<AuditDoc[]>()).map(auditEntry));
-    },
     async restoreThread(t: ThreadRecord) {
       return guarded(() =>
         insertNew(() =>
@@ -85,12 +70,8 @@ export function mongoTransfer({ models, guarded, toComment, toThread }: MongoTra
         ),
       );
     },
-    async restoreAudit(e: AuditEntry) {
-      return guarded(() =>
-        insertNew(() =>
-          audit.create({ _id: e.id, at: e.at, actor: e.actor, action: e.action, commentId: e.commentId, threadKey: e.threadKey, from: e.from, to: e.to, reason: e.reason }),
-        ),
-      );
+    async restoreAudit({ id, ...fields }: AuditEntry) {
+      return guarded(async () => (await audit.updateOne({ _id: id }, { $setOnInsert: fields }, { upsert: true })).upsertedCount > 0);
     },
     // One unordered insertMany (a stored id is refused alone, the rest go in), then each thread's activity time, then
     // the markers: a crash in between leaves threadPending, which the repair pass at open finishes like insertComment's.

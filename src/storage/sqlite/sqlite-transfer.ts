@@ -12,31 +12,7 @@ export interface SqliteTransferDeps<CommentRow, ThreadRow> {
   toThread: (row: ThreadRow) => ThreadRecord;
 }
 
-interface AuditRow {
-  id: string;
-  at: number;
-  actor: string;
-  action: string;
-  comment_id: string | null;
-  thread_key: string | null;
-  from_status: string | null;
-  to_status: string | null;
-  reason: string | null;
-}
-
 const clamp = (limit: number): number => Math.max(1, Math.min(1000, Math.floor(limit)));
-
-const auditEntry = (r: AuditRow): AuditEntry => ({
-  id: r.id,
-  at: new Date(r.at),
-  actor: r.actor,
-  action: r.action as AuditEntry['action'],
-  commentId: r.comment_id,
-  threadKey: r.thread_key,
-  from: r.from_status as AuditEntry['from'],
-  to: r.to_status as AuditEntry['to'],
-  reason: r.reason,
-});
 
 /** The columns of a comment, as sqlite-storage writes them (the round-trip tests pin both to the same reading). */
 const commentParams = (c: Comment): unknown[] => [
@@ -73,8 +49,6 @@ export function sqliteTransfer<CommentRow, ThreadRow>({ db, toComment, toThread 
   const threadsAfter = db.prepare('SELECT * FROM threads WHERE key > ? ORDER BY key LIMIT ?');
   const commentsFirst = db.prepare('SELECT * FROM comments ORDER BY id LIMIT ?');
   const commentsAfter = db.prepare('SELECT * FROM comments WHERE id > ? ORDER BY id LIMIT ?');
-  const auditFirst = db.prepare('SELECT * FROM audit ORDER BY id LIMIT ?');
-  const auditAfter = db.prepare('SELECT * FROM audit WHERE id > ? ORDER BY id LIMIT ?');
   const insertThread = db.prepare(
     'INSERT INTO threads (key, url, created_at, locked, last_comment_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING',
   );
@@ -129,10 +103,6 @@ export function sqliteTransfer<CommentRow, ThreadRow>({ db, toComment, toThread 
     async listAllComments({ after, limit }) {
       const rows = (after === null ? commentsFirst.all(clamp(limit)) : commentsAfter.all(after, clamp(limit))) as CommentRow[];
       return rows.map(toComment);
-    },
-    async listAllAudit({ after, limit }) {
-      const rows = (after === null ? auditFirst.all(clamp(limit)) : auditAfter.all(after, clamp(limit))) as AuditRow[];
-      return rows.map(auditEntry);
     },
     async restoreThread(t: ThreadRecord) {
       const last = t.lastCommentAt ? t.lastCommentAt.getTime() : 0;
