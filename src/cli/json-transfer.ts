@@ -159,8 +159,9 @@ const nullableDate = date.nullable();
 const str = z.string();
 const nstr = z.string().nullable();
 
-// What the service itself writes: an http(s) address as given, and a 32- or 64-hex avatar key (empty when erased).
-const website = nstr.refine((w) => w === null || cleanWebsite(w) === w);
+// What the service itself writes: http(s) addresses (a commenter's website and an article's URL are links on pages)
+// and a 32- or 64-hex avatar key (empty when erased).
+const httpUrl = nstr.refine((w) => w === null || cleanWebsite(w) === w);
 const avatar = z.string().regex(/^(?:[0-9a-f]{32}|[0-9a-f]{64})?$/);
 const AUDIT_ACTIONS = [...MODERATION_ACTIONS, 'edit', 'lock_thread', 'unlock_thread', 'ban', 'unban', 'export_author', 'erase_author', 'reply'] as const;
 // Fails to compile when an action is added to AuditAction and not listed here.
@@ -169,7 +170,7 @@ const everyActionListed: UnlistedAction extends never ? true : UnlistedAction = 
 void everyActionListed;
 const nstatus = z.enum(COMMENT_STATUSES).nullable();
 
-const threadSchema = z.object({ type: z.literal('thread'), key: str.min(1), url: nstr, createdAt: date, locked: z.boolean(), lastCommentAt: nullableDate }).strict();
+const threadSchema = z.object({ type: z.literal('thread'), key: str.min(1), url: httpUrl, createdAt: date, locked: z.boolean(), lastCommentAt: nullableDate }).strict();
 const commentSchema = z
   .object({
     type: z.literal('comment'),
@@ -179,7 +180,7 @@ const commentSchema = z
     rootId: str.min(1),
     depth: z.number().int().min(0),
     status: z.enum(COMMENT_STATUSES),
-    author: z.object({ name: str, email: str, emailKey: str, website, avatar, moderator: z.literal(true).optional() }).strict(),
+    author: z.object({ name: str, email: str, emailKey: str, website: httpUrl, avatar, moderator: z.literal(true).optional() }).strict(),
     body: str,
     html: str,
     createdAt: date,

@@ -117,7 +117,7 @@ describe('export json / import json', () => {
     expect(await exportOf({ DATA_DIR: b })).toBe(original);
   });
 
-  it('refuses a website that is not an http(s) address and an avatar key of another shape', async () => {
+  it("refuses a website or an article's URL that is not an http(s) address, and an avatar key of another shape", async () => {
     const a = tempDir();
     await seed(a);
     const lines = (await exportOf({ DATA_DIR: a })).trim().split('\n');
@@ -130,13 +130,16 @@ describe('export json / import json', () => {
     };
     const websiteLine = edit('01ROOT', (au) => (au.website = 'javascript:alert(document.cookie)'));
     const avatarLine = edit('01DEL', (au) => (au.avatar = '"><script>x()</script>'));
+    const threadLine = lines.findIndex((l) => l.includes('"url":"https://blog.example/empty"'));
+    lines[threadLine] = lines[threadLine]!.replace('"url":"https://blog.example/empty"', '"url":"javascript:alert(1)"');
     const file = path.join(tempDir(), 'edited.jsonl');
     fs.writeFileSync(file, `${lines.join('\n')}\n`);
     const r = await cli(['import', 'json', file], { DATA_DIR: tempDir() });
     expect(r.code).toBe(1);
     expect(r.stdout).toContain(`line ${websiteLine}: invalid_record (author.website)`);
     expect(r.stdout).toContain(`line ${avatarLine}: invalid_record (author.avatar)`);
-    expect(r.stdout).toContain('imported: 11');
+    expect(r.stdout).toContain(`line ${threadLine + 1}: invalid_record (url)`);
+    expect(r.stdout).toContain('imported: 10');
   });
 
   it('still imports a file of version 1, written before the audit log was exported', async () => {
