@@ -12,7 +12,7 @@ import type { Storage } from '../storage/storage.js';
 import { importedComment, type ParentRef } from './imported-comment.js';
 import { ImportReport } from './import-report.js';
 import { xmlFeed } from './xml-feed.js';
-import { restoreComment } from './json-transfer.js';
+import { CommentBatch } from './comment-batch.js';
 import { applyMaps, type WordpressImportOptions } from './wordpress-import.js';
 
 /** The WordPress importer's options, and how threads are keyed. */
@@ -52,6 +52,7 @@ export async function importDisqus(storage: Storage | null, input: Readable, opt
   const placed = new Map<string, Placed>();
   const waiting = new Map<string, Rec[]>();
   let records = 0;
+  const batch = storage ? new CommentBatch(storage, report, { skipReason: 'already_imported', touched: options.touched }) : null;
 
   parser.on('opentag', (tag) => {
     path.push(tag.name);
@@ -148,7 +149,7 @@ export async function importDisqus(storage: Storage | null, input: Readable, opt
     );
     if ('reason' in made) return report.fail(made.reason, where(r));
     placed.set(r.dsqId, { id: made.id, rootId: made.rootId, depth: made.depth, parentDsq: parent ? r.parentRef : '' });
-    if (!storage) {
+    if (!storage || !batch) {
       report.imported += 1;
     } else {
       try {
@@ -156,12 +157,7 @@ export async function importDisqus(storage: Storage | null, input: Readable, opt
           await storage.ensureThread({ key: thread.key, url: thread.url, now: thread.createdAt ?? createdAt });
           ensured.add(thread.key);
         }
-        if (await restoreComment(storage, made)) {
-          report.imported += 1;
-          options.touched?.add(thread.key);
-        } else {
-          report.skip('already_imported');
-        }
+        await batch.add(made, where(r));
       } catch (err) {
         report.fail(`storage_error (${(err as { code?: string }).code ?? 'unknown'})`, where(r));
       }
@@ -190,6 +186,7 @@ export async function importDisqus(storage: Storage | null, input: Readable, opt
     afterChunk: processReady,
     onProgress: (bytes) => options.onProgress?.(bytes, records),
   });
+  await batch?.flush();
   if (!complete) return report;
   for (const list of waiting.values()) for (const r of list) report.fail('missing_parent', where(r));
   if (!sawRoot) report.fail('not_a_disqus_export', 'line 1');

@@ -5,11 +5,18 @@ export class ImportReport {
   imported = 0;
   readonly skipped = new Map<string, number>();
   readonly failed = new Map<string, number>();
+  /** Records imported with a field replaced (e.g. html rendered again from the body), by reason. */
+  readonly adjusted = new Map<string, number>();
   /** One line per failure naming the line or record (no email or IP in these). */
   readonly problems: string[] = [];
 
   skip(reason: string): void {
     this.skipped.set(reason, (this.skipped.get(reason) ?? 0) + 1);
+  }
+
+  adjust(reason: string, where: string): void {
+    this.adjusted.set(reason, (this.adjusted.get(reason) ?? 0) + 1);
+    if (this.problems.length < MAX_PROBLEMS_SHOWN) this.problems.push(`${where}: ${reason}`);
   }
 
   fail(reason: string, where: string): void {
@@ -29,9 +36,11 @@ export class ImportReport {
     const skipped = [...this.skipped.values()].reduce((a, b) => a + b, 0);
     lines.push(`skipped: ${skipped}`, ...list(this.skipped));
     lines.push(`failed: ${this.failures}`, ...list(this.failed));
+    const adjusted = [...this.adjusted.values()].reduce((a, b) => a + b, 0);
+    if (adjusted > 0) lines.push(`adjusted: ${adjusted}`, ...list(this.adjusted));
     if (this.problems.length > 0) {
       lines.push('problems:', ...this.problems.map((p) => `  ${p}`));
-      if (this.failures > this.problems.length) lines.push(`  … and ${this.failures - this.problems.length} more`);
+      if (this.failures + adjusted > this.problems.length) lines.push(`  … and ${this.failures + adjusted - this.problems.length} more`);
     }
     return `${lines.join('\n')}\n`;
   }

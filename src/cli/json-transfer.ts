@@ -1,7 +1,17 @@
 /**
  * `export json` / `import json`: the whole store as JSON lines — a header, then every thread (by key), every comment
- * (by id) and every ban (by id), each with every field, dates as ISO strings. Fields are written in a fixed order,
- * so exporting, importing into an empty store and exporting again gives the same bytes, whatever the adapter.
+ * (by id), every ban (by id) and every audit entry (newest first), each with every field, dates as ISO strings. Fields are
+ * written in a fixed order, so exporting, importing into an empty store and exporting again gives the same bytes,
+ * whatever the adapter.
+ *
+ * The audit log is part of the store a moderator answers for (who approved, banned, erased what): a move between
+ * stores keeps it. The outbox is not exported: it holds deliveries in flight (webhook calls, mails about events that
+ * already happened) whose bodies carry names and texts and are pruned; replaying them from another store would
+ * notify twice, and imports send no notifications.
+ *
+ * Nothing in the file is trusted to be safe: a comment's html is rendered again from its body through the same
+ * pipeline as a new comment (a file edited by hand cannot inject markup), and websites and avatar keys must have the
+ * shape the service writes.
  */
 import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
@@ -9,13 +19,17 @@ import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import { COMMENT_STATUSES, type Comment } from '../domain/comment.js';
 import { BAN_KINDS } from '../domain/ban.js';
-import { ConflictError } from '../domain/errors.js';
-import type { Ban } from '../domain/moderation.js';
-import type { Storage, ThreadRecord } from '../storage/storage.js';
+import { renderBody } from '../domain/markup.js';
+import { MODERATION_ACTIONS, type AuditAction, type AuditEntry, type Ban } from '../domain/moderation.js';
+import type { AuditPage, PageCursor, Storage, ThreadRecord } from '../storage/storage.js';
+import { CommentBatch } from './comment-batch.js';
+import { cleanWebsite } from './imported-comment.js';
 import { ImportReport } from './import-report.js';
 
 export const EXPORT_FORMAT = 'parley-export';
-export const EXPORT_VERSION = 1;
+/** 2 added the audit log; files of version 1 (without it) still import. */
+export const EXPORT_VERSION = 2;
+const READABLE_VERSIONS: readonly unknown[] = [1, 2];
 const PAGE = 500;
 
 const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
@@ -69,6 +83,21 @@ export function banLine(b: Ban): string {
   });
 }
 
+export function auditLine(e: AuditEntry): string {
+  return JSON.stringify({
+    type: 'audit',
+    id: e.id,
+    at: iso(e.at),
+    actor: e.actor,
+    action: e.action,
+    commentId: e.commentId,
+    threadKey: e.threadKey,
+    from: e.from,
+    to: e.to,
+    reason: e.reason,
+  });
+}
+
 async function writeLine(out: Writable, line: string): Promise<void> {
   if (!out.write(`${line}\n`)) await once(out, 'drain');
 }
@@ -77,11 +106,12 @@ export interface ExportCounts {
   threads: number;
   comments: number;
   bans: number;
+  audit: number;
 }
 
 /** Streams the store to `out` page by page (memory bounded by one page), in the order described above. */
 export async function exportJson(storage: Storage, out: Writable, onRecord: () => void = () => undefined): Promise<ExportCounts> {
-  const counts: ExportCounts = { threads: 0, comments: 0, bans: 0 };
+  const counts: ExportCounts = { threads: 0, comments: 0, bans: 0, audit: 0 };
   await writeLine(out, JSON.stringify({ format: EXPORT_FORMAT, version: EXPORT_VERSION }));
   for (let after: string | null = null; ; ) {
     const page: ThreadRecord[] = await storage.listAllThreads({ after, limit: PAGE });
@@ -110,6 +140,17 @@ export async function exportJson(storage: Storage, out: Writable, onRecord: () =
     counts.bans += 1;
     onRecord();
   }
+  // The audit log newest first, as moderators read it: (at, id) descending is the same order on every adapter.
+  for (let cursor: PageCursor | null = null; ; ) {
+    const page: AuditPage = await storage.listAudit({ cursor, limit: PAGE });
+    for (const e of page.entries) {
+      await writeLine(out, auditLine(e));
+      counts.audit += 1;
+      onRecord();
+    }
+    if (!page.nextCursor) break;
+    cursor = page.nextCursor;
+  }
   return counts;
 }
 
@@ -118,7 +159,18 @@ const nullableDate = date.nullable();
 const str = z.string();
 const nstr = z.string().nullable();
 
-const threadSchema = z.object({ type: z.literal('thread'), key: str.min(1), url: nstr, createdAt: date, locked: z.boolean(), lastCommentAt: nullableDate }).strict();
+// What the service itself writes: http(s) addresses (a commenter's website and an article's URL are links on pages)
+// and a 32- or 64-hex avatar key (empty when erased).
+const httpUrl = nstr.refine((w) => w === null || cleanWebsite(w) === w);
+const avatar = z.string().regex(/^(?:[0-9a-f]{32}|[0-9a-f]{64})?$/);
+const AUDIT_ACTIONS = [...MODERATION_ACTIONS, 'edit', 'lock_thread', 'unlock_thread', 'ban', 'unban', 'export_author', 'erase_author', 'reply'] as const;
+// Fails to compile when an action is added to AuditAction and not listed here.
+type UnlistedAction = Exclude<AuditAction, (typeof AUDIT_ACTIONS)[number]>;
+const everyActionListed: UnlistedAction extends never ? true : UnlistedAction = true;
+void everyActionListed;
+const nstatus = z.enum(COMMENT_STATUSES).nullable();
+
+const threadSchema = z.object({ type: z.literal('thread'), key: str.min(1), url: httpUrl, createdAt: date, locked: z.boolean(), lastCommentAt: nullableDate }).strict();
 const commentSchema = z
   .object({
     type: z.literal('comment'),
@@ -128,7 +180,7 @@ const commentSchema = z
     rootId: str.min(1),
     depth: z.number().int().min(0),
     status: z.enum(COMMENT_STATUSES),
-    author: z.object({ name: str, email: str, emailKey: str, website: nstr, avatar: str, moderator: z.literal(true).optional() }).strict(),
+    author: z.object({ name: str, email: str, emailKey: str, website: httpUrl, avatar, moderator: z.literal(true).optional() }).strict(),
     body: str,
     html: str,
     createdAt: date,
@@ -154,7 +206,21 @@ const banSchema = z
     actor: str,
   })
   .strict();
-const recordSchema = z.discriminatedUnion('type', [threadSchema, commentSchema, banSchema]);
+const auditSchema = z
+  .object({
+    type: z.literal('audit'),
+    id: str.min(1),
+    at: date,
+    actor: str,
+    action: z.enum(AUDIT_ACTIONS),
+    commentId: nstr,
+    threadKey: nstr,
+    from: nstatus,
+    to: nstatus,
+    reason: nstr,
+  })
+  .strict();
+const recordSchema = z.discriminatedUnion('type', [threadSchema, commentSchema, banSchema, auditSchema]);
 
 export interface ImportJsonOptions {
   dryRun: boolean;
@@ -167,6 +233,7 @@ export interface ImportJsonOptions {
 export async function importJson(storage: Storage | null, input: Readable, options: ImportJsonOptions): Promise<ImportReport> {
   const report = new ImportReport();
   const lines = createInterface({ input, crlfDelay: Infinity });
+  const batch = storage && !options.dryRun ? new CommentBatch(storage, report, { skipReason: 'already_present (comment)', touched: options.touched }) : null;
   let lineNo = 0;
   let bytes = 0;
   for await (const line of lines) {
@@ -183,7 +250,7 @@ export async function importJson(storage: Storage | null, input: Readable, optio
     }
     if (lineNo === 1) {
       const header = raw as { format?: unknown; version?: unknown };
-      if (header.format !== EXPORT_FORMAT || header.version !== EXPORT_VERSION) {
+      if (header.format !== EXPORT_FORMAT || !READABLE_VERSIONS.includes(header.version)) {
         report.fail('not_a_parley_export', 'line 1');
         break;
       }
@@ -195,41 +262,35 @@ export async function importJson(storage: Storage | null, input: Readable, optio
       report.fail(`invalid_record (${field})`, `line ${lineNo}`);
       continue;
     }
-    const r = parsed.data;
-    if (options.dryRun || storage === null) {
+    const { type, ...record } = parsed.data;
+    if (type === 'comment') {
+      const comment = record as Comment;
+      const html = renderBody(comment.body);
+      if (html !== comment.html) report.adjust('html_rendered_from_body', `line ${lineNo}`);
+      if (batch) await batch.add({ ...comment, html }, `line ${lineNo}`);
+      else report.imported += 1;
+      continue;
+    }
+    if (!batch || !storage) {
       report.imported += 1;
       continue;
     }
+    // Comments before this line go in first: the file's order (threads, comments, bans, audit) is kept.
+    await batch.flush();
     try {
-      let inserted: boolean;
-      if (r.type === 'thread') {
-        const { type: _t, ...thread } = r;
-        inserted = await storage.restoreThread(thread);
-      } else if (r.type === 'ban') {
-        const { type: _t, ...ban } = r;
-        inserted = await storage.restoreBan(ban);
-      } else {
-        const { type: _t, ...comment } = r;
-        inserted = await restoreComment(storage, comment);
-        if (inserted) options.touched?.add(comment.threadKey);
-      }
+      const inserted =
+        type === 'thread'
+          ? await storage.restoreThread(record as ThreadRecord)
+          : type === 'ban'
+            ? await storage.restoreBan(record as Ban)
+            : await storage.restoreAudit(record as AuditEntry);
       if (inserted) report.imported += 1;
-      else report.skip(`already_present (${r.type})`);
+      else report.skip(`already_present (${type})`);
     } catch (err) {
       report.fail(`storage_error (${(err as { code?: string }).code ?? 'unknown'})`, `line ${lineNo}`);
     }
   }
+  await batch?.flush();
   if (lineNo === 0) report.fail('empty_file', 'line 1');
   return report;
-}
-
-/** Inserts a comment as given; false when one with its id is already stored. */
-export async function restoreComment(storage: Storage, comment: Comment): Promise<boolean> {
-  try {
-    await storage.insertComment(comment);
-    return true;
-  } catch (err) {
-    if (err instanceof ConflictError && err.code === 'conflict') return false;
-    throw err;
-  }
 }

@@ -133,7 +133,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const exportCmd = program.command('export').description('Write comments out of Parley.').exitOverride();
   exportCmd
     .command('json')
-    .description('Every thread, comment (every status, history, private fields) and ban, as JSON lines. Lossless: importing it into an empty store and exporting again gives the same file.')
+    .description('Every thread, comment (every status, history, private fields), ban and audit entry, as JSON lines. Lossless: importing it into an empty store and exporting again gives the same file.')
     .option('--out <file>', 'write to this file (mode 0600) instead of stdout')
     .exitOverride()
     .action(async (opts: { out?: string }) => {
@@ -144,7 +144,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
           out.end();
           await finished(out);
         }
-        say(`exported: ${counts.threads} threads, ${counts.comments} comments, ${counts.bans} bans`);
+        say(`exported: ${counts.threads} threads, ${counts.comments} comments, ${counts.bans} bans, ${counts.audit} audit entries`);
       });
     });
 
@@ -168,7 +168,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const importCmd = program.command('import').description('Bring comments into Parley. Safe to run twice: what is already there is skipped.').exitOverride();
   importCmd
     .command('json <file>')
-    .description('Restore a file written by `export json` (into an empty store, or to finish an interrupted import).')
+    .description('Restore a file written by `export json` (into an empty store, or to finish an interrupted import). Comment HTML is rendered again from the body.')
     .option('--dry-run', 'parse, validate and report; write nothing', false)
     .exitOverride()
     .action(async (file: string, opts: { dryRun: boolean }) => {

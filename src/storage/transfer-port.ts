@@ -3,12 +3,17 @@
  * stable order, and inserts that keep ids, dates and flags exactly as given and do nothing when the id exists.
  *
  * - `listAllThreads` pages through threads by key ascending, `listAllComments` through comments by id ascending
- *   (byte order of the strings, the same on SQLite and MongoDB), starting strictly after `after`.
+ *   (byte order of the strings, the same on SQLite and MongoDB), starting strictly after `after`. The audit log is
+ *   read with `listAudit`, whose (at, id) order is the same on both.
  * - `restoreThread` inserts the thread with its createdAt, locked and lastCommentAt if no thread has that key;
- *   an existing thread is left as it is. `restoreBan` likewise by id. Both return whether they inserted.
- * - Comments are restored with `insertComment` (no duplicate rule): it keeps counts and activity times.
+ *   an existing thread is left as it is. `restoreBan` and `restoreAudit` likewise by id. They return whether they
+ *   inserted.
+ * - `restoreComments` inserts a batch of comments (1..1000) as given, in one transaction on SQLite and one
+ *   insertMany on MongoDB, skipping those whose id is stored already; it keeps visible counts and threads' activity
+ *   times like `insertComment` and is as crash-safe (a batch cut short is finished by running the import again).
+ *   Returns the ids it inserted. Every comment's thread must exist (`ensureThread` or `restoreThread` first).
  */
-import type { Ban } from '../domain/moderation.js';
+import type { AuditEntry, Ban } from '../domain/moderation.js';
 import type { Comment } from '../domain/comment.js';
 import type { ThreadRecord } from './storage.js';
 
@@ -18,9 +23,13 @@ export interface TransferPage {
   limit: number;
 }
 
+export const MAX_RESTORE_BATCH = 1000;
+
 export interface TransferPort {
   listAllThreads(page: TransferPage): Promise<ThreadRecord[]>;
   listAllComments(page: TransferPage): Promise<Comment[]>;
   restoreThread(thread: ThreadRecord): Promise<boolean>;
   restoreBan(ban: Ban): Promise<boolean>;
+  restoreAudit(entry: AuditEntry): Promise<boolean>;
+  restoreComments(comments: readonly Comment[]): Promise<string[]>;
 }

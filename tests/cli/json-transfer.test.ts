@@ -5,6 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import mongoose from 'mongoose';
 import { openSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
+import type { Comment } from '../../src/domain/comment.js';
+import { renderBody } from '../../src/domain/markup.js';
 import { makeComment, makeReply } from '../support/comment-factory.js';
 import { cli } from '../support/run-cli.js';
 import { mongoMissing } from '../support/spawn-service.js';
@@ -38,6 +40,8 @@ async function seed(dataDir: string): Promise<void> {
   await s.updateComment('01ROOT', { body: 'Root *two*', html: '<p>Root <em>two</em></p>\n', editedAt: d('2026-01-01T10:05:00.000Z'), appendHistory: { body: 'Root *one*', editedAt: d('2026-01-01T10:05:00.000Z'), by: 'author' } });
   await s.insertBan({ id: '01BANB', kind: 'ip', hash: 'a'.repeat(64), prefix: 24, reason: 'flood', createdAt: d('2026-01-05T00:00:00.000Z'), expiresAt: d('2026-02-05T00:00:00.000Z'), actor: 'ops' });
   await s.insertBan({ id: '01BANA', kind: 'email', hash: 'c'.repeat(64), prefix: null, reason: null, createdAt: d('2026-01-04T00:00:00.000Z'), expiresAt: null, actor: 'ops' });
+  await s.appendAudit({ id: '01AUDB', at: d('2026-01-06T00:00:00.000Z'), actor: 'desk', action: 'spam', commentId: '01SPAM', threadKey: null, from: 'approved', to: 'spam', reason: 'links' });
+  await s.appendAudit({ id: '01AUDA', at: d('2026-01-06T01:00:00.000Z'), actor: 'ops', action: 'lock_thread', commentId: null, threadKey: 'id:locked-thread', from: null, to: null, reason: null });
   await s.close();
 }
 
@@ -54,12 +58,16 @@ describe('export json / import json', () => {
     await seed(a);
     const first = await exportOf({ DATA_DIR: a });
     const lines = first.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(lines[0]).toEqual({ format: 'parley-export', version: 1 });
+    expect(lines[0]).toEqual({ format: 'parley-export', version: 2 });
     expect(lines.filter((l) => l.type === 'thread')).toHaveLength(3);
     expect(lines.filter((l) => l.type === 'comment').map((l) => l.id)).toEqual(['01DEL', '01MOD', '01REJ', '01REPLY', '01ROOT', '01SPAM']);
     expect((lines.find((l) => l.id === '01MOD')!.author as { moderator?: boolean }).moderator).toBe(true);
     expect(lines.find((l) => l.id === '01ROOT')!.author).not.toHaveProperty('moderator');
     expect(lines.filter((l) => l.type === 'ban').map((l) => l.id)).toEqual(['01BANA', '01BANB']);
+    expect(lines.filter((l) => l.type === 'audit')).toEqual([
+      { type: 'audit', id: '01AUDA', at: '2026-01-06T01:00:00.000Z', actor: 'ops', action: 'lock_thread', commentId: null, threadKey: 'id:locked-thread', from: null, to: null, reason: null },
+      { type: 'audit', id: '01AUDB', at: '2026-01-06T00:00:00.000Z', actor: 'desk', action: 'spam', commentId: '01SPAM', threadKey: null, from: 'approved', to: 'spam', reason: 'links' },
+    ]);
     const root = lines.find((l) => l.id === '01ROOT')!;
     expect(root.history).toEqual([{ body: 'Root *one*', editedAt: '2026-01-01T10:05:00.000Z', by: 'author' }]);
     expect((root.author as { email: string }).email).toBe('ada@example.com');
@@ -71,7 +79,7 @@ describe('export json / import json', () => {
     const b = tempDir();
     const imported = await cli(['import', 'json', file], { DATA_DIR: b });
     expect(imported.code).toBe(0);
-    expect(imported.stdout).toContain('imported: 11');
+    expect(imported.stdout).toContain('imported: 13');
     expect(await exportOf({ DATA_DIR: b })).toBe(first);
 
     // The restored store serves what the original did: the visible count of the thread and its lock.
@@ -79,7 +87,127 @@ describe('export json / import json', () => {
     expect((await s.countVisible(['https://blog.example/ünïcödé-post'])).get('https://blog.example/ünïcödé-post')).toBe(2);
     expect((await s.getComment('01MOD'))?.author.moderator).toBe(true);
     expect((await s.getThread('id:locked-thread'))?.locked).toBe(true);
+    expect((await s.listAudit({ commentId: '01SPAM', cursor: null, limit: 10 })).entries.map((e) => e.reason)).toEqual(['links']);
     await s.close();
+  });
+
+  it('renders html again from the body, so a file edited by hand cannot inject markup', async () => {
+    const a = tempDir();
+    await seed(a);
+    const original = await exportOf({ DATA_DIR: a });
+    const lines = original.trim().split('\n');
+    const at = lines.findIndex((l) => l.includes('"id":"01SPAM"'));
+    const hostile = JSON.parse(lines[at]!) as Record<string, unknown>;
+    hostile.html = '<p>Hi</p><script>steal()</script><img src=x onerror=alert(1)><a href="javascript:alert(1)">x</a>';
+    lines[at] = JSON.stringify(hostile);
+    const file = path.join(tempDir(), 'edited.jsonl');
+    fs.writeFileSync(file, `${lines.join('\n')}\n`);
+    const b = tempDir();
+    const r = await cli(['import', 'json', file], { DATA_DIR: b });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('imported: 13');
+    expect(r.stdout).toMatch(/adjusted: 1\n {2}html_rendered_from_body: 1/);
+    expect(r.stdout).toContain(`line ${at + 1}: html_rendered_from_body`);
+    const s = openSqliteStorage({ dataDir: b });
+    const stored = (await s.getComment('01SPAM'))!;
+    await s.close();
+    expect(stored.html).toBe(renderBody(stored.body));
+    expect(stored.html).not.toMatch(/<script|onerror|javascript:|<img/);
+    // Nothing else changed: the store exports as the untouched original.
+    expect(await exportOf({ DATA_DIR: b })).toBe(original);
+  });
+
+  it("refuses a website or an article's URL that is not an http(s) address, and an avatar key of another shape", async () => {
+    const a = tempDir();
+    await seed(a);
+    const lines = (await exportOf({ DATA_DIR: a })).trim().split('\n');
+    const edit = (id: string, change: (author: Record<string, unknown>) => void) => {
+      const at = lines.findIndex((l) => l.includes(`"id":"${id}"`));
+      const rec = JSON.parse(lines[at]!) as { author: Record<string, unknown> };
+      change(rec.author);
+      lines[at] = JSON.stringify(rec);
+      return at + 1;
+    };
+    const websiteLine = edit('01ROOT', (au) => (au.website = 'javascript:alert(document.cookie)'));
+    const avatarLine = edit('01DEL', (au) => (au.avatar = '"><script>x()</script>'));
+    const threadLine = lines.findIndex((l) => l.includes('"url":"https://blog.example/empty"'));
+    lines[threadLine] = lines[threadLine]!.replace('"url":"https://blog.example/empty"', '"url":"javascript:alert(1)"');
+    const file = path.join(tempDir(), 'edited.jsonl');
+    fs.writeFileSync(file, `${lines.join('\n')}\n`);
+    const r = await cli(['import', 'json', file], { DATA_DIR: tempDir() });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`line ${websiteLine}: invalid_record (author.website)`);
+    expect(r.stdout).toContain(`line ${avatarLine}: invalid_record (author.avatar)`);
+    expect(r.stdout).toContain(`line ${threadLine + 1}: invalid_record (url)`);
+    expect(r.stdout).toContain('imported: 10');
+  });
+
+  it('still imports a file of version 1, written before the audit log was exported', async () => {
+    const a = tempDir();
+    await seed(a);
+    const lines = (await exportOf({ DATA_DIR: a })).trim().split('\n').filter((l) => !l.startsWith('{"type":"audit"'));
+    lines[0] = JSON.stringify({ format: 'parley-export', version: 1 });
+    const file = path.join(tempDir(), 'v1.jsonl');
+    fs.writeFileSync(file, `${lines.join('\n')}\n`);
+    const r = await cli(['import', 'json', file], { DATA_DIR: tempDir() });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('imported: 11');
+  });
+
+  it('finishes an interrupted import when run again', async () => {
+    const a = tempDir();
+    await seed(a);
+    const full = await exportOf({ DATA_DIR: a });
+    // The process died in the middle of line 7: what came before is in, the rest is not.
+    const cut = path.join(tempDir(), 'cut.jsonl');
+    fs.writeFileSync(cut, full.slice(0, full.split('\n').slice(0, 6).join('\n').length + 20));
+    const file = path.join(tempDir(), 'full.jsonl');
+    fs.writeFileSync(file, full);
+    const b = tempDir();
+    const first = await cli(['import', 'json', cut], { DATA_DIR: b });
+    expect(first.code).toBe(1);
+    expect(first.stdout).toContain('imported: 5');
+    expect(first.stdout).toContain('line 7: invalid_json');
+    const again = await cli(['import', 'json', file], { DATA_DIR: b });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('imported: 8');
+    expect(await exportOf({ DATA_DIR: b })).toBe(full);
+  });
+
+  it('keeps visible counts and activity times exact across many batches', async () => {
+    const a = tempDir();
+    const s = openSqliteStorage({ dataDir: a });
+    const keys = ['https://big.example/a', 'https://big.example/b', 'https://big.example/c'];
+    for (const key of keys) await s.ensureThread({ key, url: key, now: d('2026-01-01T00:00:00.000Z') });
+    // 1,300 comments: roots and replies up to depth 3, a pending or spam one now and then hiding its replies.
+    const made: Comment[] = [];
+    for (let i = 0; i < 1300; i += 1) {
+      const id = `C${String(i).padStart(5, '0')}`;
+      const status = i % 11 === 0 ? 'pending' : i % 17 === 0 ? 'spam' : i % 13 === 0 ? 'deleted' : 'approved';
+      const createdAt = new Date(Date.UTC(2026, 0, 2) + i * 60_000);
+      const parent = i % 3 === 0 || made.length === 0 ? null : made[(i * 7) % made.length]!;
+      const c =
+        parent && parent.depth < 3
+          ? makeReply(parent, { id, status, createdAt })
+          : makeComment({ id, threadKey: keys[Math.floor(i / 3) % keys.length]!, status, createdAt });
+      made.push(c);
+      await s.insertComment(c);
+    }
+    const counts = await s.countVisible(keys);
+    const threads = await Promise.all(keys.map((k) => s.getThread(k)));
+    await s.close();
+    const file = path.join(tempDir(), 'big.jsonl');
+    const text = await exportOf({ DATA_DIR: a });
+    fs.writeFileSync(file, text);
+    const b = tempDir();
+    const r = await cli(['import', 'json', file], { DATA_DIR: b });
+    expect(r.stdout).toContain('imported: 1303');
+    const t = openSqliteStorage({ dataDir: b });
+    expect(await t.countVisible(keys)).toEqual(counts);
+    expect([...counts.values()].every((n) => n > 0)).toBe(true);
+    expect(await Promise.all(keys.map((k) => t.getThread(k)))).toEqual(threads);
+    await t.close();
+    expect(await exportOf({ DATA_DIR: b })).toBe(text);
   });
 
   it('adds nothing when the same file is imported twice', async () => {
@@ -105,7 +233,7 @@ describe('export json / import json', () => {
     const b = tempDir();
     const r = await cli(['import', 'json', '--dry-run', file], { DATA_DIR: b });
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('would import: 11');
+    expect(r.stdout).toContain('would import: 13');
     expect((await exportOf({ DATA_DIR: b })).trim().split('\n')).toHaveLength(1);
   });
 
@@ -121,7 +249,7 @@ describe('export json / import json', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('line 3: invalid_json');
     expect(r.stdout).toContain('line 5: invalid_record (status)');
-    expect(r.stdout).toContain('imported: 9');
+    expect(r.stdout).toContain('imported: 11');
   });
 
   it('refuses a file that is not a Parley export', async () => {
@@ -175,7 +303,7 @@ describeMongo('moving between SQLite and MongoDB', () => {
     fs.writeFileSync(file, first);
     const env = { DATA_DIR: tempDir(), MONGODB_URI: uri };
     const r = await cli(['import', 'json', file], env);
-    expect(r.stdout).toContain('imported: 11');
+    expect(r.stdout).toContain('imported: 13');
     expect(r.code).toBe(0);
     expect(await exportOf(env)).toBe(first);
     expect((await cli(['import', 'json', file], env)).stdout).toContain('imported: 0');

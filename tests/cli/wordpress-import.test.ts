@@ -164,6 +164,67 @@ describe('import wordpress', () => {
     expect(ids).toEqual(expect.arrayContaining([idOf(10), idOf(11), idOf(12), idOf(20)]));
   });
 
+  it('finishes an interrupted import when run again, with the same result as one whole run', async () => {
+    const text = fs.readFileSync(FIXTURE, 'utf8');
+    const cut = path.join(tempDir(), 'cut.xml');
+    fs.writeFileSync(cut, text.slice(0, text.indexOf('<wp:comment_id>21</wp:comment_id>')));
+    const dir = tempDir();
+    expect((await cli(['import', 'wordpress', cut], { DATA_DIR: dir })).code).toBe(1);
+    const again = await cli(['import', 'wordpress', FIXTURE], { DATA_DIR: dir });
+    expect(again.stdout).toMatch(/imported: [1-5]\n/);
+    expect(again.stdout).toContain('already_imported:');
+    const whole = tempDir();
+    await cli(['import', 'wordpress', FIXTURE], { DATA_DIR: whole });
+    expect(await exportText(dir)).toBe(await exportText(whole));
+  });
+
+  it('names a comment that has no thread (an item without a link), imports the rest, and exits non-zero', async () => {
+    const text = fs.readFileSync(FIXTURE, 'utf8').replace('<link>https://old.example.org/2024/02/second/</link>', '');
+    const file = path.join(tempDir(), 'no-link.xml');
+    fs.writeFileSync(file, text);
+    const dir = tempDir();
+    const r = await cli(['import', 'wordpress', file], { DATA_DIR: dir });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/comment at line \d+ of item at line \d+ \(post 2\): comment_without_thread/);
+    expect([...(await allComments(dir)).values()].map((c) => c.threadKey)).toEqual([POST1, POST1, POST1]);
+  });
+
+  it('sends no notification: nothing reaches the outbox, whatever webhooks and mail are configured', async () => {
+    const dir = tempDir();
+    const env = {
+      DATA_DIR: dir,
+      WEBHOOK_URLS: 'http://127.0.0.1:9/hook',
+      WEBHOOK_SECRET: `whsec_${Buffer.alloc(32, 7).toString('base64')}`,
+      SMTP_URL: 'smtp://127.0.0.1:9',
+      MAIL_FROM: 'Parley <parley@example.org>',
+      MODERATOR_EMAILS: 'desk@example.org',
+      MODERATION: 'all',
+    };
+    const r = await cli(['import', 'wordpress', FIXTURE], env);
+    expect(r.stdout).toContain('imported: 6');
+    const s = openSqliteStorage({ dataDir: dir });
+    await expect(s.listOutbox({ limit: 100 })).resolves.toEqual([]);
+    await s.close();
+  });
+
+  it("places replies that come before their parent and comments that come before the article's link", async () => {
+    const text = fs.readFileSync(FIXTURE, 'utf8');
+    const link = '<link>https://old.example.org/2024/01/hello-world/?utm_source=feed</link>';
+    // The link (and a publication date) moved to the end of the first article, after its comments.
+    const firstEnd = text.indexOf('</item>');
+    const moved = `${text.slice(0, firstEnd).replace(link, '')}${link}<wp:post_date_gmt>2023-12-31 08:00:00</wp:post_date_gmt>${text.slice(firstEnd)}`;
+    const file = path.join(tempDir(), 'late-link.xml');
+    fs.writeFileSync(file, moved);
+    const dir = tempDir();
+    const r = await cli(['import', 'wordpress', file], { DATA_DIR: dir });
+    expect(r.stdout).toContain('imported: 6');
+    const comments = await allComments(dir);
+    expect(comments.get(idOf(12))).toMatchObject({ threadKey: POST1, parentId: idOf(11), rootId: idOf(10), depth: 2 });
+    const s = openSqliteStorage({ dataDir: dir });
+    expect((await s.getThread(POST1))?.createdAt).toEqual(new Date('2023-12-31T08:00:00.000Z'));
+    await s.close();
+  });
+
   it('refuses a file that is not a WordPress export', async () => {
     const file = path.join(tempDir(), 'not.xml');
     fs.writeFileSync(file, '<html><body><p>hello</p></body></html>');
@@ -230,10 +291,13 @@ if (!mongoBase && mongoMissing('The WordPress import on MongoDB') === 'fail') {
 
 describeMongo('import wordpress on MongoDB', () => {
   const uri = (mongoBase ?? '').replace(/\/[^/?]*(\?|$)/, `/parley_cli_wp_${randomBytes(4).toString('hex')}$1`);
+  const uri2 = uri.replace(/parley_cli_wp_/, 'parley_cli_wp2_');
   afterAll(async () => {
-    const conn = await mongoose.createConnection(uri).asPromise();
-    await conn.dropDatabase();
-    await conn.close();
+    for (const u of [uri, uri2]) {
+      const conn = await mongoose.createConnection(u).asPromise();
+      await conn.dropDatabase();
+      await conn.close();
+    }
   });
 
   it('stores exactly what SQLite stores, and a second run adds nothing', async () => {
@@ -243,6 +307,20 @@ describeMongo('import wordpress on MongoDB', () => {
     expect((await cli(['import', 'wordpress', FIXTURE], env)).stdout).toContain('imported: 6');
     expect((await cli(['import', 'wordpress', FIXTURE], env)).stdout).toContain('imported: 0');
     const out = path.join(tempDir(), 'm.jsonl');
+    await expect(cli(['export', 'json', '--out', out], env)).resolves.toMatchObject({ code: 0 });
+    expect(fs.readFileSync(out, 'utf8')).toBe(await exportText(sqliteDir));
+  });
+
+  it('finishes an interrupted import on MongoDB too', async () => {
+    const text = fs.readFileSync(FIXTURE, 'utf8');
+    const cut = path.join(tempDir(), 'cut.xml');
+    fs.writeFileSync(cut, text.slice(0, text.indexOf('<wp:comment_id>21</wp:comment_id>')));
+    const sqliteDir = tempDir();
+    await cli(['import', 'wordpress', FIXTURE], { DATA_DIR: sqliteDir });
+    const env = { DATA_DIR: tempDir(), MONGODB_URI: uri2 };
+    expect((await cli(['import', 'wordpress', cut], env)).code).toBe(1);
+    expect((await cli(['import', 'wordpress', FIXTURE], env)).stdout).toContain('already_imported:');
+    const out = path.join(tempDir(), 'm2.jsonl');
     await cli(['export', 'json', '--out', out], env);
     expect(fs.readFileSync(out, 'utf8')).toBe(await exportText(sqliteDir));
   });

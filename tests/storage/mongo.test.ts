@@ -15,6 +15,7 @@ import { createModels } from '../../src/storage/mongo/models.js';
 import type { Storage } from '../../src/storage/storage.js';
 import { makeComment, testId, uniqueThreadKey } from '../support/comment-factory.js';
 import { describeStorageContract } from './storage-contract.js';
+import { describeTransferBatchContract } from './transfer-batch-contract.js';
 import request from 'supertest';
 import { createTestApp, validComment, type TestApp } from '../support/test-app.js';
 
@@ -83,6 +84,7 @@ if (typeof found !== 'string') {
   });
 
   describeStorageContract(`mongo (${found.source})`, () => openMongoStorage({ uri }));
+  describeTransferBatchContract(`mongo (${found.source})`, () => openMongoStorage({ uri }));
 
   describe('the service on MongoDB (HTTP smoke test)', () => {
     const TOKEN = 'mongo-smoke-moderator-token-0123456789';

@@ -10,6 +10,7 @@ import { banHashesFor } from '../../src/domain/ban.js';
 import { keyedHash } from '../../src/domain/privacy.js';
 import { makeComment, uniqueThreadKey } from '../support/comment-factory.js';
 import { describeStorageContract } from './storage-contract.js';
+import { describeTransferBatchContract } from './transfer-batch-contract.js';
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -23,6 +24,7 @@ afterAll(() => {
 
 describeStorageContract('sqlite (file, WAL)', async () => openSqliteStorage({ dataDir: tempDir() }));
 describeStorageContract('sqlite (:memory:)', async () => openSqliteStorage({ dataDir: ':memory:' }));
+describeTransferBatchContract('sqlite', async () => openSqliteStorage({ dataDir: tempDir() }));
 describeStorageContract('sqlite behind the timing decorator', async () => instrumentStorage(openSqliteStorage({ dataDir: ':memory:' }), createMetrics().observeStorage));
 
 describe('sqlite adapter', () => {

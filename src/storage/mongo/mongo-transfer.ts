@@ -1,9 +1,9 @@
 /** The MongoDB side of the transfer port (see ../transfer-port.ts): whole-store reads in key order and exact restores. */
-import mongoose from 'mongoose';
+import mongoose, { type mongo } from 'mongoose';
 import type { Comment } from '../../domain/comment.js';
-import type { Ban } from '../../domain/moderation.js';
+import type { AuditEntry, Ban } from '../../domain/moderation.js';
 import type { ThreadRecord } from '../storage.js';
-import type { TransferPort } from '../transfer-port.js';
+import { MAX_RESTORE_BATCH, type TransferPort } from '../transfer-port.js';
 import type { BanDoc, CommentDoc, MongoModels, ThreadDoc } from './models.js';
 
 export interface MongoTransferDeps {
@@ -19,8 +19,22 @@ function isDuplicateKey(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
 }
 
+/**
+ * The stored shape of a comment is the domain shape with its id as _id, plus the two markers insertComment writes:
+ * a dedupe key of its own (outside the duplicate rule) and threadPending until the thread's activity time has moved.
+ */
+const restoredDoc = ({ id, ...rest }: Comment): CommentDoc => ({ _id: id, ...rest, dedupeKey: `none:${id}`, threadPending: true });
+
+/** The positions an unordered insertMany refused as duplicates; anything else is rethrown. */
+function duplicatePositions(err: unknown): Set<number> {
+  const raw = (err as { writeErrors?: unknown }).writeErrors;
+  const writeErrors = (Array.isArray(raw) ? raw : raw ? [raw] : []) as { index?: number; code?: number }[];
+  if (writeErrors.length === 0 || writeErrors.some((w) => w.code !== 11000 || typeof w.index !== 'number')) throw err;
+  return new Set(writeErrors.map((w) => w.index!));
+}
+
 export function mongoTransfer({ models, guarded, toComment, toThread }: MongoTransferDeps): TransferPort {
-  const { comments, threads, bans } = models;
+  const { comments, threads, bans, audit } = models;
   // String _id order is byte order of the UTF-8 (simple binary comparison), as on SQLite.
   const afterFilter = (after: string | null) => (after === null ? {} : { _id: mongoose.trusted({ $gt: after }) });
 
@@ -55,6 +69,34 @@ export function mongoTransfer({ models, guarded, toComment, toThread }: MongoTra
           bans.create({ _id: b.id, kind: b.kind, hash: b.hash, prefix: b.prefix, reason: b.reason, createdAt: b.createdAt, expiresAt: b.expiresAt, actor: b.actor }),
         ),
       );
+    },
+    async restoreAudit({ id, ...fields }: AuditEntry) {
+      return guarded(async () => (await audit.updateOne({ _id: id }, { $setOnInsert: fields }, { upsert: true })).upsertedCount > 0);
+    },
+    // One unordered insertMany (a stored id is refused alone, the rest go in), then each thread's activity time, then
+    // the markers: a crash in between leaves threadPending, which the repair pass at open finishes like insertComment's.
+    async restoreComments(batch) {
+      if (batch.length > MAX_RESTORE_BATCH) throw new RangeError(`restoreComments takes at most ${MAX_RESTORE_BATCH} comments`);
+      if (batch.length === 0) return [];
+      return guarded(async () => {
+        let refused = new Set<number>();
+        try {
+          // The driver's insertMany: its write errors say which positions were refused.
+          await (comments.collection as unknown as mongo.Collection<CommentDoc>).insertMany(batch.map(restoredDoc), { ordered: false });
+        } catch (err) {
+          refused = duplicatePositions(err);
+        }
+        const inserted = batch.filter((_, i) => !refused.has(i));
+        if (inserted.length === 0) return [];
+        const latest = new Map<string, Date>();
+        for (const c of inserted) if (!(latest.get(c.threadKey)! >= c.createdAt)) latest.set(c.threadKey, c.createdAt);
+        for (const [threadKey, at] of latest) {
+          await threads.updateOne({ _id: threadKey, lastCommentAt: mongoose.trusted({ $lt: at }) }, { $set: { lastCommentAt: at } });
+        }
+        const ids = inserted.map((c) => c.id);
+        await comments.updateMany({ _id: mongoose.trusted({ $in: ids }) }, { $unset: { threadPending: 1 } });
+        return ids;
+      });
     },
   };
 }

@@ -1,9 +1,10 @@
 /** The SQLite side of the transfer port (see ../transfer-port.ts): whole-store reads in key order and exact restores. */
 import type { Database } from 'better-sqlite3';
 import type { Comment } from '../../domain/comment.js';
-import type { Ban } from '../../domain/moderation.js';
+import type { AuditEntry, Ban } from '../../domain/moderation.js';
 import type { ThreadRecord } from '../storage.js';
-import type { TransferPort } from '../transfer-port.js';
+import { MAX_RESTORE_BATCH, type TransferPort } from '../transfer-port.js';
+import { conversationVisibleSql } from './sqlite-storage.js';
 
 export interface SqliteTransferDeps<CommentRow, ThreadRow> {
   db: Database;
@@ -12,6 +13,35 @@ export interface SqliteTransferDeps<CommentRow, ThreadRow> {
 }
 
 const clamp = (limit: number): number => Math.max(1, Math.min(1000, Math.floor(limit)));
+
+/** The columns of a comment, as sqlite-storage writes them (the round-trip tests pin both to the same reading). */
+const commentParams = (c: Comment): unknown[] => [
+  c.id,
+  c.threadKey,
+  c.parentId,
+  c.rootId,
+  c.depth,
+  c.status,
+  c.author.name,
+  c.author.email,
+  c.author.emailKey,
+  c.author.website,
+  c.author.avatar,
+  c.author.moderator ? 1 : 0,
+  c.body,
+  c.html,
+  c.createdAt.getTime(),
+  c.editedAt ? c.editedAt.getTime() : null,
+  c.editTokenHash,
+  c.context.ip,
+  c.context.userAgent,
+  c.context.referrer,
+  c.spamCheck,
+  JSON.stringify(c.spamReasons),
+  c.recheck ? c.recheck.attempts : null,
+  c.recheck ? c.recheck.nextAt.getTime() : null,
+  JSON.stringify(c.history.map((h) => ({ body: h.body, editedAt: h.editedAt.getTime(), by: h.by }))),
+];
 
 export function sqliteTransfer<CommentRow, ThreadRow>({ db, toComment, toThread }: SqliteTransferDeps<CommentRow, ThreadRow>): TransferPort {
   // TEXT comparison under the default BINARY collation is byte order, as on MongoDB.
@@ -26,6 +56,44 @@ export function sqliteTransfer<CommentRow, ThreadRow>({ db, toComment, toThread 
     `INSERT INTO bans (id, kind, hash, prefix, reason, created_at, expires_at, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (id) DO NOTHING`,
   );
+  const insertAudit = db.prepare(
+    `INSERT INTO audit (id, at, actor, action, comment_id, thread_key, from_status, to_status, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (id) DO NOTHING`,
+  );
+  const insertComment = db.prepare(
+    `INSERT INTO comments (id, thread_key, parent_id, root_id, depth, status, author_name, author_email, author_email_key,
+      author_website, avatar, author_moderator, body, html, created_at, edited_at, edit_token_hash, ip, user_agent, referrer,
+      spam_check, spam_reasons, recheck_attempts, recheck_at, history)
+     VALUES (${Array.from({ length: 25 }, () => '?').join(', ')}) ON CONFLICT (id) DO NOTHING`,
+  );
+  const conversationVisible = db.prepare(conversationVisibleSql());
+  const addVisible = db.prepare(
+    'INSERT INTO thread_counts (thread_key, visible) VALUES (?, ?) ON CONFLICT (thread_key) DO UPDATE SET visible = visible + excluded.visible',
+  );
+  const touchThread = db.prepare('UPDATE threads SET last_comment_at = max(last_comment_at, ?) WHERE key = ?');
+
+  // One immediate transaction per batch: the visible counts of the conversations it reaches are measured before and
+  // after, as insertComment does for one comment, so a batch leaves counts exact and a crash leaves no half batch.
+  const restoreBatch = db.transaction((batch: readonly Comment[]): string[] => {
+    const conversations = new Map<string, string>();
+    for (const c of batch) conversations.set(c.rootId, c.threadKey);
+    const before = new Map<string, number>();
+    for (const root of conversations.keys()) before.set(root, (conversationVisible.get(root) as { n: number }).n);
+    const inserted: string[] = [];
+    const latest = new Map<string, number>();
+    for (const c of batch) {
+      if (insertComment.run(...commentParams(c)).changes === 0) continue;
+      inserted.push(c.id);
+      latest.set(c.threadKey, Math.max(latest.get(c.threadKey) ?? 0, c.createdAt.getTime()));
+    }
+    if (inserted.length === 0) return inserted;
+    for (const [root, threadKey] of conversations) {
+      const delta = (conversationVisible.get(root) as { n: number }).n - before.get(root)!;
+      if (delta !== 0) addVisible.run(threadKey, delta);
+    }
+    for (const [threadKey, at] of latest) touchThread.run(at, threadKey);
+    return inserted;
+  });
 
   return {
     async listAllThreads({ after, limit }) {
@@ -45,6 +113,13 @@ export function sqliteTransfer<CommentRow, ThreadRow>({ db, toComment, toThread 
         insertBan.run(b.id, b.kind, b.hash, b.prefix, b.reason, b.createdAt.getTime(), b.expiresAt ? b.expiresAt.getTime() : null, b.actor)
           .changes > 0
       );
+    },
+    async restoreAudit(e: AuditEntry) {
+      return insertAudit.run(e.id, e.at.getTime(), e.actor, e.action, e.commentId, e.threadKey, e.from, e.to, e.reason).changes > 0;
+    },
+    async restoreComments(batch) {
+      if (batch.length > MAX_RESTORE_BATCH) throw new RangeError(`restoreComments takes at most ${MAX_RESTORE_BATCH} comments`);
+      return batch.length === 0 ? [] : restoreBatch.immediate(batch);
     },
   };
 }

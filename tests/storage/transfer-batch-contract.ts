@@ -1,0 +1,92 @@
+/**
+ * The batch and audit parts of the transfer port (src/storage/transfer-port.ts): restoreComments and restoreAudit, on
+ * a store of their own. Every adapter's test file runs it.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Comment } from '../../src/domain/comment.js';
+import type { AuditEntry } from '../../src/domain/moderation.js';
+import type { Storage } from '../../src/storage/storage.js';
+import { makeComment, makeReply, testId, uniqueThreadKey } from '../support/comment-factory.js';
+
+const at = (minutes: number) => new Date(Date.UTC(2030, 0, 1) + minutes * 60_000);
+
+export function describeTransferBatchContract(adapterName: string, open: () => Promise<Storage>): void {
+  describe(`transfer batches and audit: ${adapterName}`, () => {
+    let store: Storage;
+    beforeAll(async () => {
+      store = await open();
+    });
+    afterAll(async () => {
+      await store?.close();
+    });
+
+    async function thread(): Promise<string> {
+      const key = uniqueThreadKey('batch');
+      await store.ensureThread({ key, url: key, now: at(0) });
+      return key;
+    }
+
+    it('inserts a batch exactly as given and returns the ids it inserted', async () => {
+      const key = await thread();
+      const root = makeComment({ threadKey: key, id: testId('b'), createdAt: at(1), status: 'spam', recheck: { attempts: 1, nextAt: at(9) }, spamReasons: ['r'] });
+      const reply = makeReply(root, { id: testId('b'), createdAt: at(2), author: { name: 'Mod', email: '', emailKey: '', website: 'https://m.example/', avatar: '', moderator: true } });
+      const edited = makeComment({ threadKey: key, id: testId('b'), createdAt: at(3), editedAt: at(4), history: [{ body: 'old', editedAt: at(4), by: 'moderator' }] });
+      await expect(store.restoreComments([root, reply, edited])).resolves.toEqual([root.id, reply.id, edited.id]);
+      for (const c of [root, reply, edited]) await expect(store.getComment(c.id)).resolves.toEqual(c);
+      await expect(store.restoreComments([])).resolves.toEqual([]);
+    });
+
+    it('skips the comments whose id is stored, inserts the others and leaves stored ones as they were', async () => {
+      const key = await thread();
+      const stored = makeComment({ threadKey: key, id: testId('s'), createdAt: at(1) });
+      await store.insertComment(stored);
+      const fresh = [makeComment({ threadKey: key, id: testId('s'), createdAt: at(2) }), makeComment({ threadKey: key, id: testId('s'), createdAt: at(3) })];
+      const changed: Comment = { ...stored, body: 'changed', status: 'spam' };
+      await expect(store.restoreComments([fresh[0]!, changed, fresh[1]!])).resolves.toEqual([fresh[0]!.id, fresh[1]!.id]);
+      await expect(store.getComment(stored.id)).resolves.toEqual(stored);
+      await expect(store.restoreComments([changed, ...fresh])).resolves.toEqual([]);
+    });
+
+    it("keeps the thread's visible count and latest activity as insertComment does", async () => {
+      const key = await thread();
+      const early = makeComment({ threadKey: key, id: testId('v'), createdAt: at(10) });
+      await store.insertComment(early);
+      const held = makeComment({ threadKey: key, id: testId('v'), createdAt: at(11), status: 'pending' });
+      const batch = [
+        makeReply(early, { id: testId('v'), createdAt: at(12) }), // visible: its parent was stored before
+        held,
+        makeReply(held, { id: testId('v'), createdAt: at(13) }), // hidden by its pending parent
+        makeComment({ threadKey: key, id: testId('v'), createdAt: at(30), status: 'deleted' }),
+        makeComment({ threadKey: key, id: testId('v'), createdAt: at(20) }),
+      ];
+      await store.restoreComments(batch);
+      expect((await store.countVisible([key])).get(key)).toBe(3);
+      expect((await store.getThread(key))?.lastCommentAt).toEqual(at(30));
+      // A batch of older comments does not move the activity time back.
+      await store.restoreComments([makeComment({ threadKey: key, id: testId('v'), createdAt: at(5) })]);
+      expect((await store.getThread(key))?.lastCommentAt).toEqual(at(30));
+      expect((await store.countVisible([key])).get(key)).toBe(4);
+    });
+
+    it('refuses a batch larger than 1,000 comments', async () => {
+      const key = await thread();
+      const many = Array.from({ length: 1001 }, () => makeComment({ threadKey: key, id: testId('x') }));
+      await expect(store.restoreComments(many)).rejects.toThrow(RangeError);
+      await expect(store.getComment(many[0]!.id)).resolves.toBeUndefined();
+    });
+
+    it('restores an audit entry exactly once, as given', async () => {
+      const commentId = testId('c');
+      const entries: AuditEntry[] = [
+        { id: testId('a'), at: at(1), actor: 'ops', action: 'approve', commentId, threadKey: null, from: 'pending', to: 'approved', reason: null },
+        { id: testId('a'), at: at(2), actor: 'desk', action: 'spam', commentId, threadKey: null, from: 'approved', to: 'spam', reason: 'links' },
+      ];
+      for (const e of entries) await expect(store.restoreAudit(e)).resolves.toBe(true);
+      await expect(store.restoreAudit({ ...entries[0]!, reason: 'other' })).resolves.toBe(false);
+      const lock: AuditEntry = { id: testId('a'), at: at(3), actor: 'ops', action: 'lock_thread', commentId: null, threadKey: 'id:t', from: null, to: null, reason: null };
+      await store.restoreAudit(lock);
+      expect((await store.listAudit({ commentId, cursor: null, limit: 10 })).entries).toEqual([entries[1], entries[0]]);
+      expect((await store.listAudit({ cursor: null, limit: 1000 })).entries.filter((e) => e.id === lock.id)).toEqual([lock]);
+    });
+  });
+}
