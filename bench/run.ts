@@ -8,7 +8,8 @@
  * another process, on 127.0.0.1 only, bounded in time. CPU per request is the server's utime+stime from /proc
  * over the run divided by the requests it answered.
  * Env: BENCH_SECONDS (10 per row), BENCH_CONNECTIONS (50), BENCH_SCALE (100,1000,10000: comments in the scale
- * threads; 0 skips the scale rows), BENCH_ARTICLES (999: the small articles of 5 comments; fewer seeds a slow store faster).
+ * threads; 0 skips the scale rows), BENCH_ARTICLES (999: the small articles of 5 comments; fewer seeds a slow store faster),
+ * BENCH_TIMEOUT (30s: wrk's per-request timeout; a request slower than that counts as a timeout, not an answer).
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -23,6 +24,8 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const ARTICLES = Math.max(20, Number(process.env.BENCH_ARTICLES ?? 999));
+// wrk's own default (2 s) drops every answer of a store slower than that, and the row then reads 0 req/s.
+const TIMEOUT = process.env.BENCH_TIMEOUT ?? '30s';
 const SCALE = (process.env.BENCH_SCALE ?? '100,1000,10000').split(',').map(Number).filter((n) => n > 0);
 const TICK_MS = 1000 / Number(execFileSync('getconf', ['CLK_TCK']).toString().trim() || 100);
 const SITE = 'https://news.example.org';
@@ -141,7 +144,7 @@ async function load(name: string, server: Server, urlPath: string, extra: string
   const pid = server.proc.pid!;
   const before = cpuMs(pid);
   const out = await new Promise<string>((resolve, reject) => {
-    const wrk = spawn('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${SECONDS}s`, '--latency', ...extra, `${server.origin}${urlPath}`, ...(scriptArgs.length ? ['--', ...scriptArgs] : [])]);
+    const wrk = spawn('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${SECONDS}s`, `--timeout`, TIMEOUT, '--latency', ...extra, `${server.origin}${urlPath}`, ...(scriptArgs.length ? ['--', ...scriptArgs] : [])]);
     let text = '';
     wrk.stdout.on('data', (d: Buffer) => (text += d.toString()));
     wrk.stderr.on('data', (d: Buffer) => (text += d.toString()));
