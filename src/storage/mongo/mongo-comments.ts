@@ -8,6 +8,7 @@
  * `repair`. Every status move is followed by a recount of its thread's public count (syncCount), so a count read is one
  * find in thread_counts.
  */
+import { refuseEmptyKey } from '../comments-port.js';
 import { createHash, randomUUID } from 'node:crypto';
 import mongoose, { type ClientSession, type Model } from 'mongoose';
 import { emptyStatusCounts, HIDING_STATUSES, PUBLIC_STATUSES, THREAD_READ_STATUSES, type Comment, type CommentStatus } from '../../domain/comment.js';
@@ -580,6 +581,7 @@ export function mongoComments({ models, writes, upsertAudit }: MongoCommentsDeps
   }
 
   async function hasApprovedComment(emailKey: string): Promise<boolean> {
+    if (emailKey === '') return false;
     return guarded(async () => (await comments.findOne({ 'author.emailKey': emailKey, status: 'approved' }, { _id: 1 }).lean()) !== null);
   }
 
@@ -725,6 +727,7 @@ export function mongoComments({ models, writes, upsertAudit }: MongoCommentsDeps
   }
 
   async function listByAuthor(emailKey: string): Promise<Comment[]> {
+    refuseEmptyKey(emailKey);
     return guarded(async () => (await comments.find({ 'author.emailKey': emailKey }).sort({ createdAt: 1, _id: 1 }).lean<CommentDoc[]>()).map(toComment));
   }
 
@@ -755,6 +758,7 @@ export function mongoComments({ models, writes, upsertAudit }: MongoCommentsDeps
 
   /** Recorded first, so a crash half-way leaves an intent the repair pass re-runs (the erase is idempotent). */
   async function eraseAuthor(query: { emailKey: string; mode: EraseMode; audit?: AuditEntry }): Promise<number> {
+    refuseEmptyKey(query.emailKey);
     return guarded(async () => {
       const { emailKey, mode } = query;
       const expected = await comments.countDocuments({ 'author.emailKey': emailKey });
