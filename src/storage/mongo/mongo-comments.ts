@@ -336,8 +336,11 @@ export function mongoComments({ models, writes, upsertAudit }: MongoCommentsDeps
       if (pattern) return 'dedupeKey' in pattern ? 'dedupe' : 'id';
       return (await comments.exists({ _id: comment.id })) ? 'id' : 'dedupe';
     }
-    // Any status: comments may arrive before their parent (imports), so even a held one can hide replies.
-    await settleComment(comment.id, comment.threadKey, { audit: transactions ? null : audit, recount: true });
+    // A public comment adds to the count. A held one changes it only if its replies came first (an import in any
+    // order): one indexed look for them instead of a recount, since most held comments are new posts.
+    const recount =
+      PUBLIC_STATUSES.includes(comment.status) || (await comments.exists({ rootId: comment.rootId, parentId: comment.id })) !== null;
+    await settleComment(comment.id, comment.threadKey, { audit: transactions ? null : audit, recount });
     return 'ok';
   }
 
@@ -827,10 +830,14 @@ export function mongoComments({ models, writes, upsertAudit }: MongoCommentsDeps
       counts.counted += await backfillCounts(repaired);
       // One pass: what is marked is only what crashes and in-flight writes left, a handful. A marked comment's change
       // may never have reached other instances' read caches either: its thread is invalidated too.
-      const marked = await comments
-        .find({ $or: [{ threadPending: true }, { 'pendingAudit.id': trusted({ $gt: '' }) }] }, { _id: 1, threadKey: 1, createdAt: 1, threadPending: 1, pendingAudit: 1 })
-        .lean<CommentDoc[]>();
-      for (const d of marked) {
+      // Two finds, not an $or: FerretDB finds the equality through an index and would scan for the $or.
+      const fields = { _id: 1, threadKey: 1, createdAt: 1, threadPending: 1, pendingAudit: 1 };
+      const [pending, auditing] = await Promise.all([
+        comments.find({ threadPending: true }, fields).lean<CommentDoc[]>(),
+        comments.find({ 'pendingAudit.id': trusted({ $gt: '' }) }, fields).lean<CommentDoc[]>(),
+      ]);
+      const marked = new Map([...pending, ...auditing].map((d) => [d._id, d]));
+      for (const d of marked.values()) {
         if (d.threadPending) {
           await touchThread(d.threadKey, new Date(d.createdAt), null);
           counts.threads += 1;
