@@ -90,6 +90,9 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { key: 'MODERATOR_EMAILS', default: '', description: 'Comma-separated addresses mailed when a comment is held for moderation (needs SMTP_URL).' },
   { key: 'MODERATOR_DIGEST_MINUTES', default: '0', description: 'Moderator alerts: 0 sends one mail per held comment; N (1-1440) sends at most one digest mail every N minutes listing every comment held since the last one.' },
   { key: 'MODERATOR_LANG', default: '', description: 'Language of moderator mails: en, zh-CN, es, fr or de. Unset: the first code of SITE_LANG if it is one of these, else English.' },
+  // Reader reply notifications (issue 13).
+  { key: 'REPLY_NOTIFICATIONS', default: 'on', description: 'on: readers may ask to be mailed replies to their comments (the form\'s "Notify me" box, double opt-in); needs SMTP_URL and PUBLIC_URL (https, for the one-click unsubscribe links). off: the box is not offered.' },
+  { key: 'RATE_LIMIT_READER_LINKS_PER_MINUTE', default: '10', description: 'Requests to the confirm and unsubscribe links of reader mails one IP may make per minute.' },
 ];
 
 export type { AvatarMode };
@@ -147,6 +150,10 @@ export interface Config {
     moderatorDigestMinutes: number;
     /** One of the widget's languages (see src/notify/moderator-templates.ts). */
     moderatorLang: string;
+    /** REPLY_NOTIFICATIONS=on (they also need mail and PUBLIC_URL). */
+    replyNotifications: boolean;
+    /** RATE_LIMIT_READER_LINKS_PER_MINUTE: the confirm and unsubscribe links, per IP. */
+    readerLinksPerMinute: number;
   };
   rateLimits: {
     postsPerMinute: number;
@@ -330,6 +337,8 @@ const schema = z.object({
     }
     return lang;
   }),
+  REPLY_NOTIFICATIONS: oneOf('REPLY_NOTIFICATIONS', ['on', 'off']),
+  RATE_LIMIT_READER_LINKS_PER_MINUTE: int('RATE_LIMIT_READER_LINKS_PER_MINUTE', 1, 100_000),
 }).superRefine((e, ctx) => {
   if (e.WEBHOOK_URLS.length > 0 && e.WEBHOOK_SECRET === null) ctx.addIssue({ code: 'custom', path: ['WEBHOOK_SECRET'], message: 'is required when WEBHOOK_URLS is set' });
   if (e.SMTP_URL !== null && e.MAIL_FROM === null) ctx.addIssue({ code: 'custom', path: ['MAIL_FROM'], message: 'is required when SMTP_URL is set' });
@@ -428,6 +437,8 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
       moderatorEmails: Object.freeze([...e.MODERATOR_EMAILS]),
       moderatorDigestMinutes: e.MODERATOR_DIGEST_MINUTES,
       moderatorLang: e.MODERATOR_LANG ?? moderatorLangOf(e.SITE_LANG.split(',')[0]!) ?? 'en',
+      replyNotifications: e.REPLY_NOTIFICATIONS === 'on',
+      readerLinksPerMinute: e.RATE_LIMIT_READER_LINKS_PER_MINUTE,
     }),
     rateLimits: Object.freeze({
       postsPerMinute: e.RATE_LIMIT_POSTS_PER_MINUTE,
