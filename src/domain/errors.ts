@@ -18,7 +18,11 @@ export type ErrorCode =
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'storage_unavailable'
-  | 'internal_error';
+  | 'internal_error'
+  // signed-in commenters (src/identity/)
+  | 'sign_in_required'
+  | 'sso_invalid'
+  | 'sign_in_unavailable';
 
 /** Per-field problems, e.g. `{ email: 'required', website: 'invalid' }`. */
 export type FieldErrors = Record<string, string>;

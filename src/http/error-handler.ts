@@ -24,6 +24,9 @@ const STATUS: Record<ErrorCode, number> = {
   unsupported_media_type: 415,
   storage_unavailable: 503,
   internal_error: 500,
+  sign_in_required: 401,
+  sso_invalid: 401,
+  sign_in_unavailable: 404,
 };
 
 /** Errors raised by Express's body parsers, translated to ours. Their messages can echo input, so they are replaced. */

@@ -122,6 +122,14 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_at);
   `,
+  `
+  -- Signed-in commenters (host-site SSO, OpenID Connect): the keyed identity, badge and picture URL; NULL for guests.
+  ALTER TABLE comments ADD COLUMN author_identity TEXT;
+  ALTER TABLE comments ADD COLUMN author_badge TEXT;
+  ALTER TABLE comments ADD COLUMN author_avatar_url TEXT;
+  -- "My comments": one commenter's comments, newest first.
+  CREATE INDEX IF NOT EXISTS comments_identity ON comments (author_identity, created_at, id);
+  `,
 ];
 
 export function migrate(db: Database): void {
