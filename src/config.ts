@@ -90,6 +90,9 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { key: 'MODERATOR_EMAILS', default: '', description: 'Comma-separated addresses mailed when a comment is held for moderation (needs SMTP_URL).' },
   { key: 'MODERATOR_DIGEST_MINUTES', default: '0', description: 'Moderator alerts: 0 sends one mail per held comment; N (1-1440) sends at most one digest mail every N minutes listing every comment held since the last one.' },
   { key: 'MODERATOR_LANG', default: '', description: 'Language of moderator mails: en, zh-CN, es, fr or de. Unset: the first code of SITE_LANG if it is one of these, else English.' },
+  // Reader reply notifications (issue 13).
+  { key: 'REPLY_NOTIFICATIONS', default: 'on', description: 'on: readers may ask to be mailed replies to their comments (the form\'s "Notify me" box, double opt-in); needs SMTP_URL and PUBLIC_URL (https, for the one-click unsubscribe links). off: the box is not offered.' },
+  { key: 'RATE_LIMIT_READER_LINKS_PER_MINUTE', default: '10', description: 'Requests to the confirm and unsubscribe links of reader mails one IP may make per minute.' },
   // --- signed-in commenters (host-site SSO, OpenID Connect); see src/identity/
   { key: 'SSO_SECRET', default: '', description: "Key (at least 32 characters) the host site signs its commenters' SSO payloads with (HS256 JWT or plain HMAC-SHA256). Unset: host-site SSO is off.", secret: true },
   { key: 'SSO_BADGE', default: '', description: 'Badge shown next to the name of commenters signed in by the host site (e.g. Subscriber, at most 40 characters). Unset: no badge.' },
@@ -157,6 +160,10 @@ export interface Config {
     moderatorDigestMinutes: number;
     /** One of the widget's languages (see src/notify/moderator-templates.ts). */
     moderatorLang: string;
+    /** REPLY_NOTIFICATIONS=on (they also need mail and PUBLIC_URL). */
+    replyNotifications: boolean;
+    /** RATE_LIMIT_READER_LINKS_PER_MINUTE: the confirm and unsubscribe links, per IP. */
+    readerLinksPerMinute: number;
   };
   rateLimits: {
     postsPerMinute: number;
@@ -354,6 +361,8 @@ const schema = z.object({
     }
     return lang;
   }),
+  REPLY_NOTIFICATIONS: oneOf('REPLY_NOTIFICATIONS', ['on', 'off']),
+  RATE_LIMIT_READER_LINKS_PER_MINUTE: int('RATE_LIMIT_READER_LINKS_PER_MINUTE', 1, 100_000),
   SSO_SECRET: optional('SSO_SECRET').refine((s) => s === null || s.length >= 32, { message: 'must be at least 32 characters' }),
   SSO_BADGE: optional('SSO_BADGE').refine((s) => s === null || (s.length <= 40 && !/[\p{Cc}<>]/u.test(s)), { message: 'must be at most 40 characters, without < > or control characters' }),
   SSO_TRUSTED: oneOf('SSO_TRUSTED', ['0', '1']),
@@ -471,6 +480,8 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
       moderatorEmails: Object.freeze([...e.MODERATOR_EMAILS]),
       moderatorDigestMinutes: e.MODERATOR_DIGEST_MINUTES,
       moderatorLang: e.MODERATOR_LANG ?? moderatorLangOf(e.SITE_LANG.split(',')[0]!) ?? 'en',
+      replyNotifications: e.REPLY_NOTIFICATIONS === 'on',
+      readerLinksPerMinute: e.RATE_LIMIT_READER_LINKS_PER_MINUTE,
     }),
     rateLimits: Object.freeze({
       postsPerMinute: e.RATE_LIMIT_POSTS_PER_MINUTE,

@@ -77,7 +77,7 @@ describe('loadConfig', () => {
       adminTokens: [],
       metricsToken: null,
       shutdownTimeoutMs: 10000,
-      notify: { webhookUrls: [], webhookKey: null, smtpUrl: null, mailFrom: null, moderatorEmails: [], moderatorDigestMinutes: 0, moderatorLang: 'en' },
+      notify: { webhookUrls: [], webhookKey: null, smtpUrl: null, mailFrom: null, moderatorEmails: [], moderatorDigestMinutes: 0, moderatorLang: 'en', replyNotifications: true, readerLinksPerMinute: 10 },
       rateLimits: { postsPerMinute: 5, postsPerHour: 30, postsPerEmailPerHour: 10, readsPerMinute: 300, adminPerMinute: 120, editsPerMinute: 5, editsPerHour: 30 },
       commenters: { ssoSecret: null, ssoBadge: null, ssoTrusted: false, oidc: null, sessionHours: 24, guests: true },
     });

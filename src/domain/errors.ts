@@ -18,6 +18,8 @@ export type ErrorCode =
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'storage_unavailable'
+  | 'link_invalid'
+  | 'link_expired'
   | 'internal_error'
   // signed-in commenters (src/identity/)
   | 'sign_in_required'

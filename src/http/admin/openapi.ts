@@ -250,7 +250,17 @@ export const adminApi: ApiSection = {
       summary: "Everything stored about one commenter's email (a GDPR access request), as a JSON download.",
       query: S.exportQuery,
       responses: {
-        200: { description: 'The export.', schema: z.object({ exportedAt: isoDate, comments: z.array(AdminCommentSchema) }) },
+        200: {
+          description: 'The export: comments and reply notifications (the opt-in of the address and the comments it follows).',
+          schema: z.object({
+            exportedAt: isoDate,
+            comments: z.array(AdminCommentSchema),
+            replyNotifications: z.object({
+              address: z.object({ email: z.string(), lang: z.string(), askedAt: isoDate, confirmedAt: isoDate.nullable() }).nullable(),
+              follows: z.array(z.object({ commentId: z.string(), threadKey: z.string(), lang: z.string(), since: isoDate })),
+            }),
+          }),
+        },
         400: error('validation_failed.'),
       },
     }),
@@ -258,7 +268,7 @@ export const adminApi: ApiSection = {
       method: 'post',
       path: '/authors/erase',
       operationId: 'adminEraseAuthor',
-      summary: "Erase one commenter's personal data: delete their comments, or keep them anonymised.",
+      summary: "Erase one commenter's personal data: delete their comments, or keep them anonymised; their reply subscriptions are removed either way.",
       body: { schema: S.eraseBody, contentTypes: JSON_ONLY },
       responses: { 200: { description: 'How many comments were erased.', schema: z.object({ erased: z.int().min(0) }) }, ...BODY },
     }),

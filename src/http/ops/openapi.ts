@@ -118,6 +118,7 @@ export const FormTokenResponseSchema = z.object({
   expiresAt: isoDate,
   honeypotField: z.string().describe(`The hidden form field that must stay empty (${HONEYPOT_FIELD}).`),
   editWindowMinutes: z.int().min(0).describe('How long after posting the author may edit or delete with the edit token.'),
+  notifyReplies: z.boolean().describe('Reader reply notifications are on: the form may offer "Notify me of follow-up replies by email" (send `notifyReplies: true`).'),
   signIn: z
     .object({
       guests: z.boolean().describe('false: GUEST_COMMENTS=off, only signed-in commenters may post.'),
@@ -279,7 +280,10 @@ export const publicApi: ApiSection = {
       summary: 'Post a comment or a reply. It is spam-checked before anyone else can see it.',
       description:
         `${THREAD_NOTE} Send the form token from /api/v1/form-token and leave the hidden ${HONEYPOT_FIELD} field empty. ` +
-        'A signed-in commenter sends `Authorization: Bearer <session>` and no name or email (they come from the sign-in).',
+        'With `notifyReplies: true` the author is mailed when a reply to this comment is published (when reply notifications are on; ' +
+        'the first time an address asks, it gets a confirmation mail and nothing else until the link in it is followed); `lang` names ' +
+        "the widget's language for those mails. A comment judged spam subscribes nobody." +
+        ' A signed-in commenter sends `Authorization: Bearer <session>` and no name or email (they come from the sign-in).',
       tags: ['comments'],
       body: { schema: schemas.postComment },
       responses: {

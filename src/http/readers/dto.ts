@@ -83,6 +83,8 @@ export interface FormTokenResponse {
   honeypotField: string;
   /** How long after posting an author may edit or delete with the edit token (EDIT_WINDOW_MINUTES). */
   editWindowMinutes: number;
+  /** Reader reply notifications are on: the form may offer the "Notify me of follow-up replies" box (notifyReplies). */
+  notifyReplies: boolean;
   /** Who may post: `guests` false means sign in first (GUEST_COMMENTS=off); `oidc` is the sign-in popup's URL, or null. */
   signIn?: { guests: boolean; oidc: string | null };
 }

@@ -3,6 +3,7 @@ import { Schema, type Connection, type Model } from 'mongoose';
 import { COMMENT_STATUSES } from '../../domain/comment.js';
 import type { CommentStatus, EditRecord, SpamCheckState } from '../../domain/comment.js';
 import { outboxClaimSchema, outboxSchema, type OutboxClaimDoc, type OutboxDoc } from './mongo-outbox.js';
+import { subscriberSchema, subscriptionSchema, type SubscriberDoc, type SubscriptionDoc } from './mongo-subscriptions.js';
 
 export interface CommentDoc {
   /** The service-generated comment id. */
@@ -291,6 +292,8 @@ export interface MongoModels {
   intents: Model<IntentDoc>;
   outbox: Model<OutboxDoc>;
   outboxClaims: Model<OutboxClaimDoc>;
+  subscribers: Model<SubscriberDoc>;
+  subscriptions: Model<SubscriptionDoc>;
 }
 
 /** Models bound to one connection, so several stores (tests) can live in one process. */
@@ -303,5 +306,7 @@ export function createModels(connection: Connection): MongoModels {
     intents: connection.model<IntentDoc>('Intent', intentSchema, 'intents'),
     outbox: connection.model<OutboxDoc>('Outbox', outboxSchema, 'outbox'),
     outboxClaims: connection.model<OutboxClaimDoc>('OutboxClaim', outboxClaimSchema, 'outbox_claims'),
+    subscribers: connection.model<SubscriberDoc>('Subscriber', subscriberSchema, 'subscribers'),
+    subscriptions: connection.model<SubscriptionDoc>('Subscription', subscriptionSchema, 'subscriptions'),
   };
 }

@@ -14,6 +14,7 @@ import { sqliteComments, toComment, toThread, type CommentRow, type ThreadRow } 
 import { sqliteAuditWriter, sqliteModeration } from './sqlite-moderation.js';
 import { sqliteTransfer } from './sqlite-transfer.js';
 import { sqliteOutbox } from './sqlite-outbox.js';
+import { sqliteSubscriptions } from './sqlite-subscriptions.js';
 import { sqliteCause, translatingErrors } from './sqlite-errors.js';
 
 // The statement builders tests check with EXPLAIN QUERY PLAN.
@@ -63,6 +64,7 @@ export function openSqliteStorage({ dataDir, onOpen }: SqliteStorageOptions): St
 
     ...sqliteTransfer<CommentRow, ThreadRow>({ db, toComment, toThread }),
     ...sqliteOutbox(db),
+    ...sqliteSubscriptions(db),
   };
   return translatingErrors(storage);
 }
