@@ -26,6 +26,8 @@ export function publicProjection(c: Comment): PublicCommentRow {
     status: c.status,
     authorName: c.author.name,
     ...(c.author.moderator ? { moderator: true } : {}),
+    ...(c.author.identity?.badge ? { badge: c.author.identity.badge } : {}),
+    ...(c.author.identity?.avatarUrl ? { avatarUrl: c.author.identity.avatarUrl } : {}),
     website: c.author.website,
     avatar: c.author.avatar,
     html: c.html,
@@ -556,6 +558,65 @@ export function describeCommentsContract(store: () => Storage): void {
         const again = { ...entry, id: testId('a') };
         await expect(storage.insertComment(reply, { audit: again })).rejects.toMatchObject({ code: 'conflict' });
         expect((await storage.listAudit({ commentId: reply.id, cursor: null, limit: 10 })).entries).toEqual([entry]);
+      });
+    });
+
+    describe('signed-in commenters', () => {
+      const signedIn = (key: string, badge: string | null, avatarUrl: string | null) => ({
+        name: 'Grace',
+        email: 'grace@example.com',
+        emailKey: 'g'.repeat(64),
+        website: null,
+        avatar: 'gav',
+        identity: { key, badge, avatarUrl },
+      });
+
+      it('keeps the identity on the full comment, and only its badge and picture on the public row', async () => {
+        const threadKey = uniqueThreadKey('sso');
+        const key = `id-${testId()}`;
+        const mine = makeComment({ threadKey, author: signedIn(key, 'Subscriber', 'https://img.example/g.png') });
+        const plain = makeComment({ threadKey, id: testId(), createdAt: at(3), author: signedIn(`id-${testId()}`, null, null) });
+        const guest = makeComment({ threadKey, createdAt: at(6) });
+        await insertAll([mine, plain, guest]);
+        expect((await storage.getComment(mine.id))?.author.identity).toEqual({ key, badge: 'Subscriber', avatarUrl: 'https://img.example/g.png' });
+        expect((await storage.getComment(guest.id))?.author).not.toHaveProperty('identity');
+        const page = await storage.listThreadPublic({ threadKey, sort: 'oldest', cursor: null, limit: 10 });
+        expect(page.roots).toEqual([mine, plain, guest].map(publicProjection));
+        expect(page.roots[0]).toMatchObject({ badge: 'Subscriber', avatarUrl: 'https://img.example/g.png' });
+        expect(page.roots[1]).not.toHaveProperty('badge');
+        expect(JSON.stringify(page)).not.toContain(key);
+      });
+
+      it("lists one commenter's comments across threads, newest first, page by page, without deleted ones", async () => {
+        const key = `id-${testId()}`;
+        const other = `id-${testId()}`;
+        const mine = [0, 1, 2, 3, 4].map((i) =>
+          makeComment({ threadKey: uniqueThreadKey(`mine${i}`), createdAt: at(i % 2 === 0 ? 10 : 10 + i), status: i === 3 ? 'pending' : 'approved', author: signedIn(key, null, null) }),
+        );
+        const deleted = makeComment({ threadKey: uniqueThreadKey('mine-del'), createdAt: at(50), status: 'deleted', author: signedIn(key, null, null) });
+        const theirs = makeComment({ threadKey: mine[0]!.threadKey, createdAt: at(40), author: signedIn(other, null, null) });
+        await insertAll([...mine, deleted, theirs]);
+        const seen: string[] = [];
+        let cursor: PageCursor | null = null;
+        do {
+          const page: { comments: Comment[]; nextCursor: PageCursor | null } = await storage.listByIdentity({ identityKey: key, cursor, limit: 2 });
+          expect(page.comments.length).toBeLessThanOrEqual(2);
+          seen.push(...page.comments.map((c) => c.id));
+          cursor = page.nextCursor;
+        } while (cursor);
+        const expected = [...mine].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1)).map((c) => c.id);
+        expect(seen).toEqual(expected);
+        await expect(storage.listByIdentity({ identityKey: '', cursor: null, limit: 5 })).rejects.toThrow(RangeError);
+      });
+
+      it("forgets the identity with the person's data when their comments are erased", async () => {
+        const key = `id-${testId()}`;
+        const emailKey = `e${testId()}`.padEnd(64, '0');
+        const c = makeComment({ threadKey: uniqueThreadKey('sso-erase'), author: { ...signedIn(key, 'Member', 'https://img.example/x.png'), emailKey } });
+        await insertAll([c]);
+        await storage.eraseAuthor({ emailKey, mode: 'anonymize' });
+        expect((await storage.getComment(c.id))?.author).not.toHaveProperty('identity');
+        expect((await storage.listByIdentity({ identityKey: key, cursor: null, limit: 5 })).comments).toEqual([]);
       });
     });
 

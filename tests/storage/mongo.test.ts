@@ -18,6 +18,7 @@ import { describeStorageContract } from './storage-contract.js';
 import { describeTransferBatchContract } from './transfer-batch-contract.js';
 import request from 'supertest';
 import { createTestApp, validComment, type TestApp } from '../support/test-app.js';
+import { signSsoJwt, ssoClaims, SSO_SECRET } from '../support/sso-token.js';
 
 // Bounded: the first run downloads a mongod (~100 MB); with no network it fails within seconds.
 const MEMORY_SERVER_TIMEOUT_MS = 60_000;
@@ -128,6 +129,40 @@ if (typeof found !== 'string') {
         expect(counts.body.counts[url]).toBe(1);
       } finally {
         await concurrent.close();
+      }
+    });
+  });
+
+  describe('signed-in commenters on MongoDB (HTTP)', () => {
+    it('posts with an SSO session, lists, exports and deletes my comments, and never returns the email', async () => {
+      const app = await createTestApp({ SSO_SECRET, SSO_BADGE: 'Member' }, await openMongoStorage({ uri }));
+      try {
+        const url = `${uniqueThreadKey('sso')}?p=1`;
+        const exchanged = await request(app.http)
+          .post('/api/v1/sso/session')
+          .send({ token: await signSsoJwt(ssoClaims(app.clock.now, { sub: `mongo-${randomBytes(4).toString('hex')}`, picture: 'https://img.example/m.png' })) });
+        const auth = `Bearer ${exchanged.body.session as string}`;
+        const posted = [];
+        for (const body of ['one on mongo', 'two on mongo']) {
+          const { name: _n, email: _e, ...rest } = validComment({ url, body });
+          posted.push(await request(app.http).post('/api/v1/comments').set('Authorization', auth).send(rest));
+          app.clock.advance(1000);
+        }
+        expect(posted.map((r) => r.status)).toEqual([201, 201]);
+        const thread = await request(app.http).get('/api/v1/threads').query({ url });
+        expect(thread.body.comments[0].author).toMatchObject({ name: 'Grace Hopper', badge: 'Member', avatarUrl: 'https://img.example/m.png' });
+        const mine = await request(app.http).get('/api/v1/me/comments').query({ limit: 1 }).set('Authorization', auth);
+        expect(mine.body.comments.map((c: { id: string }) => c.id)).toEqual([posted[1]!.body.comment.id]);
+        const next = await request(app.http).get('/api/v1/me/comments').query({ limit: 1, cursor: mine.body.nextCursor }).set('Authorization', auth);
+        expect(next.body.comments.map((c: { id: string }) => c.id)).toEqual([posted[0]!.body.comment.id]);
+        await request(app.http).delete(`/api/v1/me/comments/${posted[0]!.body.comment.id}`).set('Authorization', auth).expect(204);
+        const exported = await request(app.http).get('/api/v1/me/comments/export').set('Authorization', auth);
+        expect(exported.body.comments.map((c: { body: string }) => c.body)).toEqual(['two on mongo']);
+        const after = await request(app.http).get('/api/v1/threads').query({ url });
+        expect(after.body.comments.map((c: { id: string }) => c.id)).toEqual([posted[1]!.body.comment.id]);
+        expect(JSON.stringify([posted.map((r) => r.body), thread.body, mine.body, exported.body])).not.toContain('grace.sso');
+      } finally {
+        await app.close();
       }
     });
   });

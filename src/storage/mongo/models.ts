@@ -14,7 +14,8 @@ export interface CommentDoc {
   depth: number;
   status: CommentStatus;
   /** `moderator` is true on a moderator's reply (absent otherwise). */
-  author: { name: string; email: string; emailKey: string; website: string | null; avatar: string; moderator?: boolean };
+  /** `identity`: a signed-in commenter (absent for guests), see CommentIdentity. */
+  author: { name: string; email: string; emailKey: string; website: string | null; avatar: string; moderator?: boolean; identity?: { key: string; badge: string | null; avatarUrl: string | null } };
   body: string;
   html: string;
   createdAt: Date;
@@ -174,7 +175,18 @@ const commentSchema = new Schema<CommentDoc>(
     status: { type: String, enum: COMMENT_STATUSES, required: true },
     author: {
       type: new Schema(
-        { name: { type: String }, email: { type: String }, emailKey: { type: String }, website: nullableString, avatar: { type: String }, moderator: { type: Boolean } },
+        {
+          name: { type: String },
+          email: { type: String },
+          emailKey: { type: String },
+          website: nullableString,
+          avatar: { type: String },
+          moderator: { type: Boolean },
+          identity: {
+            type: new Schema({ key: { type: String, required: true }, badge: nullableString, avatarUrl: nullableString }, { _id: false, versionKey: false, strict: 'throw' }),
+            default: undefined,
+          },
+        },
         { _id: false, versionKey: false, strict: 'throw' },
       ),
       required: true,
@@ -216,6 +228,8 @@ commentSchema.index({ rootId: 1, createdAt: 1, _id: 1 }, { name: 'root_replies' 
 commentSchema.index({ threadKey: 1, status: 1 }, { name: 'thread_status' });
 // An author's comments by keyed email hash: first-time moderation and duplicate checks.
 commentSchema.index({ 'author.emailKey': 1, status: 1 }, { name: 'author_status' });
+// A signed-in commenter's own comments ("my comments"), newest first.
+commentSchema.index({ 'author.identity.key': 1, createdAt: -1, _id: -1 }, { name: 'author_identity' });
 // Concurrent identical posts: the database, not a read-then-insert, lets one through.
 commentSchema.index({ dedupeKey: 1 }, { name: 'comment_dedupe', unique: true });
 // What the repair pass at open looks for: nearly every comment has neither, so both stay tiny.

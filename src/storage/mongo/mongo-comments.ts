@@ -58,6 +58,7 @@ export function toComment(d: CommentDoc): Comment {
       website: d.author.website ?? null,
       avatar: d.author.avatar,
       ...(d.author.moderator ? { moderator: true } : {}),
+      ...(d.author.identity ? { identity: { key: d.author.identity.key, badge: d.author.identity.badge ?? null, avatarUrl: d.author.identity.avatarUrl ?? null } } : {}),
     },
     body: d.body,
     html: d.html,
@@ -91,6 +92,7 @@ function toCommentDoc(c: Comment): CommentDoc {
       website: c.author.website,
       avatar: c.author.avatar,
       ...(c.author.moderator ? { moderator: true } : {}),
+      ...(c.author.identity ? { identity: { ...c.author.identity } } : {}),
     },
     body: c.body,
     html: c.html,
@@ -115,6 +117,8 @@ const PUBLIC_PROJECTION = {
   'author.website': 1,
   'author.avatar': 1,
   'author.moderator': 1,
+  'author.identity.badge': 1,
+  'author.identity.avatarUrl': 1,
   html: 1,
   createdAt: 1,
   editedAt: 1,
@@ -125,7 +129,7 @@ interface PublicDoc {
   parentId?: string | null;
   rootId: string;
   status: CommentStatus;
-  author: { name: string; website?: string | null; avatar: string; moderator?: boolean };
+  author: { name: string; website?: string | null; avatar: string; moderator?: boolean; identity?: { badge?: string | null; avatarUrl?: string | null } };
   html: string;
   createdAt: Date;
   editedAt?: Date | null;
@@ -141,6 +145,8 @@ function toPublicRow(d: PublicDoc): PublicCommentRow {
     website: d.author.website ?? null,
     avatar: d.author.avatar,
     ...(d.author.moderator ? { moderator: true } : {}),
+    ...(d.author.identity?.badge ? { badge: d.author.identity.badge } : {}),
+    ...(d.author.identity?.avatarUrl ? { avatarUrl: d.author.identity.avatarUrl } : {}),
     html: d.html,
     createdAt: new Date(d.createdAt),
     editedAt: d.editedAt == null ? null : new Date(d.editedAt),
@@ -734,12 +740,31 @@ export function mongoComments({ models, writes, upsertAudit }: MongoCommentsDeps
     return guarded(async () => (await comments.find({ 'author.emailKey': emailKey }).sort({ createdAt: 1, _id: 1 }).lean<CommentDoc[]>()).map(toComment));
   }
 
+  async function listByIdentity(query: { identityKey: string; cursor: PageCursor | null; limit: number }) {
+    refuseEmptyKey(query.identityKey);
+    return guarded(async () => {
+      const { identityKey, cursor, limit } = query;
+      assertStrings([identityKey], 'identityKey');
+      const filter: Record<string, unknown> = { 'author.identity.key': identityKey, status: trusted({ $ne: 'deleted' }) };
+      if (cursor) {
+        assertCursor(cursor);
+        filter.createdAt = trusted({ $lte: cursor.createdAt });
+        filter.$or = [{ createdAt: trusted({ $lt: cursor.createdAt }) }, { createdAt: cursor.createdAt, _id: trusted({ $lt: cursor.id }) }];
+      }
+      const docs = await comments.find(filter).sort({ createdAt: -1, _id: -1 }).limit(limit + 1).lean<CommentDoc[]>();
+      const page = docs.slice(0, limit);
+      const last = page[page.length - 1];
+      return { comments: page.map(toComment), nextCursor: docs.length > limit && last ? { createdAt: new Date(last.createdAt), id: last._id } : null };
+    });
+  }
+
   async function eraseRows(emailKey: string, mode: EraseMode): Promise<number> {
     const common: Record<string, unknown> = {
       'author.email': '',
       'author.emailKey': '',
       'author.avatar': '',
       'author.website': null,
+      'author.identity': null,
       context: { ip: null, userAgent: null, referrer: null },
       history: [],
       editTokenHash: null,
@@ -824,6 +849,7 @@ export function mongoComments({ models, writes, upsertAudit }: MongoCommentsDeps
       listThreads,
       listByAuthor,
       eraseAuthor,
+      listByIdentity,
     },
     syncCount,
     async repair(counts, repaired) {
