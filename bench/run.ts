@@ -335,7 +335,7 @@ async function main() {
     const off = await startParley('replies-off', { ...replyStore, AKISMET_KEY: FAKE_AKISMET_KEY, AKISMET_ENDPOINT: akismet.url });
     servers.push(off);
     const offSeed = await replyRow('off', off);
-    rows.push(await load('POST reply + notifyReplies, reader mails off', off, '/api/v1/comments', ['-s', path.join(ROOT, 'bench/post-reply.lua')], [replyUrl, offSeed.token, offSeed.parent]));
+    rows.push(await load('POST reply + notifyReplies, reader mails off', off, '/api/v1/comments', ['-s', path.join(ROOT, 'bench/post.lua')], [replyUrl, offSeed.token, offSeed.parent]));
     await off.stop();
     const smtp = await startSmtpReceiver();
     const on = await startParley('replies-on', {
@@ -356,7 +356,7 @@ async function main() {
     }
     if (!confirm) throw new Error(`no confirmation mail reached the bench SMTP sink (${smtp.received.length} mails): ${smtp.received[0]?.raw.slice(0, 3000) ?? ''}`);
     await json<unknown>(await fetch(`${on.origin}${confirm}`, { method: 'POST', headers: { accept: 'application/json' } }));
-    rows.push(await load('POST reply + notifyReplies, reader mails on (outbox)', on, '/api/v1/comments', ['-s', path.join(ROOT, 'bench/post-reply.lua')], [replyUrl, onSeed.token, onSeed.parent]));
+    rows.push(await load('POST reply + notifyReplies, reader mails on (outbox)', on, '/api/v1/comments', ['-s', path.join(ROOT, 'bench/post.lua')], [replyUrl, onSeed.token, onSeed.parent]));
     await on.stop();
     await smtp.close();
 
