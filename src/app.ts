@@ -153,6 +153,12 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const cache: ReadCacheInvalidator = broadcast ?? readCache ?? NO_CACHE;
   if (readCache) registerCacheMetrics(metrics.registry, { stats: () => readCache.stats(), synced: () => broadcast?.synced() ?? false }, broadcast !== null);
 
+  // What the storage's repair pass at open changed (MongoDB): other instances may still serve it from their caches.
+  // Published once this instance's broadcast is connected (cache/redis-broadcast.ts keeps what it could not send yet).
+  const repaired = storage.repairedAtOpen;
+  if (repaired?.all) await cache.invalidateAll();
+  else if (repaired && repaired.threadKeys.length > 0) await cache.invalidate(repaired.threadKeys);
+
   // ULIDs sort by creation time, and the monotonic factory keeps ids ordered within one millisecond.
   const ulid = monotonicFactory();
   const notifications = createNotifications({ config, storage, clock, newId: () => ulid(clock().getTime()), logger, secret });

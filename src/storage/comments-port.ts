@@ -113,6 +113,11 @@ export interface InsertOptions {
    * thrown. Concurrent identical inserts store one.
    */
   duplicateSince?: Date;
+  /**
+   * Appended with the insert (a moderator's reply): in one transaction on SQLite and on a MongoDB replica set; on a
+   * MongoDB without transactions the comment carries the entry and the repair pass at open completes it.
+   */
+  audit?: AuditEntry;
 }
 
 export interface QueueQuery {

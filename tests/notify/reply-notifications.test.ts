@@ -195,6 +195,15 @@ describe('reply notifications', () => {
     }
   });
 
+  it("mails the follower when a moderator replies from the admin page, under the moderator's display name", async () => {
+    app = await openApp(smtp);
+    const ada = await optInAndConfirm(app, smtp);
+    await app.moderation.reply('Editor Eve', ada, 'Thanks, fixed.');
+    const mails = await deliver(app, smtp);
+    expect(mails.map((m) => m.to)).toEqual([[ADA]]);
+    expect(readMail(mails[0]!.raw).subject).toBe('Editor Eve replied to your comment');
+  });
+
   it('never mails the replier about their own reply, nor anyone who did not confirm', async () => {
     app = await openApp(smtp);
     const ada = await optInAndConfirm(app, smtp);

@@ -545,6 +545,20 @@ export function describeCommentsContract(store: () => Storage): void {
         expect(page.replies[0]?.moderator).toBe(true);
         expect(page.roots[0]).not.toHaveProperty('moderator');
       });
+
+      it("writes a reply's audit entry with the reply, and neither when the id is taken", async () => {
+        const threadKey = uniqueThreadKey('mod-audit');
+        const root = makeComment({ threadKey });
+        await insertAll([root]);
+        const reply = makeReply(root, { createdAt: at(5), author: { name: 'Alice', email: '', emailKey: '', website: null, avatar: 'mav', moderator: true } });
+        const entry = { id: testId('a'), at: at(5), actor: 'alice', action: 'reply' as const, commentId: reply.id, threadKey, from: null, to: 'approved' as const, reason: `reply to ${root.id}` };
+        await storage.insertComment(reply, { audit: entry });
+        expect((await storage.listAudit({ commentId: reply.id, cursor: null, limit: 10 })).entries).toEqual([entry]);
+        expect((await storage.countVisible([threadKey])).get(threadKey)).toBe(2);
+        const again = { ...entry, id: testId('a') };
+        await expect(storage.insertComment(reply, { audit: again })).rejects.toMatchObject({ code: 'conflict' });
+        expect((await storage.listAudit({ commentId: reply.id, cursor: null, limit: 10 })).entries).toEqual([entry]);
+      });
     });
 
     describe('signed-in commenters', () => {
@@ -858,6 +872,30 @@ export function describeCommentsContract(store: () => Storage): void {
     });
 
     describe('concurrency', () => {
+      it('keeps the visible count equal to what readers see under concurrent status moves and inserts', async () => {
+        const threadKey = uniqueThreadKey('moves');
+        const roots = Array.from({ length: 12 }, (_, i) => makeComment({ threadKey, status: 'pending', createdAt: at(i) }));
+        const replies = roots.map((r, i) => makeReply(r, { createdAt: at(100 + i) }));
+        await insertAll([...roots, ...replies]);
+        expect((await storage.countVisible([threadKey])).get(threadKey)).toBe(0);
+        // Wave 1: every root approved while new approved roots arrive: 12 roots + 12 replies + 8 new.
+        const fresh = Array.from({ length: 8 }, (_, i) => makeComment({ threadKey, createdAt: at(200 + i) }));
+        await Promise.all([
+          ...roots.map((r) => storage.updateComment(r.id, { status: 'approved' }, { ifStatus: 'pending' })),
+          ...fresh.map((c) => storage.insertComment(c)),
+        ]);
+        expect((await storage.countVisible([threadKey])).get(threadKey)).toBe(32);
+        // Wave 2: four roots to spam (their replies hidden too), three replies deleted, two new roots held, at once.
+        await Promise.all([
+          ...roots.slice(0, 4).map((r) => storage.updateComment(r.id, { status: 'spam' })),
+          ...replies.slice(6, 9).map((r) => storage.updateComment(r.id, { status: 'deleted' })),
+          ...Array.from({ length: 2 }, (_, i) => storage.insertComment(makeComment({ threadKey, status: 'pending', createdAt: at(300 + i) }))),
+        ]);
+        expect((await storage.countVisible([threadKey])).get(threadKey)).toBe(32 - 8 - 3);
+        const page = await storage.listThreadPublic({ threadKey, sort: 'oldest', cursor: null, limit: 100 });
+        expect(countShown(buildTree(page.roots, page.replies))).toBe(21);
+      });
+
       it('keeps every comment of concurrent inserts into one thread', async () => {
         const threadKey = uniqueThreadKey();
         const cs = Array.from({ length: 50 }, (_, i) => makeComment({ threadKey, createdAt: at(i % 3) }));

@@ -13,7 +13,7 @@ import { mongoSubscriptions } from './mongo-subscriptions.js';
 import { fillDedupeKeys, mongoComments, toComment, toThread } from './mongo-comments.js';
 import { guarded, translateMongoError } from './mongo-errors.js';
 import { mongoAuditWriter, mongoModeration } from './mongo-moderation.js';
-import { mongoWrites, type MongoRepairCounts, type MongoWriteStep } from './mongo-writes.js';
+import { mongoWrites, type MongoRepairCounts, type MongoWriteStep, type RepairedThreads } from './mongo-writes.js';
 import { createModels, type MongoModels } from './models.js';
 
 export { translateMongoError } from './mongo-errors.js';
@@ -122,10 +122,11 @@ export async function openMongoStorage(opts: MongoStorageOptions): Promise<Stora
    * Completes what a crash between two writes left (see mongo-writes.ts): idempotent, and safe while other instances
    * write, since every step it repeats is one they would repeat identically.
    */
+  const repairedThreads: RepairedThreads = { keys: new Set(), all: false };
   async function repair(): Promise<MongoRepairCounts> {
-    const counts: MongoRepairCounts = { threads: 0, audits: 0, erasures: 0 };
-    await comments.repair(counts);
-    await moderation.repair(counts);
+    const counts: MongoRepairCounts = { threads: 0, audits: 0, erasures: 0, counted: 0 };
+    await comments.repair(counts, repairedThreads);
+    await moderation.repair(counts, repairedThreads);
     return counts;
   }
 
@@ -133,7 +134,7 @@ export async function openMongoStorage(opts: MongoStorageOptions): Promise<Stora
     repairing = true;
     const repaired = await repair();
     repairing = false;
-    logger?.info({ storage: 'mongo', repaired }, 'MongoDB repair pass done');
+    logger?.info({ storage: 'mongo', repaired, invalidate: repairedThreads.all ? 'all' : repairedThreads.keys.size }, 'MongoDB repair pass done');
   } catch (err) {
     await connection.close().catch(() => undefined);
     throw translateMongoError(err);
@@ -154,11 +155,12 @@ export async function openMongoStorage(opts: MongoStorageOptions): Promise<Stora
 
   return {
     kind: 'mongo',
+    repairedAtOpen: { threadKeys: [...repairedThreads.keys], all: repairedThreads.all },
     ...comments.port,
     ...moderation.port,
     ping,
     close,
-    ...mongoTransfer({ models, guarded, toComment, toThread }),
+    ...mongoTransfer({ models, guarded, toComment, toThread, syncCount: comments.syncCount }),
     ...mongoOutbox(models.outbox, models.outboxClaims, guarded),
     ...mongoSubscriptions(models.subscribers, models.subscriptions, guarded),
   };

@@ -333,12 +333,13 @@ export function sqliteComments({ db, insertAudit }: SqliteCommentsDeps): Comment
 
   // IMMEDIATE (insertTx.immediate) takes the write lock before the duplicate read, so another process on the file
   // cannot interleave between the check and the insert.
-  const insertTx = db.transaction((comment: Comment, duplicateSince: Date | undefined): void => {
+  const insertTx = db.transaction((comment: Comment, duplicateSince: Date | undefined, audit: AuditEntry | undefined): void => {
     if (duplicateSince !== undefined && hasDuplicate(comment.threadKey, comment.author.emailKey, comment.body, duplicateSince)) {
       throw new ConflictError('duplicate_comment', 'You already posted this comment here.');
     }
     keepingCounts([comment], () => stmt(insertSql).run(toRow(comment)));
     stmt('UPDATE threads SET last_comment_at = max(last_comment_at, ?) WHERE key = ?').run(comment.createdAt.getTime(), comment.threadKey);
+    if (audit) insertAudit(audit);
   });
 
   const eraseTx = db.transaction((emailKey: string, mode: EraseMode, audit: AuditEntry | undefined): number => {
@@ -384,7 +385,7 @@ export function sqliteComments({ db, insertAudit }: SqliteCommentsDeps): Comment
 
     async insertComment(comment, options = {}) {
       try {
-        insertTx.immediate(comment, options.duplicateSince);
+        insertTx.immediate(comment, options.duplicateSince, options.audit);
       } catch (err) {
         if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
           throw new ConflictError('conflict', 'A comment with this id already exists.');
