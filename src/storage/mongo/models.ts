@@ -3,6 +3,7 @@ import { Schema, type Connection, type Model } from 'mongoose';
 import { COMMENT_STATUSES } from '../../domain/comment.js';
 import type { CommentStatus, EditRecord, SpamCheckState } from '../../domain/comment.js';
 import { outboxClaimSchema, outboxSchema, type OutboxClaimDoc, type OutboxDoc } from './mongo-outbox.js';
+import { moderatorSchema, moderatorSessionSchema, type ModeratorDoc, type ModeratorSessionDoc } from './mongo-moderators.js';
 
 export interface CommentDoc {
   /** The service-generated comment id. */
@@ -277,6 +278,9 @@ export interface MongoModels {
   intents: Model<IntentDoc>;
   outbox: Model<OutboxDoc>;
   outboxClaims: Model<OutboxClaimDoc>;
+  // Moderator accounts and their sessions (mongo-moderators.ts).
+  moderators: Model<ModeratorDoc>;
+  moderatorSessions: Model<ModeratorSessionDoc>;
 }
 
 /** Models bound to one connection, so several stores (tests) can live in one process. */
@@ -289,5 +293,7 @@ export function createModels(connection: Connection): MongoModels {
     intents: connection.model<IntentDoc>('Intent', intentSchema, 'intents'),
     outbox: connection.model<OutboxDoc>('Outbox', outboxSchema, 'outbox'),
     outboxClaims: connection.model<OutboxClaimDoc>('OutboxClaim', outboxClaimSchema, 'outbox_claims'),
+    moderators: connection.model<ModeratorDoc>('Moderator', moderatorSchema, 'moderators'),
+    moderatorSessions: connection.model<ModeratorSessionDoc>('ModeratorSession', moderatorSessionSchema, 'moderator_sessions'),
   };
 }

@@ -9,6 +9,7 @@ import { StorageUnavailableError } from '../../domain/errors.js';
 import type { Storage } from '../storage.js';
 import { mongoTransfer } from './mongo-transfer.js';
 import { mongoOutbox } from './mongo-outbox.js';
+import { mongoModerators } from './mongo-moderators.js';
 import { fillDedupeKeys, mongoComments, toComment, toThread } from './mongo-comments.js';
 import { guarded, translateMongoError } from './mongo-errors.js';
 import { mongoAuditWriter, mongoModeration } from './mongo-moderation.js';
@@ -159,5 +160,6 @@ export async function openMongoStorage(opts: MongoStorageOptions): Promise<Stora
     close,
     ...mongoTransfer({ models, guarded, toComment, toThread }),
     ...mongoOutbox(models.outbox, models.outboxClaims, guarded),
+    ...mongoModerators(models.moderators, models.moderatorSessions),
   };
 }
