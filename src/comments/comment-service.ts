@@ -284,7 +284,10 @@ export function createCommentService(deps: CommentServiceDeps) {
       // A retry of a post that was stored (the answer was lost): the same key finds it by its token.
       const replay = async () => {
         if (!input.idempotencyKey) return undefined;
-        const mine = (await storage.listByAuthor(emailKey)).find((c) => c.threadKey === ref.key && c.body === input.body && tokenMatches(token, c.editTokenHash));
+        // Not once it is deleted or rejected: the retry must not bring back a comment its author or a moderator removed.
+        const mine = (await storage.listByAuthor(emailKey)).find(
+          (c) => c.threadKey === ref.key && c.body === input.body && c.status !== 'deleted' && c.status !== 'rejected' && tokenMatches(token, c.editTokenHash),
+        );
         if (!mine) return undefined;
         // The first attempt may have stopped before telling the read caches.
         await deps.cache?.invalidate([ref.key]);

@@ -191,16 +191,25 @@ export interface CommentsPort {
   setThreadLocked(thread: { key: string; url: string | null; now: Date }, locked: boolean, options?: { audit?: AuditEntry }): Promise<ThreadRecord>;
   /** Threads, most recently commented first; `cursor` is the opaque nextCursor of the previous page. */
   listThreads(query: { cursor: string | null; limit: number }): Promise<ThreadListPage>;
-  /** Every comment of the author with this email key, oldest first (GDPR export). */
+  /** Every comment of the author with this email key, oldest first (GDPR export). Throws on an empty key (see refuseEmptyKey). */
   listByAuthor(emailKey: string): Promise<Comment[]>;
   /**
    * Removes the author's email, email key, avatar key, website, IP, user agent and referrer from all their comments.
    * `delete` also empties name, body, html and history and marks the comments deleted; `anonymize` keeps the text
    * under the name "Anonymous". Returns how many comments were changed. `audit` is appended with it, its reason
    * suffixed with `: <n> comments`. Re-running an erase completes one that stopped half-way; on MongoDB the erase is
-   * recorded first and the repair pass at open finishes one that a crash interrupted.
+   * recorded first and the repair pass at open finishes one that a crash interrupted. Throws on an empty key.
    */
   eraseAuthor(query: { emailKey: string; mode: EraseMode; audit?: AuditEntry }): Promise<number>;
 }
 
 export const MAX_PAGE_LIMIT = 500;
+
+/**
+ * Moderator replies, imported comments without an address and erased comments all have the email key `''`, so a
+ * person-level read or erase with that key would reach all of them: refused before any query. Callers derive the key
+ * from a real address (emailKeyOf of a non-empty email), so reaching this is a programming error.
+ */
+export function refuseEmptyKey(emailKey: string): void {
+  if (emailKey === '') throw new RangeError('an empty email key names no person (it matches every comment without an address)');
+}

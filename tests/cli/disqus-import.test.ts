@@ -1,12 +1,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from '@jest/globals';
+import mongoose from 'mongoose';
 import { disqusCommentId } from '../../src/cli/disqus-import.js';
 import type { Comment } from '../../src/domain/comment.js';
 import { avatarKey, emailKeyOf } from '../../src/domain/privacy.js';
 import { openSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
 import { cli, TEST_SECRET } from '../support/run-cli.js';
+import { mongoMissing } from '../support/spawn-service.js';
 
 const FIXTURE = path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'fixtures', 'disqus-export.xml');
 const idOf = (dsq: number) => disqusCommentId(String(dsq));
@@ -78,5 +81,39 @@ describe('import disqus', () => {
     const r = await cli(['import', 'disqus', wxr], { DATA_DIR: tempDir() });
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('not_a_disqus_export');
+  });
+});
+
+async function exportText(env: Record<string, string>): Promise<string> {
+  const out = path.join(tempDir(), 'x.jsonl');
+  expect((await cli(['export', 'json', '--out', out], env)).code).toBe(0);
+  return fs.readFileSync(out, 'utf8');
+}
+
+const mongoBase = process.env.MONGODB_URI;
+const describeMongo = mongoBase ? describe : describe.skip;
+if (!mongoBase && mongoMissing('The Disqus import on MongoDB') === 'fail') {
+  it('needs a MongoDB server (REQUIRE_MONGO=1)', () => {
+    throw new Error('REQUIRE_MONGO=1 but MONGODB_URI is not set');
+  });
+}
+
+describeMongo('import disqus on MongoDB', () => {
+  const uri = (mongoBase ?? '').replace(/\/[^/?]*(\?|$)/, `/parley_cli_dq_${randomBytes(4).toString('hex')}$1`);
+  afterAll(async () => {
+    const conn = await mongoose.createConnection(uri).asPromise();
+    await conn.dropDatabase();
+    await conn.close();
+  });
+
+  it('stores exactly what SQLite stores, and a second run adds nothing', async () => {
+    const sqliteDir = tempDir();
+    await cli(['import', 'disqus', FIXTURE], { DATA_DIR: sqliteDir });
+    const env = { DATA_DIR: tempDir(), MONGODB_URI: uri };
+    const first = await cli(['import', 'disqus', FIXTURE], env);
+    expect(first.stdout).toContain('imported: 4');
+    expect(first.stdout).toMatch(/post 9005 at line \d+: missing_parent/);
+    expect((await cli(['import', 'disqus', FIXTURE], env)).stdout).toContain('already_imported: 4');
+    expect(await exportText(env)).toBe(await exportText({ DATA_DIR: sqliteDir }));
   });
 });

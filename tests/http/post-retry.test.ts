@@ -61,6 +61,18 @@ describe('retrying a post whose answer was lost', () => {
     }
   });
 
+  it('answers 409 to a late retry of a comment its author has deleted since, instead of returning it', async () => {
+    app = await createTestApp({}, answerLostOnFirstInsert(openSqliteStorage({ dataDir: ':memory:' })));
+    const post = validComment({ body: 'Sent, deleted, then retried.', idempotencyKey: 'k-0123456789abcdef-late' });
+    expect((await request(app.http).post('/api/v1/comments').send(post)).status).toBe(503);
+    const retry = await request(app.http).post('/api/v1/comments').send(post);
+    expect(retry.status).toBe(201);
+    const del = await request(app.http).delete(`/api/v1/comments/${retry.body.comment.id}`).set('Authorization', `Bearer ${retry.body.editToken}`);
+    expect(del.status).toBe(204);
+    const late = await request(app.http).post('/api/v1/comments').send(post);
+    expect({ status: late.status, code: late.body.error?.code }).toEqual({ status: 409, code: 'duplicate_comment' });
+  });
+
   it('drops the cached page when a moderator decision applied but its answer was lost', async () => {
     const TOKEN = 'post-retry-moderator-token-0123456789';
     const storage = openSqliteStorage({ dataDir: ':memory:' });

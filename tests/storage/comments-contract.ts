@@ -784,6 +784,16 @@ export function describeCommentsContract(store: () => Storage): void {
         expect(await storage.eraseAuthor({ emailKey: k2, mode: 'delete' })).toBe(1);
         expect(await storage.getComment(gone.id)).toMatchObject({ status: 'deleted', body: '', html: '', author: { name: '', email: '' } });
       });
+
+      it('refuses a person-level read or erase with the empty email key that moderator replies and erased comments share', async () => {
+        const threadKey = uniqueThreadKey('nokey');
+        const keyless = makeComment({ threadKey, author: { name: 'Moderator', email: '', emailKey: '', website: null, avatar: '' } });
+        await storage.insertComment(keyless);
+        await expect(storage.eraseAuthor({ emailKey: '', mode: 'delete' })).rejects.toThrow(RangeError);
+        await expect(storage.listByAuthor('')).rejects.toThrow(RangeError);
+        expect(await storage.hasApprovedComment('')).toBe(false);
+        expect(await storage.getComment(keyless.id)).toEqual(keyless);
+      });
     });
 
     describe('concurrency', () => {

@@ -6,6 +6,7 @@
  * A comment and its thread's lastCommentAt, a decision or a lock and its audit entry, an erase and its entry: one
  * transaction where the server has them, else the crash-safe order of ./mongo-writes.ts, completed by `repair`.
  */
+import { refuseEmptyKey } from '../comments-port.js';
 import { createHash, randomUUID } from 'node:crypto';
 import mongoose, { type ClientSession, type Model } from 'mongoose';
 import { emptyStatusCounts, HIDING_STATUSES, PUBLIC_STATUSES, THREAD_READ_STATUSES, type Comment, type CommentStatus } from '../../domain/comment.js';
@@ -500,6 +501,7 @@ export function mongoComments({ models, writes, upsertAudit }: MongoCommentsDeps
   }
 
   async function hasApprovedComment(emailKey: string): Promise<boolean> {
+    if (emailKey === '') return false;
     return guarded(async () => (await comments.findOne({ 'author.emailKey': emailKey, status: 'approved' }, { _id: 1 }).lean()) !== null);
   }
 
@@ -645,6 +647,7 @@ export function mongoComments({ models, writes, upsertAudit }: MongoCommentsDeps
   }
 
   async function listByAuthor(emailKey: string): Promise<Comment[]> {
+    refuseEmptyKey(emailKey);
     return guarded(async () => (await comments.find({ 'author.emailKey': emailKey }).sort({ createdAt: 1, _id: 1 }).lean<CommentDoc[]>()).map(toComment));
   }
 
@@ -673,6 +676,7 @@ export function mongoComments({ models, writes, upsertAudit }: MongoCommentsDeps
 
   /** Recorded first, so a crash half-way leaves an intent the repair pass re-runs (the erase is idempotent). */
   async function eraseAuthor(query: { emailKey: string; mode: EraseMode; audit?: AuditEntry }): Promise<number> {
+    refuseEmptyKey(query.emailKey);
     return guarded(async () => {
       const { emailKey, mode } = query;
       const expected = await comments.countDocuments({ 'author.emailKey': emailKey });

@@ -3,6 +3,7 @@
  * Writes that change what readers see keep `thread_counts` right in their own (immediate) transaction; writes that
  * carry an audit entry (a decision, a lock, an erase) write it with `insertAudit` in that same transaction.
  */
+import { refuseEmptyKey } from '../comments-port.js';
 import type { Database, Statement } from 'better-sqlite3';
 import type { Comment, CommentStatus, EditRecord, SpamCheckState } from '../../domain/comment.js';
 import { emptyStatusCounts, PUBLIC_STATUSES, THREAD_READ_STATUSES } from '../../domain/comment.js';
@@ -460,6 +461,7 @@ export function sqliteComments({ db, insertAudit }: SqliteCommentsDeps): Comment
     },
 
     async hasApprovedComment(emailKey) {
+      if (emailKey === '') return false;
       return stmt("SELECT 1 FROM comments WHERE author_email_key = ? AND status = 'approved' LIMIT 1").get(emailKey) !== undefined;
     },
 
@@ -571,10 +573,12 @@ export function sqliteComments({ db, insertAudit }: SqliteCommentsDeps): Comment
     },
 
     async listByAuthor(emailKey) {
+      refuseEmptyKey(emailKey);
       return (stmt('SELECT * FROM comments WHERE author_email_key = ? ORDER BY created_at, id').all(emailKey) as CommentRow[]).map(toComment);
     },
 
     async eraseAuthor({ emailKey, mode, audit }) {
+      refuseEmptyKey(emailKey);
       return eraseTx.immediate(emailKey, mode, audit);
     },
   };
