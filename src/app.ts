@@ -31,6 +31,7 @@ import { createRetentionJob } from './jobs/retention-job.js';
 import { createOutboxJob } from './jobs/outbox-job.js';
 import { webhookDeliveryRoutes } from './http/admin/webhooks.js';
 import { moderationLinkRoutes } from './http/admin/moderation-link-routes.js';
+import { readerLinkRoutes } from './http/readers/reader-link-routes.js';
 import { createNotifications } from './notify/notifications.js';
 import { countEnqueued } from './notify/outbox-metrics.js';
 import { startScheduler, type Scheduler } from './jobs/scheduler.js';
@@ -167,6 +168,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       moderation: config.moderation,
       minSubmitSeconds: config.minSubmitSeconds,
       formTokenMaxAgeHours: config.formTokenMaxAgeHours,
+      replyNotifications: notifications.readers !== null,
     },
   });
 
@@ -210,8 +212,11 @@ export async function createApp(deps: AppDeps): Promise<App> {
     secret,
     logger,
     onLimited: (limiter: string) => metrics.rateLimited.inc({ limiter }),
+    readerLinksPerMinute: config.notify.readerLinksPerMinute,
   };
   const rateLimiters = createRateLimiters(rateLimitDeps);
+  // The confirm and unsubscribe links of reader mails (reply notifications); absent when those are off.
+  const readerLinks = notifications.readers ? [readerLinkRoutes({ readers: notifications.readers, limiter: rateLimiters.readerLink })] : [];
   const admin = adminRoutes(
     moderation,
     {
@@ -245,7 +250,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     ops,
     observeRequest: metrics.observeRequest,
     publicCors: publicCors({ allowedOrigins: config.allowedOrigins, publicUrl: config.publicUrl }),
-    site: Router().use(moderationLinkRoutes({ moderation, getComment: (id) => storage.getComment(id), secret, clock }), siteRoutes({ service, publicUrl: config.publicUrl, allowedOrigins: config.allowedOrigins, avatars: config.avatars, rateLimiters, logger, cachedThreadPage: fastReads?.threadPage })),
+    site: Router().use(moderationLinkRoutes({ moderation, getComment: (id) => storage.getComment(id), secret, clock }), ...readerLinks, siteRoutes({ service, publicUrl: config.publicUrl, allowedOrigins: config.allowedOrigins, avatars: config.avatars, rateLimiters, logger, cachedThreadPage: fastReads?.threadPage })),
     cachedReads: fastReads ?? undefined,
     publicReadCacheHeaders: readCacheHeaders,
     admin,

@@ -96,6 +96,9 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { key: 'RATE_LIMIT_SIGNIN_PER_MINUTE', default: '10', description: 'Sign-in attempts at /admin one IP may make per minute.' },
   { key: 'RATE_LIMIT_SIGNIN_FAILURES_PER_HOUR', default: '10', description: 'Failed sign-ins per account from one IP per hour; successful ones do not count.' },
   { key: 'RATE_LIMIT_SIGNIN_ACCOUNT_FAILURES_PER_HOUR', default: '100', description: 'Failed sign-ins per account from all IPs together per hour (slows distributed guessing; successful ones do not count).' },
+  // Reader reply notifications (issue 13).
+  { key: 'REPLY_NOTIFICATIONS', default: 'on', description: 'on: readers may ask to be mailed replies to their comments (the form\'s "Notify me" box, double opt-in); needs SMTP_URL and PUBLIC_URL (https, for the one-click unsubscribe links). off: the box is not offered.' },
+  { key: 'RATE_LIMIT_READER_LINKS_PER_MINUTE', default: '10', description: 'Requests to the confirm and unsubscribe links of reader mails one IP may make per minute.' },
 ];
 
 export type { AvatarMode };
@@ -153,6 +156,10 @@ export interface Config {
     moderatorDigestMinutes: number;
     /** One of the widget's languages (see src/notify/moderator-templates.ts). */
     moderatorLang: string;
+    /** REPLY_NOTIFICATIONS=on (they also need mail and PUBLIC_URL). */
+    replyNotifications: boolean;
+    /** RATE_LIMIT_READER_LINKS_PER_MINUTE: the confirm and unsubscribe links, per IP. */
+    readerLinksPerMinute: number;
   };
   /** Moderator sign-in sessions at /admin. */
   moderatorSessions: { idleMinutes: number; hours: number };
@@ -345,6 +352,8 @@ const schema = z.object({
     }
     return lang;
   }),
+  REPLY_NOTIFICATIONS: oneOf('REPLY_NOTIFICATIONS', ['on', 'off']),
+  RATE_LIMIT_READER_LINKS_PER_MINUTE: int('RATE_LIMIT_READER_LINKS_PER_MINUTE', 1, 100_000),
 }).superRefine((e, ctx) => {
   if (e.WEBHOOK_URLS.length > 0 && e.WEBHOOK_SECRET === null) ctx.addIssue({ code: 'custom', path: ['WEBHOOK_SECRET'], message: 'is required when WEBHOOK_URLS is set' });
   if (e.SMTP_URL !== null && e.MAIL_FROM === null) ctx.addIssue({ code: 'custom', path: ['MAIL_FROM'], message: 'is required when SMTP_URL is set' });
@@ -443,6 +452,8 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
       moderatorEmails: Object.freeze([...e.MODERATOR_EMAILS]),
       moderatorDigestMinutes: e.MODERATOR_DIGEST_MINUTES,
       moderatorLang: e.MODERATOR_LANG ?? moderatorLangOf(e.SITE_LANG.split(',')[0]!) ?? 'en',
+      replyNotifications: e.REPLY_NOTIFICATIONS === 'on',
+      readerLinksPerMinute: e.RATE_LIMIT_READER_LINKS_PER_MINUTE,
     }),
     rateLimits: Object.freeze({
       postsPerMinute: e.RATE_LIMIT_POSTS_PER_MINUTE,

@@ -40,6 +40,8 @@ export interface CommentServiceDeps {
     moderation: ModerationMode;
     minSubmitSeconds: number;
     formTokenMaxAgeHours: number;
+    /** Reader reply notifications are on: the form offers the "Notify me" box. */
+    replyNotifications?: boolean;
   };
 }
 
@@ -64,6 +66,10 @@ export interface PostCommentInput extends ThreadSelector {
   commenterToken?: string | undefined;
   /** Client-chosen per submission: a retry with the same key returns the original comment and edit token. */
   idempotencyKey?: string | undefined;
+  /** Mail me replies to this comment (double opt-in: the first ask of an address is confirmed by mail first). */
+  notifyReplies?: boolean | undefined;
+  /** The widget's language: the reader mails and pages of this subscription are in it. */
+  lang?: string | undefined;
 }
 
 export interface OwnCommentRef {
@@ -177,10 +183,15 @@ export function createCommentService(deps: CommentServiceDeps) {
    */
   async function publishOrHold(emailKey: string, proven = true): Promise<{ status: CommentStatus; reason?: string }> {
     if (settings.moderation === 'all') return { status: 'pending', reason: 'moderation_all' };
-    if (settings.moderation === 'first-time' && (!proven || !(await storage.hasApprovedComment(emailKey)))) {
+    if (settings.moderation === 'first-time' && (!proven || !(await returning(emailKey)))) {
       return { status: 'pending', reason: 'first_time_commenter' };
     }
     return { status: 'approved' };
+  }
+
+  /** An address with an approved comment, or one its owner confirmed for reply mails (double opt-in). */
+  async function returning(emailKey: string): Promise<boolean> {
+    return (await storage.hasApprovedComment(emailKey)) || (emailKey !== '' && !!(await storage.findSubscriber(emailKey))?.confirmedAt);
   }
 
   /** The moderation decision for a stored comment the spam service has cleared (re-check job, author's edit). */
@@ -195,6 +206,16 @@ export function createCommentService(deps: CommentServiceDeps) {
     return c.status === 'approved' && c.author.emailKey ? issueCommenterToken(settings.secret, c.author.emailKey, clock()) : undefined;
   }
 
+  /**
+   * commenterTokenFor, and also for a held comment whose address its owner confirmed by mail: what lets a reader who
+   * confirmed reply notifications count as returning from their next comment on (given only to the comment's edit-token holder).
+   */
+  async function trustTokenFor(c: Comment): Promise<string | undefined> {
+    const token = commenterTokenFor(c);
+    if (token || c.status !== 'pending' || !c.author.emailKey) return token;
+    return (await storage.findSubscriber(c.author.emailKey))?.confirmedAt ? issueCommenterToken(settings.secret, c.author.emailKey, clock()) : undefined;
+  }
+
   /** One lookup of every hash that could ban this commenter: email (+tags, case), its domains, the IP's networks. */
   const banHashesFor = banHasher(settings.secret);
   async function isBanned(email: string, ip: string | null, now: Date): Promise<boolean> {
@@ -205,7 +226,7 @@ export function createCommentService(deps: CommentServiceDeps) {
     publishOrHold: publishOrHoldStored,
 
     /** A signed, expiring form token for a thread; the widget fetches it with the thread. */
-    issueFormToken(selector: ThreadSelector): { token: string; minSubmitSeconds: number; expiresAt: Date; editWindowMinutes: number } {
+    issueFormToken(selector: ThreadSelector): { token: string; minSubmitSeconds: number; expiresAt: Date; editWindowMinutes: number; notifyReplies: boolean } {
       const ref = resolveThread(selector, settings.threadPolicy);
       const now = clock();
       return {
@@ -213,6 +234,7 @@ export function createCommentService(deps: CommentServiceDeps) {
         minSubmitSeconds: settings.minSubmitSeconds,
         editWindowMinutes: settings.editWindowMinutes,
         expiresAt: new Date(now.getTime() + settings.formTokenMaxAgeHours * 3_600_000),
+        notifyReplies: settings.replyNotifications === true,
       };
     },
 
@@ -363,10 +385,13 @@ export function createCommentService(deps: CommentServiceDeps) {
       await deps.cache?.invalidate([ref.key]);
       deps.onCommentCreated?.(status);
       await deps.notifier?.commentCreated(comment);
+      // Spam never subscribes anyone: a confirmation mail must not be a way to mail a stranger.
+      if (input.notifyReplies && status !== 'spam') await deps.notifier?.repliesRequested?.(comment, input.lang);
       return { comment, editToken: token, commenterToken: commenterTokenFor(comment) };
     },
 
     commenterTokenFor,
+    trustTokenFor,
 
     /**
      * An author's edit goes through the same checks as a new comment (no form, so no form token or honeypot):

@@ -19,6 +19,7 @@ import { resolveThread } from '../domain/thread.js';
 import { bodyEdit } from './comment-service.js';
 import { renderBody } from '../domain/markup.js';
 import type { PageCursor, StatusCounts, Storage, ThreadRecord } from '../storage/storage.js';
+import type { Subscriber, Subscription } from '../storage/subscriptions-port.js';
 import type { ReadCacheInvalidator } from '../cache/read-cache.js';
 import type { Notifier } from '../notify/notifier.js';
 
@@ -253,14 +254,17 @@ export function createModerationService(deps: ModerationDeps) {
 
     audit: (query: { commentId?: string | undefined; cursor: PageCursor | null; limit: number }) => storage.listAudit(query),
 
-    async exportAuthor(actor: string, email: string): Promise<Comment[]> {
-      const comments = await storage.listByAuthor(emailKeyOf(email, secret));
+    async exportAuthor(actor: string, email: string): Promise<{ comments: Comment[]; subscriber: Subscriber | null; subscriptions: Subscription[] }> {
+      const emailKey = emailKeyOf(email, secret);
+      const [comments, subscriber, subscriptions] = await Promise.all([storage.listByAuthor(emailKey), storage.findSubscriber(emailKey), storage.listSubscriptionsOf(emailKey)]);
       // The audit entry names no email: the log must not become a register of who asked about whom.
       await audit({ actor, action: 'export_author', commentId: null, threadKey: null, from: null, to: null, reason: `${comments.length} comments` });
-      return comments;
+      return { comments, subscriber: subscriber ?? null, subscriptions };
     },
 
     async eraseAuthor(actor: string, email: string, mode: EraseMode): Promise<number> {
+      // Reply subscriptions go first, in either mode: the address is what they are made of.
+      await storage.unsubscribe({ emailKey: emailKeyOf(email, secret) });
       // The entry's reason becomes `${mode}: ${erased} comments`; written with the erase, or by the repair pass after it.
       const erased = await storage
         .eraseAuthor({

@@ -20,6 +20,8 @@ export type ErrorCode =
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'storage_unavailable'
+  | 'link_invalid'
+  | 'link_expired'
   | 'internal_error';
 
 /** Per-field problems, e.g. `{ email: 'required', website: 'invalid' }`. */

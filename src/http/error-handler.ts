@@ -25,6 +25,8 @@ const STATUS: Record<ErrorCode, number> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   storage_unavailable: 503,
+  link_invalid: 400,
+  link_expired: 410,
   internal_error: 500,
 };
 

@@ -27,6 +27,8 @@ export interface RateLimitDeps {
   logger: Logger;
   /** Called with the limiter's name on every 429, for the metrics endpoint. */
   onLimited?: (limiter: string) => void;
+  /** RATE_LIMIT_READER_LINKS_PER_MINUTE (config.notify); 10 when not given. */
+  readerLinksPerMinute?: number;
 }
 
 export interface RateLimiters {
@@ -46,6 +48,8 @@ export interface RateLimiters {
   /** The read limiter for a request answered below Express (http/readers/fast-hit.ts): the same store, keys and headers. */
   readHit: ReadHit;
   admin: RequestHandler;
+  /** The confirm and unsubscribe links of reader mails (GET and POST), per IP: a forged-token guess costs a slot. */
+  readerLink: RequestHandler;
 }
 
 /**
@@ -104,6 +108,7 @@ export function createRateLimiters(deps: RateLimitDeps): RateLimiters {
     read,
     readHit: readHitCounter({ store: readStore, name: 'read', limit: limits.readsPerMinute, windowMs: MINUTE, secret, logError: (err) => readLogError(err) }),
     admin: make('admin', limits.adminPerMinute, MINUTE, byIp, { failOpen: false }),
+    readerLink: make('reader-link', deps.readerLinksPerMinute ?? 10, MINUTE, byIp),
   };
 }
 

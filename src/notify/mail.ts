@@ -6,7 +6,7 @@ import nodemailer from 'nodemailer';
 import type { OutboxMessage } from '../storage/outbox-port.js';
 
 export interface MailPayload {
-  purpose: 'moderator_alert' | 'moderator_digest';
+  purpose: 'moderator_alert' | 'moderator_digest' | 'reader_confirm' | 'reader_reply';
   to: string[];
   subject: string;
   text: string;
@@ -14,6 +14,8 @@ export interface MailPayload {
   commentId?: string;
   /** A digest's comments. */
   commentIds?: string[];
+  /** Extra headers (reader mails: List-Unsubscribe and List-Unsubscribe-Post, RFC 8058). */
+  headers?: Record<string, string>;
 }
 
 export function isMailPayload(p: unknown): p is MailPayload {
@@ -46,7 +48,7 @@ export function mailChannel({ smtpUrl, from, domain, timeoutMs = 15_000 }: MailC
       text: p.text,
       html: p.html,
       messageId: `<${messageId}@${domain}>`,
-      headers: { 'X-Parley-Idempotency-Key': idempotencyKey, 'Auto-Submitted': 'auto-generated' },
+      headers: { ...p.headers, 'X-Parley-Idempotency-Key': idempotencyKey, 'Auto-Submitted': 'auto-generated' },
     });
   };
   const deliver = async (message: OutboxMessage): Promise<void> => {

@@ -8,6 +8,7 @@ import { escapeHtml } from '../http/html.js';
 import { reasonText } from '../http/admin/reasons.js';
 import type { MailPayload } from './mail.js';
 import type { ModeratorLang } from './mail-lang.js';
+import { excerpt, htmlDoc, oneLine, plural, put } from './mail-text.js';
 
 interface Words {
   heldOne: string;
@@ -180,14 +181,6 @@ const WORDS: Record<ModeratorLang, Words> = {
   },
 };
 
-/** A value in a `{slot}`, literally (a function replacer keeps `$&` in a name as is). */
-const put = (template: string, slots: Record<string, string>) => template.replace(/\{(\w+)\}/g, (m, k: string) => slots[k] ?? m);
-const plural = (lang: ModeratorLang, forms: [string, string], n: number) =>
-  put(forms[new Intl.PluralRules(lang).select(n) === 'one' ? 0 : 1], { n: String(n) });
-const excerpt = (s: string, max: number) => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
-/** One line, no control characters: a subject line built from reader input must not break the header. */
-const oneLine = (s: string) => s.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
-
 /** One held comment as a moderator mail shows it. */
 export interface HeldItem {
   comment: Comment;
@@ -244,8 +237,6 @@ function footer(w: Words, adminUrl: string | null): { text: string; html: string
     ? { text: put(w.decideAt, { url: adminUrl }), html: `<p><a href="${escapeHtml(adminUrl)}">${escapeHtml(put(w.decideAt, { url: adminUrl }))}</a></p>` }
     : { text: w.decidePage, html: `<p>${w.decidePage}</p>` };
 }
-
-const htmlDoc = (lang: ModeratorLang, body: string) => `<!doctype html><html lang="${lang}"><body>\n${body}\n</body></html>`;
 
 /** The alert for one held comment: the text, the thread, the reasons in words, and the approve/spam links. */
 export function moderatorAlert(item: HeldItem, { adminUrl, to, lang }: ModeratorMailInput): MailPayload {

@@ -12,6 +12,7 @@ import type { ModeratorLang } from './mail-lang.js';
 import { createNotifier, type ModeratorAlert, type Notifier } from './notifier.js';
 import { webhookChannel } from './webhook.js';
 import { LINK_VALID_MS, signModerationLink } from './moderation-link.js';
+import { createReaderNotifications, type ReaderNotifications } from './reader-notifications.js';
 
 export interface NotificationsDeps {
   config: Readonly<Config>;
@@ -26,6 +27,8 @@ export interface NotificationsDeps {
 export function createNotifications({ config, storage, clock, newId, logger, secret }: NotificationsDeps): {
   notifier: Notifier;
   channels: Partial<Record<OutboxChannel, Deliver>>;
+  /** Reader reply notifications; null when off (REPLY_NOTIFICATIONS=off, no mail, or no PUBLIC_URL for the links). */
+  readers: ReaderNotifications | null;
   close(): void;
 } {
   const n = config.notify;
@@ -73,6 +76,30 @@ export function createNotifications({ config, storage, clock, newId, logger, sec
     channels.mail = (m) => (isDigestDue(m.payload) ? digest.deliver(m) : single(m));
   }
   const alert: ModeratorAlert | null = moderators && !digest ? async (comment) => moderatorAlert(await heldItem(comment), mailTo) : null;
-  const notifier = createNotifier({ outbox: storage, clock, newId, logger, webhookUrls: channels.webhook ? n.webhookUrls : [], moderatorAlert: alert, moderatorDigest: digest?.held ?? null });
-  return { notifier, channels, close: () => mail?.close() };
+
+  // Reader reply notifications: their links need PUBLIC_URL.
+  const readers =
+    mail && config.publicUrl && n.replyNotifications
+      ? createReaderNotifications({ storage, clock, newId, secret, publicUrl: config.publicUrl, defaultLang: n.moderatorLang as ModeratorLang })
+      : null;
+  if (readers && channels.mail) {
+    const send = channels.mail;
+    // A reply mail queued before its reader unsubscribed is dropped (settled without sending).
+    channels.mail = async (m) => {
+      if (await readers.stillWanted(m)) await send(m);
+    };
+  }
+  if (n.replyNotifications && mail && !config.publicUrl) logger.warn('PUBLIC_URL is not set: reply notifications for readers are off (their mails need links)');
+  else if (readers && !config.publicUrl!.startsWith('https://')) logger.warn('PUBLIC_URL is not https: mail clients ignore one-click unsubscribe (RFC 8058) over http');
+  const notifier = createNotifier({
+    outbox: storage,
+    clock,
+    newId,
+    logger,
+    webhookUrls: channels.webhook ? n.webhookUrls : [],
+    moderatorAlert: alert,
+    moderatorDigest: digest?.held ?? null,
+    readers,
+  });
+  return { notifier, channels, readers, close: () => mail?.close() };
 }

@@ -18,6 +18,8 @@ export interface Notifier {
   commentCreated(comment: Comment): Promise<void>;
   /** A comment's status changed to `comment.status`: approved, spam and deleted are events; others are not. */
   statusChanged(comment: Comment): Promise<void>;
+  /** The author of a stored comment asked to be mailed its replies (notifyReplies); `lang` is the widget's. */
+  repliesRequested?(comment: Comment, lang: string | undefined): Promise<void>;
 }
 
 export const NO_NOTIFIER: Notifier = { commentCreated: async () => undefined, statusChanged: async () => undefined };
@@ -34,6 +36,11 @@ export interface NotifierDeps {
   moderatorAlert?: ModeratorAlert | null;
   /** MODERATOR_DIGEST_MINUTES: the messages a held comment stores instead of an alert (moderator-digest.ts). */
   moderatorDigest?: ((comment: Comment, at: Date) => NewOutboxMessage[]) | null;
+  /** Reader reply notifications (reader-notifications.ts); absent when they are off. */
+  readers?: {
+    subscribe(comment: Comment, lang: string | undefined): Promise<void>;
+    replyPublished(reply: Comment): Promise<NewOutboxMessage[]>;
+  } | null;
 }
 
 const EVENT_OF: Partial<Record<Comment['status'], CommentEvent>> = { approved: 'comment.approved', spam: 'comment.spam', deleted: 'comment.deleted' };
@@ -60,22 +67,36 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     }
   }
 
+  const readers = deps.readers ?? null;
+  /** A public reply to a comment someone may follow. */
+  const answers = (comment: Comment) => readers !== null && comment.status === 'approved' && comment.parentId !== null;
+
   return {
     async commentCreated(comment) {
-      if (webhookUrls.length === 0 && !((deps.moderatorAlert || deps.moderatorDigest) && comment.status === 'pending')) return;
+      if (webhookUrls.length === 0 && !((deps.moderatorAlert || deps.moderatorDigest) && comment.status === 'pending') && !answers(comment)) return;
       await store('comment.created', comment, async () => {
         const at = clock();
         const messages = webhooks('comment.created', comment, at);
         const alert = comment.status === 'pending' && deps.moderatorAlert ? await deps.moderatorAlert(comment) : null;
         if (alert) messages.push({ id: newId(), idempotencyKey: `mail:held:${comment.id}`, channel: 'mail', payload: alert, nextAt: at, createdAt: at });
         if (comment.status === 'pending' && deps.moderatorDigest) messages.push(...deps.moderatorDigest(comment, at));
+        if (answers(comment)) messages.push(...(await readers!.replyPublished(comment)));
         return messages;
       });
     },
     async statusChanged(comment) {
       const event = EVENT_OF[comment.status];
-      if (!event || webhookUrls.length === 0) return;
-      await store(event, comment, async () => webhooks(event, comment, clock()));
+      if (!event || (webhookUrls.length === 0 && !answers(comment))) return;
+      await store(event, comment, async () => [...webhooks(event, comment, clock()), ...(answers(comment) ? await readers!.replyPublished(comment) : [])]);
+    },
+    async repliesRequested(comment, lang) {
+      if (!readers) return;
+      try {
+        await readers.subscribe(comment, lang);
+      } catch (err) {
+        // Like any notification: a comment is never refused because its subscription could not be stored.
+        logger.error({ err, commentId: comment.id }, 'reply subscription could not be stored');
+      }
     },
   };
 }

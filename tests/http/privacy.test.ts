@@ -139,6 +139,67 @@ describe('privacy', () => {
     }
   });
 
+  it('keeps reader addresses out of the logs, /metrics, webhook bodies and every answer of the reply-notification flow', async () => {
+    const REPLIER = 'Reply.Canary@repliers-probe.example';
+    const METRICS_TOKEN = 'metrics-token-0123456789-abcdefghijklmnop';
+    const smtp = await startSmtpReceiver();
+    const hooks = await startWebhookReceiver();
+    try {
+      app = await createTestApp({
+        TRUST_PROXY: '1',
+        LOG_LEVEL: 'debug',
+        METRICS_TOKEN,
+        PUBLIC_URL: 'https://comments.example.com',
+        SMTP_URL: smtp.url,
+        MAIL_FROM: 'Parley <sender-probe@example.com>',
+        WEBHOOK_URLS: hooks.url,
+        WEBHOOK_SECRET: `whsec_${Buffer.alloc(32, 9).toString('base64')}`,
+      });
+      const answers: [string, request.Response][] = [];
+      const as = (r: request.Test) => r.set('X-Forwarded-For', IP);
+      const asked = await as(request(app.http).post('/api/v1/comments')).send(validComment({ email: EMAIL, notifyReplies: true, lang: 'de' }));
+      answers.push(['post asking for replies', asked]);
+      // The SMTP server refuses for a while: the retry log lines quote nothing of the address.
+      smtp.refuse(true);
+      await app.jobs.outbox.runOnce();
+      smtp.refuse(false);
+      app.clock.advance(3_600_000);
+      await app.jobs.outbox.runOnce();
+      const confirmation = smtp.received.find((m) => m.to.includes(EMAIL))!;
+      const confirm = /(\/notify\/confirm\/[A-Za-z0-9_.-]+)/.exec(confirmation.raw.replace(/=\r?\n/g, ''))![1]!;
+      answers.push(['confirm page', await as(request(app.http).get(confirm))]);
+      answers.push(['confirm', await as(request(app.http).post(confirm))]);
+      answers.push(['forged link', await as(request(app.http).post(`${confirm}x`))]);
+      answers.push(['reply', await as(request(app.http).post('/api/v1/comments')).send(validComment({ email: REPLIER, parentId: asked.body.comment.id, body: 'an answer' }))]);
+      await app.jobs.outbox.runOnce();
+      const replyMail = smtp.received.find((m) => m.raw.includes('an answer'))!;
+      expect(replyMail.to).toEqual([EMAIL]);
+      const unsubscribe = /^<https:\/\/comments\.example\.com(\/notify\/unsubscribe\/[^>]+)>$/.exec(replyMail.header('List-Unsubscribe')!)![1]!;
+      answers.push(['unsubscribe page', await as(request(app.http).get(unsubscribe))]);
+      answers.push(['one-click unsubscribe', await as(request(app.http).post(unsubscribe).type('form').send('List-Unsubscribe=One-Click'))]);
+      answers.push(['mine', await request(app.http).post('/api/v1/comments/mine').send({ comments: [{ id: asked.body.comment.id, editToken: asked.body.editToken }] })]);
+      expect(answers.map(([, r]) => r.status)).toEqual([201, 200, 200, 400, 201, 200, 200, 200]);
+      const metrics = await request(app.http).get('/metrics').set('Authorization', `Bearer ${METRICS_TOKEN}`);
+      expect(metrics.text).toContain('parley_outbox_delivered_total{channel="mail"}');
+
+      const texts: [string, string][] = [
+        ['log', app.logText()],
+        ['metrics', metrics.text],
+        ...hooks.received.map((h, i): [string, string] => [`webhook ${i}`, h.body]),
+        ...answers.map(([label, r]): [string, string] => [label, `${r.text} ${JSON.stringify(r.headers)}`]),
+      ];
+      expect(hooks.received.length).toBeGreaterThan(0);
+      for (const [label, text] of texts) {
+        assertClean(label, text);
+        expect(text.toLowerCase()).not.toContain('reply.canary');
+        expect(text).not.toMatch(/[\w.+-]+@[\w-]+\.[\w.-]+/);
+      }
+    } finally {
+      await smtp.close();
+      await hooks.close();
+    }
+  });
+
   it('derives the avatar key from the email with the server secret, not a plain hash', async () => {
     app = await createTestApp();
     const a = await request(app.http).post('/api/v1/comments').send(validComment({ email: EMAIL }));

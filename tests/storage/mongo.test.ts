@@ -230,7 +230,7 @@ if (typeof found !== 'string') {
           indexes: declared,
         });
       }
-      expect(Object.keys(models).sort()).toEqual(['audit', 'bans', 'comments', 'intents', 'moderatorSessions', 'moderators', 'outbox', 'outboxClaims', 'threads']);
+      expect(Object.keys(models).sort()).toEqual(['audit', 'bans', 'comments', 'intents', 'moderatorSessions', 'moderators', 'outbox', 'outboxClaims', 'subscribers', 'subscriptions', 'threads']);
     });
 
     it('gives comments stored before dedupe keys one at open, idempotently, and still refuses their duplicates', async () => {

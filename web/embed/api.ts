@@ -30,7 +30,10 @@ export interface PostInput extends ThreadSelector {
   commenterToken?: string;
   /** Random per comment, the same on a retry: a retry whose first answer was lost gets the original comment back. */
   idempotencyKey?: string;
-  [honeypot: string]: string | undefined;
+  /** Mail replies to this comment (double opt-in); `lang` words those mails. */
+  notifyReplies?: boolean;
+  lang?: string;
+  [honeypot: string]: string | boolean | undefined;
 }
 
 /** An answer from the server that is not a success; `fields` names each bad field with its code. */

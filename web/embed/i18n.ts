@@ -55,6 +55,7 @@ const en = {
   hp: 'Leave this field empty',
   hint: 'Markdown works: **bold**, *italic*, [a link](https://example.org), > quote, `code`.',
   preview: 'Preview',
+  notify: 'Notify me of follow-up replies by email',
 };
 
 export type Strings = typeof en;
@@ -115,6 +116,7 @@ const zh: Translation = {
   moderator: '版主',
   hint: '支持 Markdown：**粗体**、*斜体*、[链接](https://example.org)、> 引用、`代码`。',
   preview: '预览',
+  notify: '有人回复时通过电子邮件通知我',
 };
 
 const es: Translation = {
@@ -172,6 +174,7 @@ const es: Translation = {
   moderator: 'Moderador',
   hint: 'Puedes usar Markdown: **negrita**, *cursiva*, [un enlace](https://example.org), > cita, `código`.',
   preview: 'Vista previa',
+  notify: 'Avisarme por correo de las respuestas',
 };
 
 const fr: Translation = {
@@ -229,6 +232,7 @@ const fr: Translation = {
   moderator: 'Modérateur',
   hint: 'Markdown fonctionne : **gras**, *italique*, [un lien](https://example.org), > citation, `code`.',
   preview: 'Aperçu',
+  notify: 'Me prévenir par e-mail des réponses',
 };
 
 const de: Translation = {
@@ -286,6 +290,7 @@ const de: Translation = {
   moderator: 'Moderator',
   hint: 'Markdown funktioniert: **fett**, *kursiv*, [ein Link](https://example.org), > Zitat, `Code`.',
   preview: 'Vorschau',
+  notify: 'Per E-Mail über Antworten benachrichtigen',
 };
 
 const LANGS: Record<string, Translation> = { en, 'zh-CN': zh, es, fr, de };

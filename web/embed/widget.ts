@@ -129,6 +129,9 @@ export function mount(o: WidgetOptions): void {
   const cancel = h('button', { type: 'button', class: 'link', hidden: true, onclick: () => cancelReply(true) }, s.cancelReply);
   const honeypot = h('input', { id: 'f-hp', name: 'contact_me_by_fax_only', type: 'text', tabindex: '-1', autocomplete: 'off' });
   const remember = h('input', { id: 'f-save', type: 'checkbox' });
+  const notify = h('input', { id: 'f-ntf', type: 'checkbox' });
+  // Offered only when the server mails replies (the form token says so).
+  const notifyRow = h('p', { class: 'chk', hidden: true }, notify, h('label', { for: 'f-ntf' }, s.notify));
   const submitBtn = h('button', { type: 'submit', class: 'btn' }, s.submit);
   // Rendered by the server's own Markdown pipeline: what it shows is what would be published.
   const previewBox = h('div', { class: 'preview body', role: 'region', 'aria-label': s.preview, tabindex: '-1', hidden: true });
@@ -145,6 +148,7 @@ export function mount(o: WidgetOptions): void {
     h('div', { class: 'row' }, field('name', s.name, true), field('email', s.email, true), field('website', s.website, false)),
     h('div', { class: 'hp', 'aria-hidden': 'true' }, h('label', { for: 'f-hp' }, s.hp), honeypot),
     h('p', { class: 'chk' }, remember, h('label', { for: 'f-save' }, s.remember)),
+    notifyRow,
     h('p', { class: 'f btns' }, submitBtn, previewBtn),
     status,
   );
@@ -291,6 +295,7 @@ export function mount(o: WidgetOptions): void {
       token = await api.formToken(sel);
       tokenAt = Date.now();
       honeypot.name = token.honeypotField;
+      notifyRow.hidden = !token.notifyReplies;
     } catch {
       // Posting without a token still works: the comment is held for a moderator instead of published.
     }
@@ -483,6 +488,7 @@ export function mount(o: WidgetOptions): void {
         ...(replyTo ? { parentId: replyTo } : {}),
         ...(token ? { formToken: token.token } : {}),
         ...(trust ? { commenterToken: trust } : {}),
+        ...(notify.checked && !notifyRow.hidden ? { notifyReplies: true, lang: o.lang } : {}),
         idempotencyKey: attempt.key,
         [honeypot.name]: honeypot.value,
       });

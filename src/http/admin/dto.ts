@@ -4,6 +4,7 @@ import type { BanKind } from '../../domain/ban.js';
 import { renderBody } from '../../domain/markup.js';
 import type { AuditEntry, Ban } from '../../domain/moderation.js';
 import type { StatusCounts, ThreadRecord } from '../../storage/storage.js';
+import type { Subscriber, Subscription } from '../../storage/subscriptions-port.js';
 import { reasonText } from './reasons.js';
 
 /** What a reply answers: enough to read it in context without opening the thread. */
@@ -131,4 +132,20 @@ export interface AdminBan {
 
 export function toAdminBan(b: Ban): AdminBan {
   return { id: b.id, kind: b.kind, prefix: b.prefix, reason: b.reason, createdAt: b.createdAt.toISOString(), expiresAt: b.expiresAt ? b.expiresAt.toISOString() : null, actor: b.actor };
+}
+
+/** A person's reply notifications in their GDPR export: the address's opt-in and the comments it follows. */
+export interface AdminSubscriptions {
+  /** Null when the address never asked for reply mails (or unsubscribed from everything). */
+  address: { email: string; lang: string; askedAt: string; confirmedAt: string | null } | null;
+  follows: { commentId: string; threadKey: string; lang: string; since: string }[];
+}
+
+export function toAdminSubscriptions(subscriber: Subscriber | null, subscriptions: readonly Subscription[]): AdminSubscriptions {
+  return {
+    address: subscriber
+      ? { email: subscriber.email, lang: subscriber.lang, askedAt: subscriber.createdAt.toISOString(), confirmedAt: subscriber.confirmedAt?.toISOString() ?? null }
+      : null,
+    follows: subscriptions.map((s) => ({ commentId: s.commentId, threadKey: s.threadKey, lang: s.lang, since: s.createdAt.toISOString() })),
+  };
 }

@@ -8,16 +8,10 @@ import type { ModerationService } from '../../comments/moderation-service.js';
 import type { Comment } from '../../domain/comment.js';
 import { AppError } from '../../domain/errors.js';
 import { verifyModerationLink } from '../../notify/moderation-link.js';
-import { html, pageCsp, type Html } from '../html.js';
+import { html, type Html } from '../html.js';
+import { plainPage } from '../plain-page.js';
 
-const CSP = pageCsp({ styleSources: ["'none'"] });
-
-function page(res: Response, status: number, title: string, body: Html): void {
-  res
-    .status(status)
-    .set({ 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Security-Policy': CSP, 'Referrer-Policy': 'no-referrer' })
-    .send(html`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="robots" content="noindex"><title>${title}</title></head><body><h1>${title}</h1>${body}</body></html>`.value);
-}
+const page = (res: Response, status: number, title: string, body: Html) => plainPage(res, status, title, body);
 
 const WORDS = { approve: 'Approve', spam: 'Mark as spam' } as const;
 

@@ -18,6 +18,7 @@ import {
   toAdminAudit,
   toAdminBan,
   toAdminComment,
+  toAdminSubscriptions,
   toAdminThread,
   type AdminQueueResponse,
 } from './dto.js';
@@ -147,9 +148,9 @@ export function adminRoutes(moderation: ModerationService, access: AdminAccess, 
 
   router.get('/authors/export', async (req, res) => {
     const q = parseAdmin(S.exportQuery, req.query);
-    const comments = await moderation.exportAuthor(actorOf(res), q.email);
+    const { comments, subscriber, subscriptions } = await moderation.exportAuthor(actorOf(res), q.email);
     res.set('Content-Disposition', 'attachment; filename="parley-author-export.json"');
-    res.json({ exportedAt: new Date().toISOString(), comments: await withUrls(comments) });
+    res.json({ exportedAt: new Date().toISOString(), comments: await withUrls(comments), replyNotifications: toAdminSubscriptions(subscriber, subscriptions) });
   });
 
   router.post('/authors/erase', async (req, res) => {

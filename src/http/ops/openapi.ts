@@ -116,6 +116,7 @@ export const FormTokenResponseSchema = z.object({
   expiresAt: isoDate,
   honeypotField: z.string().describe(`The hidden form field that must stay empty (${HONEYPOT_FIELD}).`),
   editWindowMinutes: z.int().min(0).describe('How long after posting the author may edit or delete with the edit token.'),
+  notifyReplies: z.boolean().describe('Reader reply notifications are on: the form may offer "Notify me of follow-up replies by email" (send `notifyReplies: true`).'),
 });
 
 const COMMENTER_TOKEN = z
@@ -269,7 +270,11 @@ export const publicApi: ApiSection = {
       path: '/api/v1/comments',
       operationId: 'postComment',
       summary: 'Post a comment or a reply. It is spam-checked before anyone else can see it.',
-      description: `${THREAD_NOTE} Send the form token from /api/v1/form-token and leave the hidden ${HONEYPOT_FIELD} field empty.`,
+      description:
+        `${THREAD_NOTE} Send the form token from /api/v1/form-token and leave the hidden ${HONEYPOT_FIELD} field empty. ` +
+        'With `notifyReplies: true` the author is mailed when a reply to this comment is published (when reply notifications are on; ' +
+        'the first time an address asks, it gets a confirmation mail and nothing else until the link in it is followed); `lang` names ' +
+        "the widget's language for those mails. A comment judged spam subscribes nobody.",
       tags: ['comments'],
       body: { schema: schemas.postComment },
       responses: {

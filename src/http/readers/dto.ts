@@ -79,6 +79,8 @@ export interface FormTokenResponse {
   honeypotField: string;
   /** How long after posting an author may edit or delete with the edit token (EDIT_WINDOW_MINUTES). */
   editWindowMinutes: number;
+  /** Reader reply notifications are on: the form may offer the "Notify me of follow-up replies" box (notifyReplies). */
+  notifyReplies: boolean;
 }
 
 /** The author's own comments, found by their edit tokens; held ones are marked pending. */

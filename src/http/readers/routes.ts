@@ -61,6 +61,7 @@ export function publicRoutes(service: CommentService, cacheHeaders: CacheHeaders
       expiresAt: issued.expiresAt.toISOString(),
       honeypotField: HONEYPOT_FIELD,
       editWindowMinutes: issued.editWindowMinutes,
+      notifyReplies: issued.notifyReplies,
     };
     res.set('Cache-Control', 'no-store').json(body);
   });
@@ -82,10 +83,12 @@ export function publicRoutes(service: CommentService, cacheHeaders: CacheHeaders
   router.post('/comments/mine', async (req, res) => {
     const own = await service.listOwn(parseOwnComments(req.body));
     const body: OwnCommentsResponse = {
-      comments: own.map((c) => {
-        const commenterToken = service.commenterTokenFor(c);
-        return { ...toPublicComment(c), status: publicStatus(c.status), ...(commenterToken ? { commenterToken } : {}) };
-      }),
+      comments: await Promise.all(
+        own.map(async (c) => {
+          const commenterToken = await service.trustTokenFor(c);
+          return { ...toPublicComment(c), status: publicStatus(c.status), ...(commenterToken ? { commenterToken } : {}) };
+        }),
+      ),
     };
     res.set('Cache-Control', 'no-store').json(body);
   });

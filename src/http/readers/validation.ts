@@ -83,6 +83,13 @@ const postComment = z
     commenterToken: optionalString(128),
     // Chosen by the client per submission (random, 16+ characters): a retry with it gets the original comment back.
     idempotencyKey: z.string({ error: 'invalid' }).regex(/^[A-Za-z0-9_-]{16,128}$/, 'invalid').optional(),
+    // Mail me replies (double opt-in). A form's checkbox sends "on" or "true"; JSON sends a boolean.
+    notifyReplies: z.preprocess(
+      (v) => (v === 'on' || v === 'true' || v === '1' ? true : v === 'false' || v === '0' || v === '' ? false : v),
+      z.boolean({ error: 'invalid' }).optional(),
+    ),
+    // The widget's language (en, zh-CN, es, fr, de…): reader mails and pages of this subscription use it.
+    lang: z.preprocess(blankToUndefined, z.string({ error: 'invalid' }).regex(/^[A-Za-z]{2,3}(?:[_-][A-Za-z0-9]{2,8}){0,2}$/, 'invalid').optional()),
     // The honeypot keeps whatever a bot put in it (blank means untouched); its content is never validated.
     [HONEYPOT_FIELD]: z.preprocess((v) => (typeof v === 'string' ? v : v === undefined ? undefined : JSON.stringify(v)), z.string().max(10_000).optional()),
   })

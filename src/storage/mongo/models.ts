@@ -4,6 +4,7 @@ import { COMMENT_STATUSES } from '../../domain/comment.js';
 import type { CommentStatus, EditRecord, SpamCheckState } from '../../domain/comment.js';
 import { outboxClaimSchema, outboxSchema, type OutboxClaimDoc, type OutboxDoc } from './mongo-outbox.js';
 import { moderatorSchema, moderatorSessionSchema, type ModeratorDoc, type ModeratorSessionDoc } from './mongo-moderators.js';
+import { subscriberSchema, subscriptionSchema, type SubscriberDoc, type SubscriptionDoc } from './mongo-subscriptions.js';
 
 export interface CommentDoc {
   /** The service-generated comment id. */
@@ -281,6 +282,8 @@ export interface MongoModels {
   // Moderator accounts and their sessions (mongo-moderators.ts).
   moderators: Model<ModeratorDoc>;
   moderatorSessions: Model<ModeratorSessionDoc>;
+  subscribers: Model<SubscriberDoc>;
+  subscriptions: Model<SubscriptionDoc>;
 }
 
 /** Models bound to one connection, so several stores (tests) can live in one process. */
@@ -295,5 +298,7 @@ export function createModels(connection: Connection): MongoModels {
     outboxClaims: connection.model<OutboxClaimDoc>('OutboxClaim', outboxClaimSchema, 'outbox_claims'),
     moderators: connection.model<ModeratorDoc>('Moderator', moderatorSchema, 'moderators'),
     moderatorSessions: connection.model<ModeratorSessionDoc>('ModeratorSession', moderatorSessionSchema, 'moderator_sessions'),
+    subscribers: connection.model<SubscriberDoc>('Subscriber', subscriberSchema, 'subscribers'),
+    subscriptions: connection.model<SubscriptionDoc>('Subscription', subscriptionSchema, 'subscriptions'),
   };
 }

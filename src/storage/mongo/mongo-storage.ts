@@ -10,6 +10,7 @@ import type { Storage } from '../storage.js';
 import { mongoTransfer } from './mongo-transfer.js';
 import { mongoOutbox } from './mongo-outbox.js';
 import { mongoModerators } from './mongo-moderators.js';
+import { mongoSubscriptions } from './mongo-subscriptions.js';
 import { fillDedupeKeys, mongoComments, toComment, toThread } from './mongo-comments.js';
 import { guarded, translateMongoError } from './mongo-errors.js';
 import { mongoAuditWriter, mongoModeration } from './mongo-moderation.js';
@@ -161,5 +162,6 @@ export async function openMongoStorage(opts: MongoStorageOptions): Promise<Stora
     ...mongoTransfer({ models, guarded, toComment, toThread }),
     ...mongoOutbox(models.outbox, models.outboxClaims, guarded),
     ...mongoModerators(models.moderators, models.moderatorSessions),
+    ...mongoSubscriptions(models.subscribers, models.subscriptions, guarded),
   };
 }

@@ -123,6 +123,28 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_at);
   `,
   `
+  -- Reply notifications (double opt-in): one subscriber per address, one subscription per (address, comment).
+  CREATE TABLE IF NOT EXISTS subscribers (
+    id           TEXT PRIMARY KEY,
+    email_key    TEXT NOT NULL UNIQUE,
+    email        TEXT NOT NULL,
+    lang         TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    confirmed_at INTEGER
+  );
+  CREATE TABLE IF NOT EXISTS subscriptions (
+    id         TEXT PRIMARY KEY,
+    email_key  TEXT NOT NULL,
+    comment_id TEXT NOT NULL,
+    thread_key TEXT NOT NULL,
+    lang       TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    UNIQUE (email_key, comment_id)
+  );
+  CREATE INDEX IF NOT EXISTS subscriptions_comment ON subscriptions (comment_id);
+  CREATE INDEX IF NOT EXISTS subscriptions_thread ON subscriptions (email_key, thread_key);
+  `,
+  `
   -- Moderator accounts (issue 15): the email is private and unique; the password is a scrypt string.
   CREATE TABLE IF NOT EXISTS moderators (
     id            TEXT PRIMARY KEY,

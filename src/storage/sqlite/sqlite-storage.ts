@@ -15,6 +15,7 @@ import { sqliteAuditWriter, sqliteModeration } from './sqlite-moderation.js';
 import { sqliteTransfer } from './sqlite-transfer.js';
 import { sqliteOutbox } from './sqlite-outbox.js';
 import { sqliteModerators } from './sqlite-moderators.js';
+import { sqliteSubscriptions } from './sqlite-subscriptions.js';
 import { sqliteCause, translatingErrors } from './sqlite-errors.js';
 
 // The statement builders tests check with EXPLAIN QUERY PLAN.
@@ -65,6 +66,7 @@ export function openSqliteStorage({ dataDir, onOpen }: SqliteStorageOptions): St
     ...sqliteTransfer<CommentRow, ThreadRow>({ db, toComment, toThread }),
     ...sqliteOutbox(db),
     ...sqliteModerators(db),
+    ...sqliteSubscriptions(db),
   };
   return translatingErrors(storage);
 }
