@@ -47,6 +47,12 @@ import { instrumentStorage } from './storage/instrumented-storage.js';
 import { openStorage } from './storage/open-storage.js';
 import { createWriteHealth } from './storage/write-health.js';
 import type { Storage } from './storage/storage.js';
+import { commenterSessions } from './identity/commenter-session.js';
+import { memoryReplayGuard, redisReplayGuard } from './identity/replay-guard.js';
+import { ssoVerifier } from './identity/sso.js';
+import { commenterSession } from './http/readers/commenter-auth.js';
+import { identityRoutes } from './http/readers/identity-routes.js';
+import { identityApi } from './http/readers/identity-openapi.js';
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -147,6 +153,12 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const cache: ReadCacheInvalidator = broadcast ?? readCache ?? NO_CACHE;
   if (readCache) registerCacheMetrics(metrics.registry, { stats: () => readCache.stats(), synced: () => broadcast?.synced() ?? false }, broadcast !== null);
 
+  // What the storage's repair pass at open changed (MongoDB): other instances may still serve it from their caches.
+  // Published once this instance's broadcast is connected (cache/redis-broadcast.ts keeps what it could not send yet).
+  const repaired = storage.repairedAtOpen;
+  if (repaired?.all) await cache.invalidateAll();
+  else if (repaired && repaired.threadKeys.length > 0) await cache.invalidate(repaired.threadKeys);
+
   // ULIDs sort by creation time, and the monotonic factory keeps ids ordered within one millisecond.
   const ulid = monotonicFactory();
   const notifications = createNotifications({ config, storage, clock, newId: () => ulid(clock().getTime()), logger, secret });
@@ -169,8 +181,28 @@ export async function createApp(deps: AppDeps): Promise<App> {
       minSubmitSeconds: config.minSubmitSeconds,
       formTokenMaxAgeHours: config.formTokenMaxAgeHours,
       replyNotifications: notifications.readers !== null,
+      guests: config.commenters.guests,
     },
   });
+
+  // --- signed-in commenters: sealed sessions, host-site SSO (single-use payloads, shared through Redis when set)
+  const sessions = commenterSessions({ secret, hours: config.commenters.sessionHours, clock });
+  const { ssoSecret } = config.commenters;
+  const verifySso = ssoSecret
+    ? ssoVerifier({
+        secret: ssoSecret,
+        serverSecret: secret,
+        badge: config.commenters.ssoBadge,
+        trusted: config.commenters.ssoTrusted,
+        replay: redis ? redisReplayGuard(redis, () => clock().getTime()) : memoryReplayGuard(() => clock().getTime()),
+        clock,
+      })
+    : null;
+  const identity = {
+    session: commenterSession(sessions),
+    routes: identityRoutes({ service, sessions, verifySso, getThread: (key) => storage.getThread(key), clock }),
+    signIn: { guests: config.commenters.guests, oidc: null },
+  };
 
   const jobs = {
     recheck: createRecheckJob({
@@ -198,7 +230,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const moderation = createModerationService({ storage, clock, newId: () => ulid(clock().getTime()), secret, feedback, logger, cache, maxDepth: config.maxDepth, notifier });
   // Moderator accounts (issue 15): sign-in at /admin with sessions; ADMIN_TOKEN stays for automation.
   const accounts = createModeratorAccounts({ storage, clock, newId: () => ulid(clock().getTime()) });
-  const sessions = createModeratorSessions({ storage, clock, secret, idleMinutes: config.moderatorSessions.idleMinutes, absoluteHours: config.moderatorSessions.hours });
+  const moderatorSessions = createModeratorSessions({ storage, clock, secret, idleMinutes: config.moderatorSessions.idleMinutes, absoluteHours: config.moderatorSessions.hours });
   let adminOn = config.adminTokens.length > 0;
   // Until there is a token or an account, the admin API is a 404 and /admin says how to start; an account added later
   // with the CLI turns them on without a restart (asked at most once a request until then).
@@ -222,7 +254,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     {
       tokens: config.adminTokens,
       accounts,
-      sessions,
+      sessions: moderatorSessions,
       logger,
       publicUrl: config.publicUrl,
       signInLimiters: createSignInLimiters(rateLimitDeps, config.signInLimits, signInAccountOf),
@@ -237,7 +269,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       redisReadiness(redis && { ping: () => redis.ping() }),
     ],
     metrics: { registry: metrics.registry, token: config.metricsToken },
-    openApiDocument: createOpenApiDocument([publicApi, opsApi, adminApi], { serverUrl: config.publicUrl }),
+    openApiDocument: createOpenApiDocument([publicApi, opsApi, adminApi, identityApi], { serverUrl: config.publicUrl }),
   });
   const threadPolicy = { allowedOrigins: config.allowedOrigins };
   const readCacheHeaders = publicReadCacheHeaders(config.cacheSharedMaxAge, config.cacheCdnStaleSeconds);
@@ -253,6 +285,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     site: Router().use(moderationLinkRoutes({ moderation, getComment: (id) => storage.getComment(id), secret, clock }), ...readerLinks, siteRoutes({ service, publicUrl: config.publicUrl, allowedOrigins: config.allowedOrigins, avatars: config.avatars, rateLimiters, logger, cachedThreadPage: fastReads?.threadPage })),
     cachedReads: fastReads ?? undefined,
     publicReadCacheHeaders: readCacheHeaders,
+    identity,
     admin,
     adminPage: adminPage({ enabled: adminEnabled }),
   });

@@ -99,6 +99,16 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   // Reader reply notifications (issue 13).
   { key: 'REPLY_NOTIFICATIONS', default: 'on', description: 'on: readers may ask to be mailed replies to their comments (the form\'s "Notify me" box, double opt-in); needs SMTP_URL and PUBLIC_URL (https, for the one-click unsubscribe links). off: the box is not offered.' },
   { key: 'RATE_LIMIT_READER_LINKS_PER_MINUTE', default: '10', description: 'Requests to the confirm and unsubscribe links of reader mails one IP may make per minute.' },
+  // --- signed-in commenters (host-site SSO, OpenID Connect); see src/identity/
+  { key: 'SSO_SECRET', default: '', description: "Key (at least 32 characters) the host site signs its commenters' SSO payloads with (HS256 JWT or plain HMAC-SHA256). Unset: host-site SSO is off.", secret: true },
+  { key: 'SSO_BADGE', default: '', description: 'Badge shown next to the name of commenters signed in by the host site (e.g. Subscriber, at most 40 characters). Unset: no badge.' },
+  { key: 'SSO_TRUSTED', default: '0', description: '1: comments of commenters signed in by the host site skip first-time moderation (spam checks still run; MODERATION=all still holds them).' },
+  { key: 'OIDC_ISSUER', default: '', description: 'OpenID Connect issuer URL (e.g. https://accounts.example.org). Set with OIDC_CLIENT_ID and OIDC_CLIENT_SECRET to offer sign-in in a popup; needs PUBLIC_URL and ALLOWED_ORIGINS.' },
+  { key: 'OIDC_CLIENT_ID', default: '', description: 'Client id registered at the OpenID provider (redirect URI: PUBLIC_URL/auth/oidc/callback).' },
+  { key: 'OIDC_CLIENT_SECRET', default: '', description: 'Client secret registered at the OpenID provider.', secret: true },
+  { key: 'OIDC_NAME_CLAIM', default: 'name', description: 'ID token or userinfo claim used as the display name (falls back to preferred_username, then nickname).' },
+  { key: 'COMMENTER_SESSION_HOURS', default: '24', description: 'Hours a commenter stays signed in after SSO or OpenID sign-in (1-720).' },
+  { key: 'GUEST_COMMENTS', default: 'on', description: 'off: only signed-in commenters may post (anonymous posts get 401 sign_in_required); on: guests comment with name and email.' },
 ];
 
 export type { AvatarMode };
@@ -174,6 +184,20 @@ export interface Config {
   };
   /** Sign-in attempts at /admin: per IP, failures per account and IP, failures per account. */
   signInLimits: { perMinute: number; failuresPerHour: number; accountFailuresPerHour: number };
+  /** Signed-in commenters: host-site SSO, OpenID Connect, their sessions, and whether guests may post. */
+  commenters: CommentersConfig;
+}
+
+export interface CommentersConfig {
+  /** HS256 / HMAC-SHA256 key of the host site's SSO payloads; null: SSO off. */
+  ssoSecret: string | null;
+  /** Shown next to an SSO commenter's name; null: none. */
+  ssoBadge: string | null;
+  /** SSO commenters skip first-time moderation. */
+  ssoTrusted: boolean;
+  oidc: { issuer: string; clientId: string; clientSecret: string; nameClaim: string } | null;
+  sessionHours: number;
+  guests: boolean;
 }
 
 export type { ModerationMode };
@@ -354,7 +378,26 @@ const schema = z.object({
   }),
   REPLY_NOTIFICATIONS: oneOf('REPLY_NOTIFICATIONS', ['on', 'off']),
   RATE_LIMIT_READER_LINKS_PER_MINUTE: int('RATE_LIMIT_READER_LINKS_PER_MINUTE', 1, 100_000),
+  SSO_SECRET: optional('SSO_SECRET').refine((s) => s === null || s.length >= 32, { message: 'must be at least 32 characters' }),
+  SSO_BADGE: optional('SSO_BADGE').refine((s) => s === null || (s.length <= 40 && !/[\p{Cc}<>]/u.test(s)), { message: 'must be at most 40 characters, without < > or control characters' }),
+  SSO_TRUSTED: oneOf('SSO_TRUSTED', ['0', '1']),
+  OIDC_ISSUER: optional('OIDC_ISSUER').refine((s) => s === null || isHttpUrl(s), { message: 'must be an absolute http(s) URL' }),
+  OIDC_CLIENT_ID: optional('OIDC_CLIENT_ID'),
+  OIDC_CLIENT_SECRET: optional('OIDC_CLIENT_SECRET'),
+  OIDC_NAME_CLAIM: value('OIDC_NAME_CLAIM').pipe(z.string().regex(/^[\w.:-]{1,64}$/, 'must be a claim name like name or preferred_username')),
+  COMMENTER_SESSION_HOURS: int('COMMENTER_SESSION_HOURS', 1, 720),
+  GUEST_COMMENTS: oneOf('GUEST_COMMENTS', ['on', 'off']),
 }).superRefine((e, ctx) => {
+  // OpenID Connect: all three keys or none; the redirect URI is built from PUBLIC_URL, and the popup's answer goes only to listed origins.
+  const oidcKeys = ['OIDC_ISSUER', 'OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET'] as const;
+  if (oidcKeys.some((k) => e[k] !== null)) {
+    for (const k of oidcKeys) if (e[k] === null) ctx.addIssue({ code: 'custom', path: [k], message: 'is required when any OIDC_ key is set' });
+    if (e.PUBLIC_URL === null) ctx.addIssue({ code: 'custom', path: ['PUBLIC_URL'], message: 'is required for OpenID Connect sign-in (the redirect URI)' });
+    if (e.ALLOWED_ORIGINS === null) ctx.addIssue({ code: 'custom', path: ['ALLOWED_ORIGINS'], message: 'is required for OpenID Connect sign-in (the sites the popup answers)' });
+  }
+  if (e.GUEST_COMMENTS === 'off' && e.SSO_SECRET === null && e.OIDC_ISSUER === null) {
+    ctx.addIssue({ code: 'custom', path: ['GUEST_COMMENTS'], message: 'off needs a way to sign in: set SSO_SECRET or the OIDC_ keys' });
+  }
   if (e.WEBHOOK_URLS.length > 0 && e.WEBHOOK_SECRET === null) ctx.addIssue({ code: 'custom', path: ['WEBHOOK_SECRET'], message: 'is required when WEBHOOK_URLS is set' });
   if (e.SMTP_URL !== null && e.MAIL_FROM === null) ctx.addIssue({ code: 'custom', path: ['MAIL_FROM'], message: 'is required when SMTP_URL is set' });
 });
@@ -470,6 +513,17 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
       accountFailuresPerHour: e.RATE_LIMIT_SIGNIN_ACCOUNT_FAILURES_PER_HOUR,
     }),
     moderatorSessions: Object.freeze({ idleMinutes: e.ADMIN_SESSION_IDLE_MINUTES, hours: e.ADMIN_SESSION_HOURS }),
+    commenters: Object.freeze({
+      ssoSecret: e.SSO_SECRET,
+      ssoBadge: e.SSO_BADGE,
+      ssoTrusted: e.SSO_TRUSTED === '1',
+      oidc:
+        e.OIDC_ISSUER && e.OIDC_CLIENT_ID && e.OIDC_CLIENT_SECRET
+          ? Object.freeze({ issuer: e.OIDC_ISSUER, clientId: e.OIDC_CLIENT_ID, clientSecret: e.OIDC_CLIENT_SECRET, nameClaim: e.OIDC_NAME_CLAIM })
+          : null,
+      sessionHours: e.COMMENTER_SESSION_HOURS,
+      guests: e.GUEST_COMMENTS === 'on',
+    }),
   });
 }
 

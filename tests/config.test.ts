@@ -17,6 +17,36 @@ function problemsOf(env: Record<string, string>): Record<string, string> {
 }
 
 describe('loadConfig', () => {
+  it('validates the signed-in commenter keys: SSO secret length, OIDC all-or-none with PUBLIC_URL and ALLOWED_ORIGINS, guests off needs a sign-in', () => {
+    expect(Object.keys(problemsOf({ SSO_SECRET: 'short', SSO_BADGE: '<b>', SSO_TRUSTED: 'yes', COMMENTER_SESSION_HOURS: '0' })).sort()).toEqual([
+      'COMMENTER_SESSION_HOURS',
+      'SSO_BADGE',
+      'SSO_SECRET',
+      'SSO_TRUSTED',
+    ]);
+    expect(Object.keys(problemsOf({ OIDC_ISSUER: 'https://id.example.org' })).sort()).toEqual(['ALLOWED_ORIGINS', 'OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET', 'PUBLIC_URL']);
+    expect(Object.keys(problemsOf({ GUEST_COMMENTS: 'off' }))).toEqual(['GUEST_COMMENTS']);
+    const c = loadConfig({
+      SSO_SECRET: 's'.repeat(32),
+      SSO_BADGE: 'Subscriber',
+      SSO_TRUSTED: '1',
+      GUEST_COMMENTS: 'off',
+      OIDC_ISSUER: 'https://id.example.org',
+      OIDC_CLIENT_ID: 'parley',
+      OIDC_CLIENT_SECRET: 'client-secret',
+      PUBLIC_URL: 'https://comments.example.org',
+      ALLOWED_ORIGINS: 'https://news.example.org',
+    });
+    expect(c.commenters).toEqual({
+      ssoSecret: 's'.repeat(32),
+      ssoBadge: 'Subscriber',
+      ssoTrusted: true,
+      oidc: { issuer: 'https://id.example.org', clientId: 'parley', clientSecret: 'client-secret', nameClaim: 'name' },
+      sessionHours: 24,
+      guests: false,
+    });
+  });
+
   it('runs with no configuration at all, on the documented defaults', () => {
     const c = loadConfig({});
     expect(c).toEqual({
@@ -51,6 +81,7 @@ describe('loadConfig', () => {
       rateLimits: { postsPerMinute: 5, postsPerHour: 30, postsPerEmailPerHour: 10, readsPerMinute: 300, adminPerMinute: 120, editsPerMinute: 5, editsPerHour: 30 },
       moderatorSessions: { idleMinutes: 30, hours: 12 },
       signInLimits: { perMinute: 10, failuresPerHour: 10, accountFailuresPerHour: 100 },
+      commenters: { ssoSecret: null, ssoBadge: null, ssoTrusted: false, oidc: null, sessionHours: 24, guests: true },
     });
     expect(Object.isFrozen(c)).toBe(true);
     expect(Object.isFrozen(c.akismet)).toBe(true);

@@ -238,6 +238,7 @@ type Compose = { version?: unknown; services?: Record<string, Service>; volumes?
 type Service = {
   image?: string;
   build?: unknown;
+  command?: string | string[];
   environment?: Record<string, unknown> | string[];
   volumes?: (string | { type?: string; source?: string; target?: string })[];
   ports?: (string | number | { target?: number | string })[];
@@ -281,6 +282,16 @@ const composeChecks: Record<string, Check<Compose>> = {
     return undefined;
   },
   'has no obsolete version key': (c) => ('version' in c ? 'a top-level version key' : undefined),
+  'runs MongoDB as a replica set, so writes that belong together are transactions': (c) => {
+    const command = c.services?.mongo?.command;
+    const args = Array.isArray(command) ? command.map(String) : String(command ?? '').split(/\s+/);
+    const set = args[args.indexOf('--replSet') + 1];
+    if (!args.includes('--replSet') || !set) return 'mongo runs without --replSet';
+    const uri = environment(c.services?.parley).MONGODB_URI ?? '';
+    if (!new RegExp(`[?&]replicaSet=${set}(&|$)`).test(uri)) return `MONGODB_URI does not name replicaSet=${set}`;
+    if (!JSON.stringify(c.services?.mongo?.healthcheck?.test ?? '').includes('rs.initiate')) return 'nothing initiates the replica set';
+    return undefined;
+  },
   'wires MONGODB_URI to the mongo service': (c) => {
     const problem = wiredTo(c, environment(c.services?.parley).MONGODB_URI, 'mongodb', /^mongo:7/);
     return problem && `MONGODB_URI ${problem}`;
@@ -321,11 +332,16 @@ const goodCompose = (): Compose => ({
     parley: {
       build: '.',
       ports: ['8080:8080'],
-      environment: { MONGODB_URI: 'mongodb://mongo:27017/parley', REDIS_URL: 'redis://redis:6379', SECRET: '${S:?set S}', ADMIN_TOKEN: '${A:-}' },
+      environment: { MONGODB_URI: 'mongodb://mongo:27017/parley?replicaSet=rs0', REDIS_URL: 'redis://redis:6379', SECRET: '${S:?set S}', ADMIN_TOKEN: '${A:-}' },
       volumes: ['parley-data:/data'],
       depends_on: { mongo: { condition: 'service_healthy' }, redis: { condition: 'service_healthy' } },
     },
-    mongo: { image: 'mongo:7', volumes: ['mongo-data:/data/db'], healthcheck: { test: ['CMD', 'mongosh'] } },
+    mongo: {
+      image: 'mongo:7',
+      command: ['--replSet', 'rs0', '--bind_ip_all'],
+      volumes: ['mongo-data:/data/db'],
+      healthcheck: { test: ['CMD', 'mongosh', '--eval', "rs.initiate({ _id: 'rs0' })"] },
+    },
     redis: { image: 'redis:7-alpine', healthcheck: { test: ['CMD', 'redis-cli', 'ping'] } },
   },
   volumes: { 'parley-data': null, 'mongo-data': null },
@@ -338,6 +354,8 @@ const composeBreakages: [string, string, (c: Compose) => void][] = [
   ['no redis', 'has parley (built here), mongo:7 and redis:7 services', (c) => delete c.services!.redis],
   ['mongo 6', 'has parley (built here), mongo:7 and redis:7 services', (c) => (c.services!.mongo!.image = 'mongo:6')],
   ['a version key', 'has no obsolete version key', (c) => (c.version = '3.8')],
+  ['a standalone mongod', 'runs MongoDB as a replica set, so writes that belong together are transactions', (c) => delete c.services!.mongo!.command],
+  ['a URI without the set', 'runs MongoDB as a replica set, so writes that belong together are transactions', (c) => (parleyEnv(c).MONGODB_URI = 'mongodb://mongo:27017/parley')],
   ['MongoDB on localhost', 'wires MONGODB_URI to the mongo service', (c) => (parleyEnv(c).MONGODB_URI = 'mongodb://localhost:27017/parley')],
   ['no REDIS_URL', 'wires REDIS_URL to the redis service', (c) => delete parleyEnv(c).REDIS_URL],
   ['mongo on a bind mount', 'keeps MongoDB and /data on named volumes', (c) => (c.services!.mongo!.volumes = ['./mongo:/data/db'])],

@@ -33,9 +33,10 @@ const CLIENT_TIMEOUT_MS = 20_000;
 afterEach(() => killAllServices());
 
 let ferretDir: string | null = null;
-afterAll(() => {
+afterAll(async () => {
   if (!ferretDir) return;
-  stopFerret(ferretDir, 'SIGTERM');
+  // Stops it and drops the PostgreSQL database start-ferretdb.sh may have created for it.
+  await run(path.join(ROOT, 'scripts/stop-ferretdb.sh'), [ferretDir], { timeout: 30_000 }).catch(() => stopFerret(ferretDir!, 'SIGTERM'));
   fs.rmSync(ferretDir, { recursive: true, force: true });
 });
 

@@ -10,7 +10,7 @@ import { createClient } from 'redis';
 import request from 'supertest';
 import { openMongoStorage } from '../src/storage/mongo/mongo-storage.js';
 import { createTestApp, validComment, type TestApp } from './support/test-app.js';
-import { uniqueThreadKey } from './support/comment-factory.js';
+import { makeComment, uniqueThreadKey } from './support/comment-factory.js';
 
 const REDIS_URL = 'redis://127.0.0.1:6379/13';
 const TOKEN = 'scale-out-moderator-token-0123456789';
@@ -88,6 +88,35 @@ if (missing === null && mongoUri) {
       // The decision's audit entry is there for a moderator on B too.
       const audit = await request(b.http).get('/api/v1/admin/audit').query({ commentId: id }).set('Authorization', `Bearer ${TOKEN}`);
       expect(audit.body.entries.map((e: { action: string }) => e.action)).toEqual(['reject']);
+    });
+
+    it('shows on B, once a restarted instance has repaired it, a comment an instance stored just before it died', async () => {
+      const url = `${uniqueThreadKey('repair')}?p=1`;
+      const counts = async () => (await request(b.http).get('/api/v1/counts').query({ url })).body.counts[url] as number;
+      // B has the empty thread and its count in its read cache.
+      expect(await threadIds(b, url)()).toEqual([]);
+      expect(await counts()).toBe(0);
+      // An instance dies between the comment's insert and the writes after it: no one told B's cache.
+      const dying = await openMongoStorage({
+        uri,
+        afterWrite: (step) => {
+          if (step === 'comment-inserted') throw new Error('simulated crash');
+        },
+      });
+      const threadKey = (await request(b.http).get('/api/v1/threads').query({ url })).body.thread.key as string;
+      await dying.ensureThread({ key: threadKey, url: null, now: new Date() });
+      const stored = makeComment({ threadKey, createdAt: new Date() });
+      await expect(dying.insertComment(stored)).rejects.toThrow('simulated crash');
+      await dying.close();
+      expect(await threadIds(b, url)()).toEqual([]);
+      // The restart's repair pass recounts the thread and has every instance drop it from its read cache.
+      const c = await createTestApp(env, await openMongoStorage({ uri }));
+      try {
+        expect(await eventually(threadIds(b, url), (ids) => ids.includes(stored.id))).toEqual([stored.id]);
+        expect(await eventually(counts, (n) => n === 1)).toBe(1);
+      } finally {
+        await c.close();
+      }
     });
 
     it('shares the post rate limit between A and B', async () => {

@@ -6,6 +6,8 @@
  * while this instance is known to be in sync: it publishes a probe every second and counts as synced while its own
  * probe comes back. Out of sync (at start-up, when Redis goes away, when probes stop coming back), entries live at
  * most `unsyncedTtlMs`; back in sync, everything is dropped once, since messages may have been missed meanwhile.
+ * The other way round, an invalidation this instance could not publish (before its connection is up, as the storage's
+ * repair pass at start, or while Redis is away) is kept and published once back in sync, so other instances hear it.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.js';
@@ -17,6 +19,8 @@ const PROBE_INTERVAL_MS = 1000;
 /** No own probe back for this long: out of sync. */
 const SYNC_TIMEOUT_MS = 2500;
 const ERROR_LOG_INTERVAL_MS = 60_000;
+/** More unsent thread keys than this are sent as one "everything". */
+const MAX_UNSENT_KEYS = 1000;
 
 interface Message {
   /** Sender's instance id. */
@@ -87,14 +91,37 @@ export function startRedisBroadcast({ cache, publisher, subscriber, logger, unsy
     logger.warn({ why }, `read cache out of sync with other instances: entries live at most ${unsyncedTtlMs} ms`);
   };
 
-  const publish = (m: Omit<Message, 'i'>): Promise<void> =>
-    publisher.publish(channel, JSON.stringify({ i: id, ...m })).then(
+  // Invalidations not known to have reached Redis, published again once back in sync.
+  const unsent = { keys: new Set<string>(), all: false };
+  const remember = (m: Omit<Message, 'i'>) => {
+    if (m.all === true) unsent.all = true;
+    for (const k of m.k ?? []) unsent.keys.add(k);
+    if (unsent.all || unsent.keys.size > MAX_UNSENT_KEYS) {
+      unsent.all = true;
+      unsent.keys.clear();
+    }
+  };
+
+  // Before the connection is up, or while Redis is away, a publish fails at once (no offline queue): remembered.
+  const publish = (m: Omit<Message, 'i'>): Promise<void> => {
+    const invalidation = m.p === undefined;
+    return publisher.publish(channel, JSON.stringify({ i: id, ...m })).then(
       () => undefined,
       (err: unknown) => {
+        if (invalidation) remember(m);
         outOfSync('publish failed');
         logError(err, 'read cache: could not publish an invalidation');
       },
     );
+  };
+
+  const sendUnsent = () => {
+    if (!unsent.all && unsent.keys.size === 0) return;
+    const m = unsent.all ? { all: true as const } : { k: [...unsent.keys] };
+    unsent.all = false;
+    unsent.keys.clear();
+    void publish(m);
+  };
 
   const onMessage = (raw: string) => {
     let m: Message;
@@ -112,6 +139,7 @@ export function startRedisBroadcast({ cache, publisher, subscriber, logger, unsy
         synced = true;
         void cache.invalidateAll();
         cache.setMaxAge(null);
+        sendUnsent();
         logger.info('read cache in sync with other instances');
       }
       return;

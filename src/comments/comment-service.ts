@@ -5,7 +5,7 @@ import { AppError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedErr
 import { decodeKeyset, encodeKeyset } from '../domain/cursor.js';
 import { renderBody } from '../domain/markup.js';
 import { banHasher } from '../domain/ban.js';
-import { avatarKey, emailKeyOf, newToken, tokenFromKey, tokenMatches, type AvatarMode } from '../domain/privacy.js';
+import { avatarKey, emailKeyOf, keyedHash, newToken, tokenFromKey, tokenMatches, type AvatarMode } from '../domain/privacy.js';
 import { resolveThread, threadKeyFromUrl, type ThreadPolicy } from '../domain/thread.js';
 import type { CommentPatch, PageCursor, PublicCommentRow, SortOrder, Storage } from '../storage/storage.js';
 import type { SpamPipeline } from '../spam/pipeline.js';
@@ -14,11 +14,14 @@ import { firstRecheck } from './recheck-schedule.js';
 import { issueCommenterToken, verifyCommenterToken } from '../domain/commenter-token.js';
 import type { ReadCacheInvalidator } from '../cache/read-cache.js';
 import type { Notifier } from '../notify/notifier.js';
+import type { Commenter } from '../domain/commenter.js';
 
 export type { ModerationMode };
 
 /** Same body, same author, same thread within this window → 409 duplicate_comment. */
 export const DUPLICATE_WINDOW_MS = 24 * 3_600_000;
+/** Comments read per storage call while exporting a signed-in commenter's comments. */
+const MINE_EXPORT_PAGE = 200;
 
 export interface CommentServiceDeps {
   storage: Storage;
@@ -42,6 +45,8 @@ export interface CommentServiceDeps {
     formTokenMaxAgeHours: number;
     /** Reader reply notifications are on: the form offers the "Notify me" box. */
     replyNotifications?: boolean;
+    /** GUEST_COMMENTS: false refuses posts without a signed-in commenter (sign_in_required). Default true. */
+    guests?: boolean;
   };
 }
 
@@ -70,6 +75,8 @@ export interface PostCommentInput extends ThreadSelector {
   notifyReplies?: boolean | undefined;
   /** The widget's language: the reader mails and pages of this subscription are in it. */
   lang?: string | undefined;
+  /** The signed-in commenter (from their session): name and email then come from the sign-in, not the form. */
+  commenter?: Commenter | undefined;
 }
 
 export interface OwnCommentRef {
@@ -278,7 +285,12 @@ export function createCommentService(deps: CommentServiceDeps) {
       return Object.fromEntries([...keys].map(([url, key]) => [url, counts.get(key) ?? 0]));
     },
 
-    async postComment(input: PostCommentInput, context: RequestContext): Promise<{ comment: Comment; editToken: string; commenterToken: string | undefined }> {
+    async postComment(posted: PostCommentInput, context: RequestContext): Promise<{ comment: Comment; editToken: string; commenterToken: string | undefined }> {
+      const signedIn = posted.commenter;
+      if (!signedIn && settings.guests === false) throw new AppError('sign_in_required', 'Sign in to comment here.');
+      // A signed-in commenter's name and email are the sign-in's; one without an email is keyed by their identity.
+      const input: PostCommentInput = signedIn ? { ...posted, name: signedIn.name, email: signedIn.email ?? '' } : posted;
+      const personKey = signedIn && !signedIn.email ? keyedHash(signedIn.key, settings.secret, 'identity-person') : null;
       const ref = resolveThread(input, settings.threadPolicy);
       let parent: Comment | null = null;
       if (input.parentId) {
@@ -295,7 +307,7 @@ export function createCommentService(deps: CommentServiceDeps) {
       const thread = (await storage.getThread(ref.key)) ?? (await storage.ensureThread({ key: ref.key, url: null, now }));
       if (thread.locked) throw new ForbiddenError('thread_locked', 'This thread is closed for new comments.');
 
-      const emailKey = emailKeyOf(input.email, settings.secret);
+      const emailKey = personKey ?? emailKeyOf(input.email, settings.secret);
       if (await isBanned(input.email, context.ip, now)) throw new ForbiddenError('banned', 'You cannot comment here.');
       const duplicateSince = new Date(now.getTime() - DUPLICATE_WINDOW_MS);
       // A cheap early answer (before the spam check); insertComment enforces the rule under concurrency.
@@ -342,7 +354,9 @@ export function createCommentService(deps: CommentServiceDeps) {
       if (verdict.outcome === 'spam') status = 'spam';
       else {
         // Decided (and its reason kept) even when the checks hold it: a later clean re-check must not skip this rule.
-        const decided = await publishOrHold(emailKey, verifyCommenterToken(input.commenterToken, settings.secret, emailKey, now));
+        // A signed-in commenter's address is vouched for by the site or the provider; SSO_TRUSTED skips the first-time rule.
+        const proven = signedIn ? signedIn.emailVerified : verifyCommenterToken(input.commenterToken, settings.secret, emailKey, now);
+        const decided = signedIn?.trusted && settings.moderation !== 'all' ? { status: 'approved' as const } : await publishOrHold(emailKey, proven);
         status = verdict.outcome === 'hold' ? 'pending' : decided.status;
         if (decided.reason) reasons.push(decided.reason);
       }
@@ -361,7 +375,8 @@ export function createCommentService(deps: CommentServiceDeps) {
           email: input.email,
           emailKey,
           website: input.website ?? null,
-          avatar: avatarKey(input.email, settings.secret, settings.avatars),
+          avatar: avatarKey(personKey ?? input.email, settings.secret, settings.avatars),
+          ...(signedIn ? { identity: { key: signedIn.key, badge: signedIn.badge, avatarUrl: signedIn.avatarUrl } } : {}),
         },
         body: input.body,
         html: renderBody(input.body),
@@ -444,6 +459,37 @@ export function createCommentService(deps: CommentServiceDeps) {
       await deps.cache?.invalidate([comment.threadKey]);
       if (!updated) throw new NotFoundError('comment_not_found', 'No such comment.');
       return updated;
+    },
+
+    // --- "my comments": a signed-in commenter's own comments across the site, by their identity key
+    /** One page of the commenter's comments, newest first (any status but deleted). */
+    async listMine(commenter: Commenter, cursor: string | undefined, limit: number): Promise<{ comments: Comment[]; nextCursor: string | null }> {
+      const page = await storage.listByIdentity({ identityKey: commenter.key, cursor: cursor ? decodeCursor(cursor) : null, limit });
+      return { comments: page.comments, nextCursor: page.nextCursor ? encodeCursor(page.nextCursor) : null };
+    },
+
+    /** Every comment of the commenter (newest first), for their JSON export; read page by page. */
+    async exportMine(commenter: Commenter): Promise<Comment[]> {
+      const all: Comment[] = [];
+      let cursor: PageCursor | null = null;
+      do {
+        const page = await storage.listByIdentity({ identityKey: commenter.key, cursor, limit: MINE_EXPORT_PAGE });
+        all.push(...page.comments);
+        cursor = page.nextCursor;
+      } while (cursor);
+      return all;
+    },
+
+    /** Deletes one of the commenter's comments (no edit window: it is theirs); readers' caches learn it first. */
+    async deleteMine(commenter: Commenter, id: string): Promise<void> {
+      const comment = await storage.getComment(id);
+      if (!comment || comment.author.identity?.key !== commenter.key || comment.status === 'deleted') {
+        throw new NotFoundError('comment_not_found', 'No such comment.');
+      }
+      const updated = await storage.updateComment(id, { status: 'deleted' }, { ifStatus: comment.status });
+      await deps.cache?.invalidate([comment.threadKey]);
+      if (!updated) throw new NotFoundError('comment_not_found', 'No such comment.');
+      await deps.notifier?.statusChanged(updated);
     },
 
     async deleteOwn(id: string, token: string | undefined): Promise<void> {

@@ -194,9 +194,12 @@ export function createModerationService(deps: ModerationDeps) {
         recheck: null,
         history: [],
       };
-      await storage.insertComment(comment);
-      await deps.cache?.invalidate([comment.threadKey]);
-      await audit({ actor, action: 'reply', commentId: id, threadKey: comment.threadKey, from: null, to: 'approved', reason: `reply to ${parentId}` });
+      // The audit entry is written with the reply (one transaction, or carried by it and repaired after a crash).
+      await storage
+        .insertComment(comment, {
+          audit: entry({ actor, action: 'reply', commentId: id, threadKey: comment.threadKey, from: null, to: 'approved', reason: `reply to ${parentId}` }),
+        })
+        .finally(() => deps.cache?.invalidate([comment.threadKey]));
       await deps.notifier?.commentCreated(comment);
       return comment;
     },

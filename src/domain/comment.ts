@@ -41,6 +41,18 @@ export interface CommentAuthor {
   avatar: string;
   /** A moderator's reply from the admin page: `name` is the moderator's display name (their token's label). */
   moderator?: boolean;
+  /** Present when the commenter was signed in (host-site SSO or OpenID Connect). */
+  identity?: CommentIdentity;
+}
+
+/** Who a signed-in commenter is, as stored with each of their comments. */
+export interface CommentIdentity {
+  /** Keyed hash of the provider and the provider's user id: finds a commenter's comments ("my comments"). Private. */
+  key: string;
+  /** Shown next to the name (the host site's SSO_BADGE); null: none. */
+  badge: string | null;
+  /** An https picture URL given by the sign-in, sanitised; null: the usual avatar. */
+  avatarUrl: string | null;
 }
 
 /** Private context of the submission, kept for spam feedback and erased after the retention window. */

@@ -22,7 +22,11 @@ export type ErrorCode =
   | 'storage_unavailable'
   | 'link_invalid'
   | 'link_expired'
-  | 'internal_error';
+  | 'internal_error'
+  // signed-in commenters (src/identity/)
+  | 'sign_in_required'
+  | 'sso_invalid'
+  | 'sign_in_unavailable';
 
 /** Per-field problems, e.g. `{ email: 'required', website: 'invalid' }`. */
 export type FieldErrors = Record<string, string>;

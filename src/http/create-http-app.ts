@@ -31,6 +31,8 @@ export interface HttpAppDeps {
   cachedReads?: { threads: RequestHandler; counts: RequestHandler } | undefined;
   /** Caching headers of GET /threads and /counts (http/readers/cache-control.ts); no-cache when absent. */
   publicReadCacheHeaders?: CacheHeaders;
+  /** Signed-in commenters: the session opener (Authorization: Bearer), /sso/session and /me routes, what the widget is told. */
+  identity?: { session: RequestHandler; routes: Router; signIn: { guests: boolean; oidc: string | null } };
 }
 
 export const BODY_LIMIT = '32kb';
@@ -40,7 +42,7 @@ export function securityHeaders(): RequestHandler {
   return helmet();
 }
 
-export function createHttpApp({ service, logger, trustProxy, rateLimiters, ops, observeRequest, publicCors, admin, adminPage, site, cachedReads, publicReadCacheHeaders }: HttpAppDeps): express.Express {
+export function createHttpApp({ service, logger, trustProxy, rateLimiters, ops, observeRequest, publicCors, admin, adminPage, site, cachedReads, publicReadCacheHeaders, identity }: HttpAppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   // A hop count: with 0, X-Forwarded-For is ignored and req.ip is the socket's address.
@@ -68,6 +70,8 @@ export function createHttpApp({ service, logger, trustProxy, rateLimiters, ops, 
     // An author's PATCH and DELETE of /comments/:id (the limiters skip other methods); a path prefix, not a :id route,
     // so nothing is decoded before the limit.
     api.use('/comments', ...rateLimiters.editPerIp);
+    // A signed-in commenter deleting their own comments: the same per-IP budget as an author's edits.
+    api.use('/me/comments', ...rateLimiters.editPerIp);
   }
   // Cache hits are answered here: after CORS and the read limit, before any body parsing.
   if (cachedReads) {
@@ -79,7 +83,13 @@ export function createHttpApp({ service, logger, trustProxy, rateLimiters, ops, 
   api.use(limitBodyDepth());
   api.use(express.urlencoded({ limit: BODY_LIMIT, extended: false, parameterLimit: 50 }));
   if (rateLimiters) api.post('/comments', rateLimiters.postPerEmail);
-  api.use(publicRoutes(service, publicReadCacheHeaders));
+  if (identity) {
+    api.post('/comments', identity.session);
+    api.use('/me', identity.session);
+    if (rateLimiters) api.post('/comments', rateLimiters.postPerIdentity);
+    api.use(identity.routes);
+  }
+  api.use(publicRoutes(service, publicReadCacheHeaders, identity?.signIn));
   app.use('/api/v1', api);
   if (adminPage) app.use(adminPage);
   if (site) app.use(site);

@@ -28,6 +28,9 @@ const STATUS: Record<ErrorCode, number> = {
   link_invalid: 400,
   link_expired: 410,
   internal_error: 500,
+  sign_in_required: 401,
+  sso_invalid: 401,
+  sign_in_unavailable: 404,
 };
 
 /** Errors raised by Express's body parsers, translated to ours. Their messages can echo input, so they are replaced. */

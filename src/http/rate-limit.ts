@@ -14,6 +14,7 @@ import { AppError } from '../domain/errors.js';
 import { keyedHash, normalizeEmail } from '../domain/privacy.js';
 import type { Logger } from '../logger.js';
 import { sendError } from './error-handler.js';
+import { commenterOf } from './readers/commenter-auth.js';
 
 /** The one thing the stores need from a Redis client (node-redis's `sendCommand` fits). */
 export interface RedisLike {
@@ -41,6 +42,11 @@ export interface RateLimiters {
    * times an address posted this hour.
    */
   postPerEmail: RequestHandler;
+  /**
+   * After the session is opened on POST /api/v1/comments: a signed-in commenter's posts per hour (the per-email budget,
+   * RATE_LIMIT_POSTS_PER_EMAIL_PER_HOUR), keyed by their identity, whatever address or IP they post from.
+   */
+  postPerIdentity: RequestHandler;
   /** An author's PATCH and DELETE of /api/v1/comments/:id, per IP: per minute, then per hour. Mount before body parsing. */
   editPerIp: RequestHandler[];
   /** Counts GET and HEAD, and POST /comments/mine; mount it on the public API. */
@@ -96,6 +102,11 @@ export function createRateLimiters(deps: RateLimitDeps): RateLimiters {
     // No string email: validation answers 400, and there is nothing to key on.
     postPerEmail: make('post-email-hour', limits.postsPerEmailPerHour, HOUR, byEmail, {
       skip: (req) => !bodyEmail(req),
+      countOnlyAccepted: true,
+      private: true,
+    }),
+    postPerIdentity: make('post-identity-hour', limits.postsPerEmailPerHour, HOUR, (req) => keyedHash(commenterOf(req)?.key ?? '', secret, 'ratelimit-identity'), {
+      skip: (req) => commenterOf(req) === undefined,
       countOnlyAccepted: true,
       private: true,
     }),

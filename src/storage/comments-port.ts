@@ -63,6 +63,10 @@ export interface PublicCommentRow {
   authorName: string;
   /** A moderator's reply (shown with a badge). */
   moderator?: boolean;
+  /** A signed-in commenter's badge (CommentIdentity.badge), when there is one. */
+  badge?: string;
+  /** A signed-in commenter's picture URL (CommentIdentity.avatarUrl), when there is one. */
+  avatarUrl?: string;
   website: string | null;
   avatar: string;
   html: string;
@@ -109,6 +113,11 @@ export interface InsertOptions {
    * thrown. Concurrent identical inserts store one.
    */
   duplicateSince?: Date;
+  /**
+   * Appended with the insert (a moderator's reply): in one transaction on SQLite and on a MongoDB replica set; on a
+   * MongoDB without transactions the comment carries the entry and the repair pass at open completes it.
+   */
+  audit?: AuditEntry;
 }
 
 export interface QueueQuery {
@@ -201,6 +210,12 @@ export interface CommentsPort {
    * recorded first and the repair pass at open finishes one that a crash interrupted. Throws on an empty key.
    */
   eraseAuthor(query: { emailKey: string; mode: EraseMode; audit?: AuditEntry }): Promise<number>;
+
+  /**
+   * A signed-in commenter's comments (CommentIdentity.key), any status but `deleted`, newest first ((createdAt, id)
+   * descending), `limit` per page after `cursor`; across every thread. Throws on an empty key.
+   */
+  listByIdentity(query: { identityKey: string; cursor: PageCursor | null; limit: number }): Promise<{ comments: Comment[]; nextCursor: PageCursor | null }>;
 }
 
 export const MAX_PAGE_LIMIT = 500;

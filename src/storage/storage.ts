@@ -63,6 +63,12 @@ export type { ModeratorsPort } from './moderators-port.js';
 export interface Storage extends CommentsPort, ModerationPort, OutboxPort, TransferPort, SubscriptionsPort, ModeratorsPort {
   /** Which adapter this is, for logs and readiness. */
   readonly kind: 'sqlite' | 'mongo';
+  /**
+   * Threads whose public pages the repair pass at open changed, or whose change a crash kept from reaching other
+   * instances' read caches (MongoDB without transactions); `all` after a finished erase. The app invalidates them in
+   * every instance's cache (Redis broadcast) once it runs. Absent when nothing needs it (SQLite).
+   */
+  readonly repairedAtOpen?: { threadKeys: readonly string[]; all: boolean };
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -142,3 +142,32 @@ it('starts out of sync: until its first probe returns, entries are short-lived',
   expect(b2.synced()).toBe(false);
   expect(loads).toBe(2);
 });
+
+it('publishes an invalidation made before its connection was up (the repair pass at start) once in sync', async () => {
+  const redis = fakeRedis();
+  // Not connected yet: publishes fail at once.
+  redis.state.down = true;
+  const cache = new ReadCache({ maxBytes: 1e6, now: () => 0 });
+  const b2 = startRedisBroadcast({ cache, publisher: redis.publisher, subscriber: redis.subscriber(), logger: createLogger('silent') });
+  started.push(b2);
+  await b2.invalidate(['https://news.example.org/repaired']);
+  const sent = () => redis.state.published.map((m) => JSON.parse(m) as { k?: string[]; p?: number }).filter((m) => m.p === undefined);
+  expect(sent()).toEqual([]);
+  redis.state.down = false;
+  await until(() => b2.synced());
+  await until(() => sent().length > 0);
+  expect(sent()).toEqual([expect.objectContaining({ k: ['https://news.example.org/repaired'] })]);
+});
+
+it('keeps an invalidation Redis refused and publishes it when back in sync', async () => {
+  const { b, redis, subscriber } = setup();
+  await until(() => b.synced());
+  redis.state.down = true;
+  await b.invalidate(['https://news.example.org/lost']);
+  subscriber.emit('error', new Error('connection lost'));
+  redis.state.down = false;
+  await until(() => b.synced());
+  await until(() => redis.state.published.some((m) => m.includes('/lost')));
+  const sent = redis.state.published.map((m) => JSON.parse(m) as { k?: string[] }).filter((m) => m.k);
+  expect(sent).toEqual([expect.objectContaining({ k: ['https://news.example.org/lost'] })]);
+});

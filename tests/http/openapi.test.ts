@@ -9,6 +9,7 @@ import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import request from 'supertest';
 import { HONEYPOT_FIELD } from '../../src/domain/comment.js';
 import { ARTICLE, createTestApp, validComment, type TestApp } from '../support/test-app.js';
+import { signSsoJwt, signSsoPlain, ssoClaims, SSO_SECRET } from '../support/sso-token.js';
 
 const METRICS_TOKEN = 'metrics-token-0123456789-abcdefghijklmnop';
 
@@ -242,6 +243,40 @@ describe('real answers match the document', () => {
       expect(r.status).toBe(status);
       conforms('delete', '/api/v1/comments/{id}', r);
     }
+  });
+
+  it('signed-in commenters: the SSO session and my comments', async () => {
+    const sso = await app({ SSO_SECRET, GUEST_COMMENTS: 'off' });
+    const exchanged = await request(sso.http).post('/api/v1/sso/session').send({ token: await signSsoJwt(ssoClaims(sso.clock.now)) });
+    const calls: [Method, string, number, request.Response][] = [
+      ['post', '/api/v1/sso/session', 200, exchanged],
+      ['post', '/api/v1/sso/session', 400, await request(sso.http).post('/api/v1/sso/session').send({})],
+      ['post', '/api/v1/sso/session', 401, await request(sso.http).post('/api/v1/sso/session').send({ token: signSsoPlain(ssoClaims(sso.clock.now), 'x'.repeat(40)) })],
+      ['post', '/api/v1/sso/session', 404, await request(main.http).post('/api/v1/sso/session').send({ token: 'a.b.c' })],
+    ];
+    const auth = `Bearer ${exchanged.body.session as string}`;
+    const { name: _n, email: _e, ...signedIn } = validComment({ body: 'signed in, documented' });
+    const posted = await request(sso.http).post('/api/v1/comments').set('Authorization', auth).send(signedIn);
+    calls.push(
+      ['post', '/api/v1/comments', 201, posted],
+      ['post', '/api/v1/comments', 401, await request(sso.http).post('/api/v1/comments').send(validComment())],
+      ['get', '/api/v1/me', 200, await request(sso.http).get('/api/v1/me').set('Authorization', auth)],
+      ['get', '/api/v1/me', 401, await request(sso.http).get('/api/v1/me')],
+      ['get', '/api/v1/me/comments', 200, await request(sso.http).get('/api/v1/me/comments').set('Authorization', auth)],
+      ['get', '/api/v1/me/comments', 400, await request(sso.http).get('/api/v1/me/comments').query({ limit: 'x' }).set('Authorization', auth)],
+      ['get', '/api/v1/me/comments', 401, await request(sso.http).get('/api/v1/me/comments').set('Authorization', 'Bearer forged')],
+      ['get', '/api/v1/me/comments/export', 200, await request(sso.http).get('/api/v1/me/comments/export').set('Authorization', auth)],
+      ['get', '/api/v1/me/comments/export', 401, await request(sso.http).get('/api/v1/me/comments/export')],
+      ['delete', '/api/v1/me/comments/{id}', 204, await request(sso.http).delete(`/api/v1/me/comments/${posted.body.comment.id}`).set('Authorization', auth)],
+      ['delete', '/api/v1/me/comments/{id}', 404, await request(sso.http).delete(`/api/v1/me/comments/${posted.body.comment.id}`).set('Authorization', auth)],
+      ['delete', '/api/v1/me/comments/{id}', 401, await request(sso.http).delete('/api/v1/me/comments/x')],
+      ['get', '/api/v1/form-token', 200, await request(sso.http).get('/api/v1/form-token').query({ url: ARTICLE })],
+    );
+    for (const [method, path, expected, res] of calls) {
+      expect(`${method} ${path} ${res.status}`).toBe(`${method} ${path} ${expected}`);
+      conforms(method, path, res);
+    }
+    expect(posted.body.comment.author.name).toBe('Grace Hopper');
   });
 
   it('rate limits and server errors', async () => {

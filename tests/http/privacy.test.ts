@@ -4,6 +4,7 @@ import request from 'supertest';
 import { ARTICLE, createTestApp, validComment, type TestApp } from '../support/test-app.js';
 import { startSmtpReceiver } from '../support/smtp-receiver.js';
 import { startWebhookReceiver } from '../support/webhook-receiver.js';
+import { signSsoJwt, signSsoPlain, ssoClaims, SSO_SECRET } from '../support/sso-token.js';
 
 const EMAIL = 'Zed.Probe+canary@privacy-probe.example';
 const IP = '198.51.100.77';
@@ -137,6 +138,33 @@ describe('privacy', () => {
       await smtp.close();
       await hooks.close();
     }
+  });
+
+  it("never shows a signed-in commenter's email (SSO) in any response, header or log line", async () => {
+    app = await createTestApp({ TRUST_PROXY: '1', SSO_SECRET, SSO_BADGE: 'Member', LOG_LEVEL: 'debug' });
+    const responses: [string, request.Response][] = [];
+    const as = (r: request.Test) => r.set('X-Forwarded-For', IP);
+    const exchanged = await as(request(app.http).post('/api/v1/sso/session')).send({ token: await signSsoJwt(ssoClaims(app.clock.now, { email: EMAIL })) });
+    expect(exchanged.status).toBe(200);
+    responses.push(['sso session', exchanged]);
+    const auth = `Bearer ${exchanged.body.session as string}`;
+    const { name: _n, email: _e, ...signedIn } = validComment({ body: 'signed in' });
+    const posted = await as(request(app.http).post('/api/v1/comments')).set('Authorization', auth).send(signedIn);
+    responses.push(['signed-in post', posted]);
+    responses.push(['sso refused', await as(request(app.http).post('/api/v1/sso/session')).send({ token: signSsoPlain(ssoClaims(app.clock.now, { email: EMAIL }), 'w'.repeat(40)) })]);
+    responses.push(['sso bad claims', await as(request(app.http).post('/api/v1/sso/session')).send({ token: await signSsoJwt(ssoClaims(app.clock.now, { email: `${EMAIL}@@`, name: '' })) })]);
+    responses.push(['me', await request(app.http).get('/api/v1/me').set('Authorization', auth)]);
+    responses.push(['my comments', await request(app.http).get('/api/v1/me/comments').set('Authorization', auth)]);
+    responses.push(['my export', await request(app.http).get('/api/v1/me/comments/export').set('Authorization', auth)]);
+    responses.push(['thread', await request(app.http).get('/api/v1/threads').query({ url: ARTICLE })]);
+    responses.push(['delete mine', await request(app.http).delete(`/api/v1/me/comments/${posted.body.comment.id}`).set('Authorization', auth)]);
+    expect(responses.map(([, r]) => r.status)).toEqual([200, 201, 401, 401, 200, 200, 200, 200, 204]);
+    for (const [label, r] of responses) {
+      assertClean(label, r.text);
+      assertClean(`${label} headers`, JSON.stringify(r.headers));
+    }
+    expect((await app.storage.getComment(posted.body.comment.id))?.author.email).toBe(EMAIL);
+    assertClean('log', app.logText());
   });
 
   it('keeps reader addresses out of the logs, /metrics, webhook bodies and every answer of the reply-notification flow', async () => {

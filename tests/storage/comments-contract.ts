@@ -26,6 +26,8 @@ export function publicProjection(c: Comment): PublicCommentRow {
     status: c.status,
     authorName: c.author.name,
     ...(c.author.moderator ? { moderator: true } : {}),
+    ...(c.author.identity?.badge ? { badge: c.author.identity.badge } : {}),
+    ...(c.author.identity?.avatarUrl ? { avatarUrl: c.author.identity.avatarUrl } : {}),
     website: c.author.website,
     avatar: c.author.avatar,
     html: c.html,
@@ -543,6 +545,79 @@ export function describeCommentsContract(store: () => Storage): void {
         expect(page.replies[0]?.moderator).toBe(true);
         expect(page.roots[0]).not.toHaveProperty('moderator');
       });
+
+      it("writes a reply's audit entry with the reply, and neither when the id is taken", async () => {
+        const threadKey = uniqueThreadKey('mod-audit');
+        const root = makeComment({ threadKey });
+        await insertAll([root]);
+        const reply = makeReply(root, { createdAt: at(5), author: { name: 'Alice', email: '', emailKey: '', website: null, avatar: 'mav', moderator: true } });
+        const entry = { id: testId('a'), at: at(5), actor: 'alice', action: 'reply' as const, commentId: reply.id, threadKey, from: null, to: 'approved' as const, reason: `reply to ${root.id}` };
+        await storage.insertComment(reply, { audit: entry });
+        expect((await storage.listAudit({ commentId: reply.id, cursor: null, limit: 10 })).entries).toEqual([entry]);
+        expect((await storage.countVisible([threadKey])).get(threadKey)).toBe(2);
+        const again = { ...entry, id: testId('a') };
+        await expect(storage.insertComment(reply, { audit: again })).rejects.toMatchObject({ code: 'conflict' });
+        expect((await storage.listAudit({ commentId: reply.id, cursor: null, limit: 10 })).entries).toEqual([entry]);
+      });
+    });
+
+    describe('signed-in commenters', () => {
+      const signedIn = (key: string, badge: string | null, avatarUrl: string | null) => ({
+        name: 'Grace',
+        email: 'grace@example.com',
+        emailKey: 'g'.repeat(64),
+        website: null,
+        avatar: 'gav',
+        identity: { key, badge, avatarUrl },
+      });
+
+      it('keeps the identity on the full comment, and only its badge and picture on the public row', async () => {
+        const threadKey = uniqueThreadKey('sso');
+        const key = `id-${testId()}`;
+        const mine = makeComment({ threadKey, author: signedIn(key, 'Subscriber', 'https://img.example/g.png') });
+        const plain = makeComment({ threadKey, id: testId(), createdAt: at(3), author: signedIn(`id-${testId()}`, null, null) });
+        const guest = makeComment({ threadKey, createdAt: at(6) });
+        await insertAll([mine, plain, guest]);
+        expect((await storage.getComment(mine.id))?.author.identity).toEqual({ key, badge: 'Subscriber', avatarUrl: 'https://img.example/g.png' });
+        expect((await storage.getComment(guest.id))?.author).not.toHaveProperty('identity');
+        const page = await storage.listThreadPublic({ threadKey, sort: 'oldest', cursor: null, limit: 10 });
+        expect(page.roots).toEqual([mine, plain, guest].map(publicProjection));
+        expect(page.roots[0]).toMatchObject({ badge: 'Subscriber', avatarUrl: 'https://img.example/g.png' });
+        expect(page.roots[1]).not.toHaveProperty('badge');
+        expect(JSON.stringify(page)).not.toContain(key);
+      });
+
+      it("lists one commenter's comments across threads, newest first, page by page, without deleted ones", async () => {
+        const key = `id-${testId()}`;
+        const other = `id-${testId()}`;
+        const mine = [0, 1, 2, 3, 4].map((i) =>
+          makeComment({ threadKey: uniqueThreadKey(`mine${i}`), createdAt: at(i % 2 === 0 ? 10 : 10 + i), status: i === 3 ? 'pending' : 'approved', author: signedIn(key, null, null) }),
+        );
+        const deleted = makeComment({ threadKey: uniqueThreadKey('mine-del'), createdAt: at(50), status: 'deleted', author: signedIn(key, null, null) });
+        const theirs = makeComment({ threadKey: mine[0]!.threadKey, createdAt: at(40), author: signedIn(other, null, null) });
+        await insertAll([...mine, deleted, theirs]);
+        const seen: string[] = [];
+        let cursor: PageCursor | null = null;
+        do {
+          const page: { comments: Comment[]; nextCursor: PageCursor | null } = await storage.listByIdentity({ identityKey: key, cursor, limit: 2 });
+          expect(page.comments.length).toBeLessThanOrEqual(2);
+          seen.push(...page.comments.map((c) => c.id));
+          cursor = page.nextCursor;
+        } while (cursor);
+        const expected = [...mine].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1)).map((c) => c.id);
+        expect(seen).toEqual(expected);
+        await expect(storage.listByIdentity({ identityKey: '', cursor: null, limit: 5 })).rejects.toThrow(RangeError);
+      });
+
+      it("forgets the identity with the person's data when their comments are erased", async () => {
+        const key = `id-${testId()}`;
+        const emailKey = `e${testId()}`.padEnd(64, '0');
+        const c = makeComment({ threadKey: uniqueThreadKey('sso-erase'), author: { ...signedIn(key, 'Member', 'https://img.example/x.png'), emailKey } });
+        await insertAll([c]);
+        await storage.eraseAuthor({ emailKey, mode: 'anonymize' });
+        expect((await storage.getComment(c.id))?.author).not.toHaveProperty('identity');
+        expect((await storage.listByIdentity({ identityKey: key, cursor: null, limit: 5 })).comments).toEqual([]);
+      });
     });
 
     describe('visible counts', () => {
@@ -797,6 +872,30 @@ export function describeCommentsContract(store: () => Storage): void {
     });
 
     describe('concurrency', () => {
+      it('keeps the visible count equal to what readers see under concurrent status moves and inserts', async () => {
+        const threadKey = uniqueThreadKey('moves');
+        const roots = Array.from({ length: 12 }, (_, i) => makeComment({ threadKey, status: 'pending', createdAt: at(i) }));
+        const replies = roots.map((r, i) => makeReply(r, { createdAt: at(100 + i) }));
+        await insertAll([...roots, ...replies]);
+        expect((await storage.countVisible([threadKey])).get(threadKey)).toBe(0);
+        // Wave 1: every root approved while new approved roots arrive: 12 roots + 12 replies + 8 new.
+        const fresh = Array.from({ length: 8 }, (_, i) => makeComment({ threadKey, createdAt: at(200 + i) }));
+        await Promise.all([
+          ...roots.map((r) => storage.updateComment(r.id, { status: 'approved' }, { ifStatus: 'pending' })),
+          ...fresh.map((c) => storage.insertComment(c)),
+        ]);
+        expect((await storage.countVisible([threadKey])).get(threadKey)).toBe(32);
+        // Wave 2: four roots to spam (their replies hidden too), three replies deleted, two new roots held, at once.
+        await Promise.all([
+          ...roots.slice(0, 4).map((r) => storage.updateComment(r.id, { status: 'spam' })),
+          ...replies.slice(6, 9).map((r) => storage.updateComment(r.id, { status: 'deleted' })),
+          ...Array.from({ length: 2 }, (_, i) => storage.insertComment(makeComment({ threadKey, status: 'pending', createdAt: at(300 + i) }))),
+        ]);
+        expect((await storage.countVisible([threadKey])).get(threadKey)).toBe(32 - 8 - 3);
+        const page = await storage.listThreadPublic({ threadKey, sort: 'oldest', cursor: null, limit: 100 });
+        expect(countShown(buildTree(page.roots, page.replies))).toBe(21);
+      });
+
       it('keeps every comment of concurrent inserts into one thread', async () => {
         const threadKey = uniqueThreadKey();
         const cs = Array.from({ length: 50 }, (_, i) => makeComment({ threadKey, createdAt: at(i % 3) }));

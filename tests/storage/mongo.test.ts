@@ -13,11 +13,12 @@ import type { Comment } from '../../src/domain/comment.js';
 import type { AuditEntry } from '../../src/domain/moderation.js';
 import { createModels } from '../../src/storage/mongo/models.js';
 import type { Storage } from '../../src/storage/storage.js';
-import { makeComment, testId, uniqueThreadKey } from '../support/comment-factory.js';
+import { makeComment, makeReply, testId, uniqueThreadKey } from '../support/comment-factory.js';
 import { describeStorageContract } from './storage-contract.js';
 import { describeTransferBatchContract } from './transfer-batch-contract.js';
 import request from 'supertest';
 import { createTestApp, validComment, type TestApp } from '../support/test-app.js';
+import { signSsoJwt, ssoClaims, SSO_SECRET } from '../support/sso-token.js';
 
 // Bounded: the first run downloads a mongod (~100 MB); with no network it fails within seconds.
 const MEMORY_SERVER_TIMEOUT_MS = 60_000;
@@ -132,6 +133,40 @@ if (typeof found !== 'string') {
     });
   });
 
+  describe('signed-in commenters on MongoDB (HTTP)', () => {
+    it('posts with an SSO session, lists, exports and deletes my comments, and never returns the email', async () => {
+      const app = await createTestApp({ SSO_SECRET, SSO_BADGE: 'Member' }, await openMongoStorage({ uri }));
+      try {
+        const url = `${uniqueThreadKey('sso')}?p=1`;
+        const exchanged = await request(app.http)
+          .post('/api/v1/sso/session')
+          .send({ token: await signSsoJwt(ssoClaims(app.clock.now, { sub: `mongo-${randomBytes(4).toString('hex')}`, picture: 'https://img.example/m.png' })) });
+        const auth = `Bearer ${exchanged.body.session as string}`;
+        const posted = [];
+        for (const body of ['one on mongo', 'two on mongo']) {
+          const { name: _n, email: _e, ...rest } = validComment({ url, body });
+          posted.push(await request(app.http).post('/api/v1/comments').set('Authorization', auth).send(rest));
+          app.clock.advance(1000);
+        }
+        expect(posted.map((r) => r.status)).toEqual([201, 201]);
+        const thread = await request(app.http).get('/api/v1/threads').query({ url });
+        expect(thread.body.comments[0].author).toMatchObject({ name: 'Grace Hopper', badge: 'Member', avatarUrl: 'https://img.example/m.png' });
+        const mine = await request(app.http).get('/api/v1/me/comments').query({ limit: 1 }).set('Authorization', auth);
+        expect(mine.body.comments.map((c: { id: string }) => c.id)).toEqual([posted[1]!.body.comment.id]);
+        const next = await request(app.http).get('/api/v1/me/comments').query({ limit: 1, cursor: mine.body.nextCursor }).set('Authorization', auth);
+        expect(next.body.comments.map((c: { id: string }) => c.id)).toEqual([posted[0]!.body.comment.id]);
+        await request(app.http).delete(`/api/v1/me/comments/${posted[0]!.body.comment.id}`).set('Authorization', auth).expect(204);
+        const exported = await request(app.http).get('/api/v1/me/comments/export').set('Authorization', auth);
+        expect(exported.body.comments.map((c: { body: string }) => c.body)).toEqual(['two on mongo']);
+        const after = await request(app.http).get('/api/v1/threads').query({ url });
+        expect(after.body.comments.map((c: { id: string }) => c.id)).toEqual([posted[1]!.body.comment.id]);
+        expect(JSON.stringify([posted.map((r) => r.body), thread.body, mine.body, exported.body])).not.toContain('grace.sso');
+      } finally {
+        await app.close();
+      }
+    });
+  });
+
   describe('mongo adapter', () => {
     let storage: Storage;
     let raw: mongoose.Connection;
@@ -230,7 +265,7 @@ if (typeof found !== 'string') {
           indexes: declared,
         });
       }
-      expect(Object.keys(models).sort()).toEqual(['audit', 'bans', 'comments', 'intents', 'moderatorSessions', 'moderators', 'outbox', 'outboxClaims', 'subscribers', 'subscriptions', 'threads']);
+      expect(Object.keys(models).sort()).toEqual(['audit', 'bans', 'comments', 'intents', 'moderatorSessions', 'moderators', 'outbox', 'outboxClaims', 'subscribers', 'subscriptions', 'threadCounts', 'threads']);
     });
 
     it('gives comments stored before dedupe keys one at open, idempotently, and still refuses their duplicates', async () => {
@@ -278,6 +313,101 @@ if (typeof found !== 'string') {
       const err = await s.getComment(testId()).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(AppError);
       expect((err as AppError).code).toBe('storage_unavailable');
+    });
+  });
+
+  describe('mongo adapter: public counts kept in thread_counts', () => {
+    const opened: Storage[] = [];
+    afterAll(async () => {
+      mongoose.set('debug', false);
+      for (const s of opened) await s.close().catch(() => undefined);
+    });
+    const openStore = async () => {
+      const s = await openMongoStorage({ uri });
+      opened.push(s);
+      return s;
+    };
+
+    /** The collection and method of every query mongoose sends while `work` runs. */
+    async function queriesOf(work: () => Promise<unknown>): Promise<string[]> {
+      const seen: string[] = [];
+      mongoose.set('debug', (collection: string, method: string) => void seen.push(`${collection}.${method}`));
+      try {
+        await work();
+      } finally {
+        mongoose.set('debug', false);
+      }
+      return seen;
+    }
+
+    it('reads a thread page with two finds and the public count with one find, no aggregate', async () => {
+      const s = await openStore();
+      const threadKey = uniqueThreadKey('reads');
+      await s.ensureThread({ key: threadKey, url: threadKey, now: new Date() });
+      const root = makeComment({ threadKey });
+      const hidden = makeComment({ threadKey, status: 'pending' });
+      await s.insertComment(root);
+      await s.insertComment(hidden);
+      await s.insertComment(makeReply(root));
+      await s.insertComment(makeReply(hidden));
+      expect(await queriesOf(() => s.listThreadPublic({ threadKey, sort: 'oldest', cursor: null, limit: 50 }))).toEqual(['comments.find', 'comments.find']);
+      let counts = new Map<string, number>();
+      expect(await queriesOf(async () => (counts = await s.countVisible([threadKey, uniqueThreadKey('none')])))).toEqual(['thread_counts.find']);
+      // The reply below the held comment is not counted.
+      expect(counts.get(threadKey)).toBe(2);
+    });
+
+    it('keeps counts right when two instances move statuses of one thread at once, round after round', async () => {
+      const [a, b] = [await openStore(), await openStore()];
+      const threadKey = uniqueThreadKey('moves');
+      await a.ensureThread({ key: threadKey, url: threadKey, now: new Date() });
+      const roots = Array.from({ length: 10 }, () => makeComment({ threadKey, status: 'pending' }));
+      const replies = roots.map((r) => makeReply(r));
+      for (const c of [...roots, ...replies]) await a.insertComment(c);
+      const statusOf = new Map<string, Comment['status']>([...roots, ...replies].map((c) => [c.id, c.status]));
+      const expected = () => {
+        const visible = (c: Comment) => statusOf.get(c.id) === 'approved';
+        const hides = (c: Comment) => ['pending', 'spam', 'rejected'].includes(statusOf.get(c.id)!);
+        return roots.filter(visible).length + replies.filter((r, i) => visible(r) && !hides(roots[i]!)).length;
+      };
+      const moves: Comment['status'][] = ['approved', 'spam', 'approved', 'pending', 'approved', 'deleted', 'approved'];
+      for (const [round, to] of moves.entries()) {
+        // Every comment of one kind moves at once, half through each instance.
+        const movers = round % 2 === 0 ? roots : [...roots, ...replies.slice(0, 5)];
+        await Promise.all(movers.map((c, i) => (i % 2 === 0 ? a : b).updateComment(c.id, { status: to })));
+        for (const c of movers) statusOf.set(c.id, to);
+        const want = expected();
+        expect({ round, a: (await a.countVisible([threadKey])).get(threadKey), b: (await b.countVisible([threadKey])).get(threadKey) }).toEqual({ round, a: want, b: want });
+      }
+    });
+
+    it('counts every thread stored before counts were kept at the first open, once', async () => {
+      const legacyUri = withDatabase(found.uri, `${dbName}_counts`);
+      const first = await openMongoStorage({ uri: legacyUri });
+      const threadKey = uniqueThreadKey('backfill');
+      await first.ensureThread({ key: threadKey, url: threadKey, now: new Date() });
+      const root = makeComment({ threadKey });
+      await first.insertComment(root);
+      await first.insertComment(makeReply(root));
+      await first.close();
+      const conn = await mongoose.createConnection(legacyUri).asPromise();
+      try {
+        // As stored by a version that kept no counts.
+        await conn.db!.collection('thread_counts').deleteMany({});
+        const repairs: MongoRepairCounts[] = [];
+        const logger = { info: (o: object) => void ('repaired' in o && repairs.push((o as { repaired: MongoRepairCounts }).repaired)), warn: () => undefined };
+        const upgraded = await openMongoStorage({ uri: legacyUri, logger });
+        expect(repairs[0]?.counted).toBe(1);
+        expect((await upgraded.countVisible([threadKey])).get(threadKey)).toBe(2);
+        expect(upgraded.repairedAtOpen?.threadKeys).toContain(threadKey);
+        await upgraded.close();
+        const again = await openMongoStorage({ uri: legacyUri, logger });
+        expect(repairs[1]?.counted).toBe(0);
+        await again.close();
+      } finally {
+        await conn.dropDatabase();
+        await conn.close();
+      }
     });
   });
 
@@ -423,6 +553,38 @@ if (typeof found !== 'string') {
       expect(repaired.audits).toBeGreaterThanOrEqual(1);
       expect((await storage.getThread(key))?.locked).toBe(true);
       expect((await storage.listAudit({ cursor: null, limit: 500 })).entries.filter((e) => e.id === locked.id)).toEqual([locked]);
+    });
+
+    it.each(['comment-inserted', 'thread-touched', 'audit-written', 'count-written'] as const)(
+      "finishes a moderator's reply, its audit entry, its thread and its count after a crash after %s",
+      async (at) => {
+        const root = await threadWithComment('crash-reply');
+        await (await restart()).storage.updateComment(root.id, { status: 'approved' });
+        const s = await crashingAfter(at);
+        const reply = makeReply(root, { status: 'approved', createdAt: new Date(root.createdAt.getTime() + 1000), author: { name: 'alice', email: '', emailKey: '', website: null, avatar: 'a', moderator: true } });
+        const entry: AuditEntry = { id: testId('a'), at: new Date(), actor: 'alice', action: 'reply', commentId: reply.id, threadKey: reply.threadKey, from: null, to: 'approved', reason: null };
+        await expect(s.insertComment(reply, { audit: entry })).rejects.toThrow('simulated crash');
+
+        const { storage, repaired } = await restart();
+        expect(repaired.threads).toBeGreaterThanOrEqual(1);
+        expect(storage.repairedAtOpen?.threadKeys).toContain(reply.threadKey);
+        expect((await storage.listAudit({ commentId: reply.id, cursor: null, limit: 10 })).entries).toEqual([entry]);
+        expect((await storage.getThread(reply.threadKey))?.lastCommentAt).toEqual(reply.createdAt);
+        expect((await storage.countVisible([reply.threadKey])).get(reply.threadKey)).toBe(2);
+        const next = await restart();
+        expect([next.repaired.threads, next.repaired.audits]).toEqual([0, 0]);
+      },
+    );
+
+    it.each(['decision-applied', 'audit-written'] as const)('recounts the thread of a decision after a crash after %s', async (at) => {
+      const c = await threadWithComment('crash-count');
+      const s = await crashingAfter(at);
+      await expect(s.updateComment(c.id, { status: 'approved' }, { ifStatus: 'pending', audit: auditFor(c) })).rejects.toThrow('simulated crash');
+      // The decision is stored, its count not yet.
+      expect((await s.countVisible([c.threadKey])).get(c.threadKey)).toBe(0);
+      const { storage } = await restart();
+      expect((await storage.countVisible([c.threadKey])).get(c.threadKey)).toBe(1);
+      expect(storage.repairedAtOpen?.threadKeys).toContain(c.threadKey);
     });
 
     it('answers a retried post whose first answer was lost with the original comment and edit token', async () => {

@@ -131,7 +131,9 @@ describe('sqlite adapter', () => {
     const Database = (await import('better-sqlite3')).default;
     const db = new Database(path.join(dir, 'parley.db'));
     // Back to a version-4 database: without the later migrations' table, index and column.
-    db.exec('DROP TABLE thread_counts; DROP INDEX comments_parent; ALTER TABLE comments DROP COLUMN author_moderator; PRAGMA user_version = 4;');
+    db.exec('DROP TABLE thread_counts; DROP INDEX comments_parent; ALTER TABLE comments DROP COLUMN author_moderator; ' +
+        'DROP INDEX comments_identity; ALTER TABLE comments DROP COLUMN author_identity; ALTER TABLE comments DROP COLUMN author_badge; ' +
+        'ALTER TABLE comments DROP COLUMN author_avatar_url; PRAGMA user_version = 4;');
     db.close();
     const second = openSqliteStorage({ dataDir: dir });
     expect((await second.countVisible([key])).get(key)).toBe(2);

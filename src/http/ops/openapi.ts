@@ -79,9 +79,11 @@ export const PublicAuthorSchema = z.object({
   website: z.string().nullable(),
   avatar: z.string().nullable().describe('Avatar key (identicon seed or Gravatar hash); never the email. Null while the comment is not public.'),
   moderator: z.literal(true).optional().describe("Present on a moderator's reply: show a Moderator badge; `name` is the moderator's display name."),
+  badge: z.string().optional().describe("A commenter signed in by the host site: the site's badge (SSO_BADGE), shown next to the name."),
+  avatarUrl: z.string().optional().describe("A signed-in commenter's https picture, shown instead of the generated avatar."),
 });
 
-const commentFields = {
+export const commentFields = {
   id: z.string(),
   parentId: z.string().nullable(),
   author: PublicAuthorSchema.nullable().describe('Null for a "[deleted]" placeholder.'),
@@ -117,6 +119,12 @@ export const FormTokenResponseSchema = z.object({
   honeypotField: z.string().describe(`The hidden form field that must stay empty (${HONEYPOT_FIELD}).`),
   editWindowMinutes: z.int().min(0).describe('How long after posting the author may edit or delete with the edit token.'),
   notifyReplies: z.boolean().describe('Reader reply notifications are on: the form may offer "Notify me of follow-up replies by email" (send `notifyReplies: true`).'),
+  signIn: z
+    .object({
+      guests: z.boolean().describe('false: GUEST_COMMENTS=off, only signed-in commenters may post.'),
+      oidc: z.string().nullable().describe('The URL of the OpenID Connect sign-in popup, or null when it is not set up.'),
+    })
+    .optional(),
 });
 
 const COMMENTER_TOKEN = z
@@ -274,12 +282,14 @@ export const publicApi: ApiSection = {
         `${THREAD_NOTE} Send the form token from /api/v1/form-token and leave the hidden ${HONEYPOT_FIELD} field empty. ` +
         'With `notifyReplies: true` the author is mailed when a reply to this comment is published (when reply notifications are on; ' +
         'the first time an address asks, it gets a confirmation mail and nothing else until the link in it is followed); `lang` names ' +
-        "the widget's language for those mails. A comment judged spam subscribes nobody.",
+        "the widget's language for those mails. A comment judged spam subscribes nobody." +
+        ' A signed-in commenter sends `Authorization: Bearer <session>` and no name or email (they come from the sign-in).',
       tags: ['comments'],
       body: { schema: schemas.postComment },
       responses: {
         201: { description: 'Stored: published (approved) or held for moderation (pending).', schema: PostCommentResponseSchema },
         400: error('validation_failed (with per-field codes) or invalid_json.'),
+        401: error('sign_in_required: GUEST_COMMENTS=off and no session, or the Authorization session is forged or expired.'),
         403: error('origin_not_allowed, thread_locked, banned or comment_rejected.'),
         404: error('parent_not_found: the parent is not a visible comment of this thread (missing, held, spam, or under a hidden comment).'),
         409: error('duplicate_comment: the same author already posted this body here.'),

@@ -14,6 +14,10 @@ export interface PublicAuthor {
   avatar: string | null;
   /** Present on a moderator's reply: `name` is then the moderator's display name. */
   moderator?: true;
+  /** A signed-in commenter's badge from the host site (SSO_BADGE). */
+  badge?: string;
+  /** A signed-in commenter's https picture, shown instead of the generated avatar. */
+  avatarUrl?: string;
 }
 
 export interface PublicComment {
@@ -81,6 +85,39 @@ export interface FormTokenResponse {
   editWindowMinutes: number;
   /** Reader reply notifications are on: the form may offer the "Notify me of follow-up replies" box (notifyReplies). */
   notifyReplies: boolean;
+  /** Who may post: `guests` false means sign in first (GUEST_COMMENTS=off); `oidc` is the sign-in popup's URL, or null. */
+  signIn?: { guests: boolean; oidc: string | null };
+}
+
+/** A signed-in commenter as the widget may show them: never the email. */
+export interface PublicCommenter {
+  name: string;
+  provider: 'sso' | 'oidc';
+  badge: string | null;
+  avatarUrl: string | null;
+}
+
+/** POST /sso/session, and what the OpenID popup posts back to the widget. */
+export interface SessionResponse {
+  /** Send as `Authorization: Bearer …` with posts and /me requests. Sealed: readable by this service only. */
+  session: string;
+  expiresAt: string;
+  commenter: PublicCommenter;
+}
+
+/** One of a signed-in commenter's own comments, with where it is. */
+export type MyComment = PublicComment & { status: PublicStatus; threadKey: string; url: string | null };
+
+export interface MyCommentsResponse {
+  comments: MyComment[];
+  nextCursor: string | null;
+}
+
+/** GET /me/comments/export: everything the commenter wrote, as they wrote it. */
+export interface MyCommentsExport {
+  exportedAt: string;
+  commenter: PublicCommenter;
+  comments: (MyComment & { body: string })[];
 }
 
 /** The author's own comments, found by their edit tokens; held ones are marked pending. */
@@ -106,10 +143,28 @@ export function toPublicComment(c: Comment): PublicComment {
   return {
     id: c.id,
     parentId: c.parentId,
-    author: { name: c.author.name, website: c.author.website, avatar: PUBLIC_STATUSES.includes(c.status) ? c.author.avatar : null, ...(c.author.moderator ? { moderator: true as const } : {}) },
+    author: {
+      name: c.author.name,
+      website: c.author.website,
+      avatar: PUBLIC_STATUSES.includes(c.status) ? c.author.avatar : null,
+      ...(c.author.moderator ? { moderator: true as const } : {}),
+      ...(c.author.identity?.badge ? { badge: c.author.identity.badge } : {}),
+      ...(c.author.identity?.avatarUrl ? { avatarUrl: c.author.identity.avatarUrl } : {}),
+    },
     html: c.html,
     createdAt: c.createdAt.toISOString(),
     editedAt: c.editedAt ? c.editedAt.toISOString() : null,
+  };
+}
+
+function publicAuthorOfRow(r: PublicCommentRow): PublicAuthor {
+  return {
+    name: r.authorName,
+    website: r.website,
+    avatar: r.avatar,
+    ...(r.moderator ? { moderator: true as const } : {}),
+    ...(r.badge ? { badge: r.badge } : {}),
+    ...(r.avatarUrl ? { avatarUrl: r.avatarUrl } : {}),
   };
 }
 
@@ -121,7 +176,7 @@ export function toPublicCommentFromRow(r: PublicCommentRow): PublicComment {
   return {
     id: r.id,
     parentId: r.parentId,
-    author: { name: r.authorName, website: r.website, avatar: r.avatar, ...(r.moderator ? { moderator: true as const } : {}) },
+    author: publicAuthorOfRow(r),
     html: r.html,
     createdAt: r.createdAt.toISOString(),
     editedAt: r.editedAt ? r.editedAt.toISOString() : null,
@@ -139,7 +194,7 @@ function toPublicNode(n: ThreadNode): PublicComment {
   return {
     id: r.id,
     parentId: r.parentId,
-    author: { name: r.authorName, website: r.website, avatar: r.avatar, ...(r.moderator ? { moderator: true as const } : {}) },
+    author: publicAuthorOfRow(r),
     html: r.html,
     createdAt,
     editedAt: r.editedAt ? r.editedAt.toISOString() : null,

@@ -5,6 +5,7 @@ import type { CommentService, RequestContext } from '../../comments/comment-serv
 import { HONEYPOT_FIELD } from '../../domain/comment.js';
 import { NO_CACHE_HEADERS, type CacheHeaders } from './cache-control.js';
 import { renderBody } from '../../domain/markup.js';
+import { commenterOf } from './commenter-auth.js';
 import {
   AWAITING_MODERATION,
   publicStatus,
@@ -24,6 +25,7 @@ import {
   parseListThread,
   parseOwnComments,
   parsePostComment,
+  parsePostCommentSignedIn,
   parsePreview,
   parseThreadSelector,
 } from './validation.js';
@@ -38,7 +40,8 @@ export function requestContext(req: Request): RequestContext {
 }
 
 /** cacheHeaders: of the public reads (http/readers/cache-control.ts); no-cache unless given. */
-export function publicRoutes(service: CommentService, cacheHeaders: CacheHeaders = NO_CACHE_HEADERS): Router {
+/** signIn: what the form-token answer tells the widget about signing in (absent: guests only, as before). */
+export function publicRoutes(service: CommentService, cacheHeaders: CacheHeaders = NO_CACHE_HEADERS, signIn?: FormTokenResponse['signIn']): Router {
   const router = Router();
 
   router.get('/threads', async (req, res) => {
@@ -62,12 +65,15 @@ export function publicRoutes(service: CommentService, cacheHeaders: CacheHeaders
       honeypotField: HONEYPOT_FIELD,
       editWindowMinutes: issued.editWindowMinutes,
       notifyReplies: issued.notifyReplies,
+      ...(signIn ? { signIn } : {}),
     };
     res.set('Cache-Control', 'no-store').json(body);
   });
 
   router.post('/comments', async (req, res) => {
-    const { comment, editToken, commenterToken } = await service.postComment(parsePostComment(req.body), requestContext(req));
+    const commenter = commenterOf(req);
+    const input = commenter ? { ...parsePostCommentSignedIn(req.body), commenter } : parsePostComment(req.body);
+    const { comment, editToken, commenterToken } = await service.postComment(input, requestContext(req));
     const status = publicStatus(comment.status);
     const body: PostCommentResponse = {
       comment: toPublicComment(comment),

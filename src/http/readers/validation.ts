@@ -70,7 +70,7 @@ const website = z.preprocess(
 const optionalString = (max: number) =>
   z.preprocess(blankToUndefined, z.string({ error: 'invalid' }).trim().max(max, 'too_long').optional());
 
-const postComment = z
+const postCommentObject = z
   .object({
     url: optionalString(LIMITS.websiteChars),
     threadId: optionalString(200),
@@ -93,8 +93,33 @@ const postComment = z
     // The honeypot keeps whatever a bot put in it (blank means untouched); its content is never validated.
     [HONEYPOT_FIELD]: z.preprocess((v) => (typeof v === 'string' ? v : v === undefined ? undefined : JSON.stringify(v)), z.string().max(10_000).optional()),
   })
+  .strict();
+const postComment = postCommentObject.transform(({ [HONEYPOT_FIELD]: honeypot, ...rest }) => ({ ...rest, honeypot }));
+/** A signed-in commenter's post: name and email come from the sign-in, so the form sends neither. */
+const postCommentSignedIn = postCommentObject
+  .omit({ name: true, email: true })
   .strict()
-  .transform(({ [HONEYPOT_FIELD]: honeypot, ...rest }) => ({ ...rest, honeypot }));
+  .transform(({ [HONEYPOT_FIELD]: honeypot, ...rest }) => ({ ...rest, honeypot, name: '', email: '' }));
+
+/** A page size in a query string: 1-100, 50 when absent. */
+const pageLimit = z.preprocess(
+  blankToUndefined,
+  z
+    .string({ error: 'invalid' })
+    .regex(/^\d+$/, 'invalid')
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= LIMITS.pageMax, 'invalid')
+    .default(LIMITS.pageDefault),
+);
+
+/** POST /sso/session: the payload the host site signed. */
+const ssoSession = z.object({ token: z.string({ error: (iss) => (iss.input === undefined ? 'required' : 'invalid') }).min(1, 'required').max(4096, 'too_long') }).strict();
+
+/** GET /me/comments: a page of one's own comments. */
+const myComments = z.object({
+  cursor: optionalString(512),
+  limit: pageLimit,
+});
 
 const editComment = z.object({ body: requiredText(LIMITS.bodyChars, cleanBody) }).strict();
 
@@ -112,15 +137,7 @@ const listThread = z.object({
   url: optionalString(LIMITS.websiteChars),
   threadId: optionalString(200),
   sort: z.preprocess(blankToUndefined, z.enum(['oldest', 'newest'], { error: 'invalid' }).default('oldest')),
-  limit: z.preprocess(
-    blankToUndefined,
-    z
-      .string({ error: 'invalid' })
-      .regex(/^\d+$/, 'invalid')
-      .transform(Number)
-      .refine((n) => n >= 1 && n <= LIMITS.pageMax, 'invalid')
-      .default(LIMITS.pageDefault),
-  ),
+  limit: pageLimit,
   cursor: optionalString(512),
 });
 
@@ -132,7 +149,7 @@ const counts = z.object({
 });
 
 /** The request schemas, exported for the API description (src/http/ops/openapi.ts); parse with the functions below. */
-export const schemas = { postComment, editComment, ownComments, threadOnly, listThread, counts, preview: editComment } as const;
+export const schemas = { postComment, postCommentSignedIn, ssoSession, myComments, editComment, ownComments, threadOnly, listThread, counts, preview: editComment } as const;
 
 const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
 
@@ -169,6 +186,19 @@ const threadRequired: Extra = (input): FieldErrors =>
 
 export function parsePostComment(body: unknown): PostCommentInput {
   return parse(postComment, body, threadRequired);
+}
+
+/** A signed-in post: name and email are filled in by the service from the commenter. */
+export function parsePostCommentSignedIn(body: unknown): PostCommentInput {
+  return parse(postCommentSignedIn, body, threadRequired);
+}
+
+export function parseSsoSession(body: unknown): string {
+  return parse(ssoSession, body).token;
+}
+
+export function parseMyComments(query: unknown): { cursor?: string | undefined; limit: number } {
+  return parse(myComments, query);
 }
 
 export function parseOwnComments(body: unknown): OwnCommentRef[] {

@@ -15,7 +15,8 @@ export interface CommentDoc {
   depth: number;
   status: CommentStatus;
   /** `moderator` is true on a moderator's reply (absent otherwise). */
-  author: { name: string; email: string; emailKey: string; website: string | null; avatar: string; moderator?: boolean };
+  /** `identity`: a signed-in commenter (absent for guests), see CommentIdentity. */
+  author: { name: string; email: string; emailKey: string; website: string | null; avatar: string; moderator?: boolean; identity?: { key: string; badge: string | null; avatarUrl: string | null } };
   body: string;
   html: string;
   createdAt: Date;
@@ -34,8 +35,9 @@ export interface CommentDoc {
    */
   dedupeKey?: string;
   /**
-   * Crash-safe writes without transactions: true from the insert until the thread's lastCommentAt has been moved;
-   * absent otherwise. The repair pass at open finishes what a crash left.
+   * What a write leaves to do on the comment's thread: true from an insert or a status move until the thread's
+   * lastCommentAt has moved and its public count (thread_counts) has been recounted; absent otherwise. Set in the same
+   * write as the change (with or without transactions), so the repair pass at open finishes what a crash left.
    */
   threadPending?: boolean;
   /**
@@ -67,6 +69,8 @@ export interface IntentDoc {
   mode: 'delete' | 'anonymize';
   /** How many comments the erase was going to change, for the audit entry a repair writes. */
   expected: number;
+  /** The threads of the author's comments: their public counts are recounted after a `delete`. */
+  threads?: string[];
   audit: PendingAuditDoc | null;
 }
 
@@ -80,6 +84,17 @@ export interface ThreadDoc {
   lastCommentAt: Date;
   /** The audit entry of a lock or unlock, until it is in `audit` (no transactions); repaired at open. */
   pendingAudit?: PendingAuditDoc;
+}
+
+/**
+ * A thread's public count (what countVisible answers), in a collection of its own: only the recount (syncCount in
+ * mongo-comments.ts) writes it. On FerretDB v1 an update is a read-modify-write of the whole document, so a count
+ * kept on the thread document could be put back by a concurrent lastCommentAt or lock write.
+ */
+export interface ThreadCountDoc {
+  /** The thread key; `COUNTS_BACKFILLED` marks that every thread stored before counts were kept has one. */
+  _id: string;
+  n: number;
 }
 
 export interface AuditDoc {
@@ -161,7 +176,18 @@ const commentSchema = new Schema<CommentDoc>(
     status: { type: String, enum: COMMENT_STATUSES, required: true },
     author: {
       type: new Schema(
-        { name: { type: String }, email: { type: String }, emailKey: { type: String }, website: nullableString, avatar: { type: String }, moderator: { type: Boolean } },
+        {
+          name: { type: String },
+          email: { type: String },
+          emailKey: { type: String },
+          website: nullableString,
+          avatar: { type: String },
+          moderator: { type: Boolean },
+          identity: {
+            type: new Schema({ key: { type: String, required: true }, badge: nullableString, avatarUrl: nullableString }, { _id: false, versionKey: false, strict: 'throw' }),
+            default: undefined,
+          },
+        },
         { _id: false, versionKey: false, strict: 'throw' },
       ),
       required: true,
@@ -203,6 +229,8 @@ commentSchema.index({ rootId: 1, createdAt: 1, _id: 1 }, { name: 'root_replies' 
 commentSchema.index({ threadKey: 1, status: 1 }, { name: 'thread_status' });
 // An author's comments by keyed email hash: first-time moderation and duplicate checks.
 commentSchema.index({ 'author.emailKey': 1, status: 1 }, { name: 'author_status' });
+// A signed-in commenter's own comments ("my comments"), newest first.
+commentSchema.index({ 'author.identity.key': 1, createdAt: -1, _id: -1 }, { name: 'author_identity' });
 // Concurrent identical posts: the database, not a read-then-insert, lets one through.
 commentSchema.index({ dedupeKey: 1 }, { name: 'comment_dedupe', unique: true });
 // What the repair pass at open looks for: nearly every comment has neither, so both stay tiny.
@@ -264,6 +292,7 @@ const intentSchema = new Schema<IntentDoc>(
     emailKey: { type: String },
     mode: { type: String, enum: ['delete', 'anonymize'], required: true },
     expected: { type: Number, required: true },
+    threads: { type: [String], default: [] },
     audit: { type: pendingAuditSchema, default: null },
   },
   { ...schemaOptions, collection: 'intents' },
@@ -271,9 +300,19 @@ const intentSchema = new Schema<IntentDoc>(
 // The repair pass replays intents oldest first.
 intentSchema.index({ at: 1 }, { name: 'intents_at' });
 
+// Keyed by thread: the count read is a find by _id.
+const threadCountSchema = new Schema<ThreadCountDoc>(
+  {
+    _id: { type: String, required: true },
+    n: { type: Number, required: true, min: 0 },
+  },
+  { ...schemaOptions, collection: 'thread_counts' },
+);
+
 export interface MongoModels {
   comments: Model<CommentDoc>;
   threads: Model<ThreadDoc>;
+  threadCounts: Model<ThreadCountDoc>;
   audit: Model<AuditDoc>;
   bans: Model<BanDoc>;
   intents: Model<IntentDoc>;
@@ -291,6 +330,7 @@ export function createModels(connection: Connection): MongoModels {
   return {
     comments: connection.model<CommentDoc>('Comment', commentSchema, 'comments'),
     threads: connection.model<ThreadDoc>('Thread', threadSchema, 'threads'),
+    threadCounts: connection.model<ThreadCountDoc>('ThreadCount', threadCountSchema, 'thread_counts'),
     audit: connection.model<AuditDoc>('Audit', auditSchema, 'audit'),
     bans: connection.model<BanDoc>('Ban', banSchema, 'bans'),
     intents: connection.model<IntentDoc>('Intent', intentSchema, 'intents'),

@@ -3,8 +3,10 @@
  * v1: plain finds, inserts, findOneAndUpdate with $set/$push, $setOnInsert upserts, sorts, limits, compound indexes and
  * an aggregate of $match + $group only. No projections on findAndModify, no collation.
  *
- * A comment and its thread's lastCommentAt, a decision or a lock and its audit entry, an erase and its entry: one
- * transaction where the server has them, else the crash-safe order of ./mongo-writes.ts, completed by `repair`.
+ * A comment and its thread's lastCommentAt, a decision, a moderator's reply or a lock and its audit entry, an erase and
+ * its entry: one transaction where the server has them, else the crash-safe order of ./mongo-writes.ts, completed by
+ * `repair`. Every status move is followed by a recount of its thread's public count (syncCount), so a count read is one
+ * find in thread_counts.
  */
 import { refuseEmptyKey } from '../comments-port.js';
 import { createHash, randomUUID } from 'node:crypto';
@@ -36,8 +38,8 @@ import type {
 import { MAX_PAGE_LIMIT } from '../comments-port.js';
 import { assertCursor, assertStrings, guarded, isDuplicateKey } from './mongo-errors.js';
 import { toPendingAudit, type UpsertAudit } from './mongo-moderation.js';
-import { inSession, type MongoPart, type MongoWrites } from './mongo-writes.js';
-import type { CommentDoc, IntentDoc, MongoModels, PendingAuditDoc, ThreadDoc } from './models.js';
+import { inSession, type MongoPart, type MongoWrites, type RepairedThreads } from './mongo-writes.js';
+import type { CommentDoc, IntentDoc, MongoModels, PendingAuditDoc, ThreadCountDoc, ThreadDoc } from './models.js';
 
 const { trusted } = mongoose;
 
@@ -56,6 +58,7 @@ export function toComment(d: CommentDoc): Comment {
       website: d.author.website ?? null,
       avatar: d.author.avatar,
       ...(d.author.moderator ? { moderator: true } : {}),
+      ...(d.author.identity ? { identity: { key: d.author.identity.key, badge: d.author.identity.badge ?? null, avatarUrl: d.author.identity.avatarUrl ?? null } } : {}),
     },
     body: d.body,
     html: d.html,
@@ -89,6 +92,7 @@ function toCommentDoc(c: Comment): CommentDoc {
       website: c.author.website,
       avatar: c.author.avatar,
       ...(c.author.moderator ? { moderator: true } : {}),
+      ...(c.author.identity ? { identity: { ...c.author.identity } } : {}),
     },
     body: c.body,
     html: c.html,
@@ -113,6 +117,8 @@ const PUBLIC_PROJECTION = {
   'author.website': 1,
   'author.avatar': 1,
   'author.moderator': 1,
+  'author.identity.badge': 1,
+  'author.identity.avatarUrl': 1,
   html: 1,
   createdAt: 1,
   editedAt: 1,
@@ -123,7 +129,7 @@ interface PublicDoc {
   parentId?: string | null;
   rootId: string;
   status: CommentStatus;
-  author: { name: string; website?: string | null; avatar: string; moderator?: boolean };
+  author: { name: string; website?: string | null; avatar: string; moderator?: boolean; identity?: { badge?: string | null; avatarUrl?: string | null } };
   html: string;
   createdAt: Date;
   editedAt?: Date | null;
@@ -139,6 +145,8 @@ function toPublicRow(d: PublicDoc): PublicCommentRow {
     website: d.author.website ?? null,
     avatar: d.author.avatar,
     ...(d.author.moderator ? { moderator: true } : {}),
+    ...(d.author.identity?.badge ? { badge: d.author.identity.badge } : {}),
+    ...(d.author.identity?.avatarUrl ? { avatarUrl: d.author.identity.avatarUrl } : {}),
     html: d.html,
     createdAt: new Date(d.createdAt),
     editedAt: d.editedAt == null ? null : new Date(d.editedAt),
@@ -181,25 +189,98 @@ export async function fillDedupeKeys(comments: Model<CommentDoc>): Promise<numbe
   return filled;
 }
 
+/** The thread_counts document that says every thread stored before counts were kept has been counted. */
+const COUNTS_BACKFILLED = 'parley:counts-backfilled';
+
+/** A recount that keeps losing to others' writes gives up after this many rounds, leaving its marker to the repair pass. */
+const MAX_COUNT_ROUNDS = 100;
+
 export interface MongoCommentsDeps {
   models: MongoModels;
   writes: MongoWrites;
   upsertAudit: UpsertAudit;
 }
 
-export function mongoComments({ models, writes, upsertAudit }: MongoCommentsDeps): MongoPart<CommentsPort> {
-  const { comments, threads, intents } = models;
+export interface MongoComments extends MongoPart<CommentsPort> {
+  /** Makes the stored public count of a thread equal to a recount from its comments (see syncCount below). */
+  syncCount(threadKey: string): Promise<void>;
+}
+
+export function mongoComments({ models, writes, upsertAudit }: MongoCommentsDeps): MongoComments {
+  const { comments, threads, intents, threadCounts } = models;
   const { atomic, step, transactions } = writes;
 
   async function touchThread(threadKey: string, at: Date, session: ClientSession | null): Promise<void> {
     await threads.updateOne({ _id: threadKey, lastCommentAt: trusted({ $lt: at }) }, { $set: { lastCommentAt: at } }, inSession(session));
   }
 
-  /** Writes a carried audit entry, then drops it from the comment that carried it. */
-  async function settleAudit(commentId: string, e: PendingAuditDoc): Promise<void> {
-    await upsertAudit(e);
-    step('audit-written');
-    await comments.updateOne({ _id: commentId, 'pendingAudit.id': e.id }, { $unset: { pendingAudit: 1 } });
+  /**
+   * Makes the stored count of a thread equal to a recount from its comments: recount and read the stored value; if they
+   * differ, write the recount and check again. Correct with concurrent moves on any server where single writes are
+   * atomic and reads see committed writes, even when an update is a read-modify-write of the whole document (FerretDB
+   * v1, where $inc was seen to lose increments): every status move is followed by a syncCount that starts after it;
+   * only syncCount writes thread_counts; a syncCount ends only on a check that found the stored value equal to a recount
+   * made after its own last write. So once moves stop, the last write to a count was checked by a recount that saw
+   * every move, or was followed by one that corrected it. A stale write can still land after another syncCount's
+   * check, but its own syncCount then checks again. No ticket or $inc: nothing relies on an update being atomic.
+   */
+  async function syncCountNow(threadKey: string): Promise<void> {
+    for (let round = 0; round < MAX_COUNT_ROUNDS; round += 1) {
+      const [n, stored] = await Promise.all([recountVisible(threadKey), threadCounts.findOne({ _id: threadKey }, { n: 1 }).lean<ThreadCountDoc>()]);
+      if (stored ? stored.n === n : n === 0) return;
+      try {
+        await threadCounts.updateOne({ _id: threadKey }, { $set: { n } }, { upsert: true });
+      } catch (err) {
+        // Two first counts of a thread at once: one inserted, the next round compares with it.
+        if (!isDuplicateKey(err)) throw err;
+      }
+      step('count-written');
+    }
+    throw new StorageUnavailableError('The thread count kept changing while it was recounted.');
+  }
+
+  // Per thread, in this process: the run under way, and the next one, which every caller arriving meanwhile joins.
+  const countRuns = new Map<string, Promise<void>>();
+  const nextCountRuns = new Map<string, Promise<void>>();
+
+  /**
+   * syncCountNow, coalesced per thread within this process: a caller joins a run that has not started yet (it starts
+   * after the caller's move, which is all the argument above needs), so fifty posts at once cost two or three recounts,
+   * not fifty racing ones.
+   */
+  function syncCount(threadKey: string): Promise<void> {
+    const waiting = nextCountRuns.get(threadKey);
+    if (waiting) return waiting;
+    const before = countRuns.get(threadKey) ?? Promise.resolve();
+    const next = before
+      .catch(() => undefined)
+      .then(() => {
+        nextCountRuns.delete(threadKey);
+        const run = syncCountNow(threadKey);
+        countRuns.set(threadKey, run);
+        return run.finally(() => {
+          if (countRuns.get(threadKey) === run) countRuns.delete(threadKey);
+        });
+      });
+    nextCountRuns.set(threadKey, next);
+    return next;
+  }
+
+  /**
+   * What follows a change that marked its comment: the carried audit entry, the thread's recount (after a status move
+   * or an insert), then the markers go. Each step is idempotent, so the repair pass runs the same.
+   */
+  async function settleComment(commentId: string, threadKey: string, work: { audit: PendingAuditDoc | null; recount: boolean }): Promise<void> {
+    if (work.audit) {
+      await upsertAudit(work.audit);
+      step('audit-written');
+    }
+    if (work.recount) await syncCount(threadKey);
+    // Only the markers this change set: a later change's pendingAudit stays for its own settle.
+    await comments.updateOne(
+      work.audit ? { _id: commentId, 'pendingAudit.id': work.audit.id } : { _id: commentId },
+      { $unset: work.audit ? { pendingAudit: 1, threadPending: 1 } : { threadPending: 1 } },
+    );
   }
 
   async function ensureThread(thread: { key: string; url: string | null; now: Date }): Promise<ThreadRecord> {
@@ -239,18 +320,21 @@ export function mongoComments({ models, writes, upsertAudit }: MongoCommentsDeps
     });
   }
 
-  /** Inserts with this dedupe key; on a unique-index refusal, says which: its own id (a retried insert) or the key. */
-  async function insertOnce(comment: Comment, dedupeKey: string): Promise<'ok' | 'id' | 'dedupe'> {
+  /**
+   * Inserts with this dedupe key; on a unique-index refusal, says which: its own id (a retried insert) or the key.
+   * The comment, its thread's lastCommentAt and its audit entry (a moderator's reply) are one transaction where the
+   * server has them; without, the comment carries the entry and threadPending until both are done.
+   */
+  async function insertOnce(comment: Comment, dedupeKey: string, audit: PendingAuditDoc | null): Promise<'ok' | 'id' | 'dedupe'> {
     try {
       await atomic(async (session) => {
-        await comments.create([{ ...toCommentDoc(comment), dedupeKey, ...(session ? {} : { threadPending: true }) }], inSession(session));
+        const carried = audit && !session ? { pendingAudit: audit } : {};
+        await comments.create([{ ...toCommentDoc(comment), dedupeKey, threadPending: true, ...carried }], inSession(session));
         step('comment-inserted');
         await touchThread(comment.threadKey, comment.createdAt, session);
-        if (session) return;
-        step('thread-touched');
-        await comments.updateOne({ _id: comment.id }, { $unset: { threadPending: 1 } });
+        if (audit && session) await upsertAudit(audit, session);
+        if (!session) step('thread-touched');
       });
-      return 'ok';
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
       // FerretDB's E11000 names neither index nor key (real MongoDB has keyPattern): ask the data.
@@ -258,6 +342,12 @@ export function mongoComments({ models, writes, upsertAudit }: MongoCommentsDeps
       if (pattern) return 'dedupeKey' in pattern ? 'dedupe' : 'id';
       return (await comments.exists({ _id: comment.id })) ? 'id' : 'dedupe';
     }
+    // A public comment adds to the count. A held one changes it only if its replies came first (an import in any
+    // order): one indexed look for them instead of a recount, since most held comments are new posts.
+    const recount =
+      PUBLIC_STATUSES.includes(comment.status) || (await comments.exists({ rootId: comment.rootId, parentId: comment.id })) !== null;
+    await settleComment(comment.id, comment.threadKey, { audit: transactions ? null : audit, recount });
+    return 'ok';
   }
 
   /**
@@ -266,12 +356,12 @@ export function mongoComments({ models, writes, upsertAudit }: MongoCommentsDeps
    * inserted under the rule; a holder that no longer counts (outside the window, or edited) is moved aside, then one
    * more try.
    */
-  async function insertUnique(comment: Comment, since: Date): Promise<void> {
+  async function insertUnique(comment: Comment, since: Date, audit: PendingAuditDoc | null): Promise<void> {
     const duplicate = () => new ConflictError('duplicate_comment', 'You already posted this comment here.');
     if (await findDuplicate({ threadKey: comment.threadKey, emailKey: comment.author.emailKey, body: comment.body, since })) throw duplicate();
     const key = dedupeKeyOf(comment.threadKey, comment.author.emailKey, comment.body);
     for (let attempt = 0; attempt < 3; attempt += 1) {
-      const outcome = await insertOnce(comment, key);
+      const outcome = await insertOnce(comment, key, audit);
       if (outcome === 'ok') return;
       if (outcome === 'id') throw new ConflictError('conflict', `A comment with id ${comment.id} already exists.`);
       const holder = await comments.findOne({ dedupeKey: key }).lean<CommentDoc>();
@@ -287,13 +377,14 @@ export function mongoComments({ models, writes, upsertAudit }: MongoCommentsDeps
   async function insertComment(comment: Comment, options: InsertOptions = {}): Promise<void> {
     return guarded(async () => {
       const since = options.duplicateSince;
+      const audit = options.audit ? toPendingAudit(options.audit) : null;
       if (since === undefined) {
-        // Outside the rule (imports, tests): a key of its own, so it neither blocks nor is blocked.
-        if ((await insertOnce(comment, `none:${comment.id}`)) !== 'ok') {
+        // Outside the rule (imports, moderators' replies, tests): a key of its own, so it neither blocks nor is blocked.
+        if ((await insertOnce(comment, `none:${comment.id}`, audit)) !== 'ok') {
           throw new ConflictError('conflict', `A comment with id ${comment.id} already exists.`);
         }
       } else {
-        await insertUnique(comment, since);
+        await insertUnique(comment, since, audit);
       }
     });
   }
@@ -323,7 +414,6 @@ export function mongoComments({ models, writes, upsertAudit }: MongoCommentsDeps
         $set.context = { ip, userAgent, referrer };
       }
       const update: Record<string, unknown> = {};
-      if (Object.keys($set).length > 0) update.$set = $set;
       const push: Record<string, unknown> = {};
       if (patch.appendHistory !== undefined) {
         const { body, editedAt, by } = patch.appendHistory;
@@ -331,7 +421,11 @@ export function mongoComments({ models, writes, upsertAudit }: MongoCommentsDeps
       }
       const entry = options?.audit ? toPendingAudit(options.audit) : null;
       // Without transactions the change carries its audit entry: a crash before the entry is written leaves it here.
-      if (entry && !transactions) update.$set = { ...$set, pendingAudit: entry };
+      if (entry && !transactions) $set.pendingAudit = entry;
+      // A status move marks the comment until its thread is recounted (after the write, on every server).
+      const moves = patch.status !== undefined;
+      if (moves) $set.threadPending = true;
+      if (Object.keys($set).length > 0) update.$set = $set;
       if (Object.keys(push).length > 0) update.$push = push;
       const apply = async (session: ClientSession | null): Promise<CommentDoc | null> => {
         // An empty patch is a compare-and-read; an empty update document is refused by some servers.
@@ -341,16 +435,14 @@ export function mongoComments({ models, writes, upsertAudit }: MongoCommentsDeps
             : await comments
                 .findOneAndUpdate(filter, update, { returnDocument: 'after', runValidators: true, ...inSession(session) })
                 .lean<CommentDoc>();
-        if (doc && entry) {
-          if (session) await upsertAudit(entry, session);
-          else {
-            step('decision-applied');
-            await settleAudit(id, entry);
-          }
-        }
+        if (doc && entry && session) await upsertAudit(entry, session);
         return doc;
       };
       const doc = entry ? await atomic(apply) : await apply(null);
+      if (doc && (moves || (entry && !transactions))) {
+        step('decision-applied');
+        await settleComment(id, doc.threadKey, { audit: transactions ? null : entry, recount: moves });
+      }
       return doc ? toComment(doc) : undefined;
     });
   }
@@ -421,54 +513,51 @@ export function mongoComments({ models, writes, upsertAudit }: MongoCommentsDeps
     });
   }
 
-  /**
-   * Approved comments per thread minus those below a hidden one. No $lookup on FerretDB, so: the approved counts and
-   * the hidden comments (two queries, in parallel), then, only when something is hidden, the replies of the
-   * conversations holding a hidden comment, walked up in memory.
-   */
+  /** The stored public counts (kept by syncCount): one find by _id. A thread never counted has none: 0. */
   async function countVisible(threadKeys: readonly string[]): Promise<Map<string, number>> {
     return guarded(async () => {
       assertStrings(threadKeys, 'threadKeys');
       const counts = new Map<string, number>(threadKeys.map((k) => [k, 0]));
       if (threadKeys.length === 0) return counts;
       const keys = [...new Set(threadKeys)];
-      const [approved, hidden] = await Promise.all([
-        comments.aggregate<{ _id: string; n: number }>([
-          { $match: { threadKey: { $in: keys }, status: { $in: [...PUBLIC_STATUSES] } } },
-          { $group: { _id: '$threadKey', n: { $sum: 1 } } },
-        ]),
-        comments
-          .find({ threadKey: trusted({ $in: keys }), status: trusted({ $in: [...HIDING_STATUSES] }) }, { _id: 1, rootId: 1 })
-          .lean<{ _id: string; rootId: string }[]>(),
-      ]);
-      for (const row of approved) if (counts.has(row._id)) counts.set(row._id, Number(row.n));
-      if (hidden.length === 0) return counts;
-
-      const hiddenIds = new Set(hidden.map((h) => h._id));
-      const replies = await comments
-        .find(
-          { rootId: trusted({ $in: [...new Set(hidden.map((h) => h.rootId))] }), depth: trusted({ $gte: 1 }) },
-          { _id: 1, parentId: 1, status: 1, threadKey: 1 },
-        )
-        .lean<{ _id: string; parentId: string | null; status: CommentStatus; threadKey: string }[]>();
-      const parentOf = new Map(replies.map((r) => [r._id, r.parentId]));
-      const underHidden = new Map<string, boolean>();
-      const isUnderHidden = (id: string): boolean => {
-        const known = underHidden.get(id);
-        if (known !== undefined) return known;
-        const parent = parentOf.get(id);
-        // A root's parent is null; a parent outside the loaded replies is a root, hidden or not.
-        const result = parent == null ? false : hiddenIds.has(parent) || isUnderHidden(parent);
-        underHidden.set(id, result);
-        return result;
-      };
-      for (const r of replies) {
-        if (PUBLIC_STATUSES.includes(r.status) && isUnderHidden(r._id) && counts.has(r.threadKey)) {
-          counts.set(r.threadKey, counts.get(r.threadKey)! - 1);
-        }
-      }
+      // One thread (a thread read) by equality, which FerretDB also finds through an index; several by $in.
+      const rows =
+        keys.length === 1
+          ? await threadCounts.find({ _id: keys[0] }, { n: 1 }).lean<ThreadCountDoc[]>()
+          : await threadCounts.find({ _id: trusted({ $in: keys }) }, { n: 1 }).lean<ThreadCountDoc[]>();
+      for (const row of rows) if (counts.has(row._id)) counts.set(row._id, Number(row.n));
       return counts;
     });
+  }
+
+  /**
+   * Approved comments of a thread minus those below a hidden one, counted from the comments. No $lookup on FerretDB,
+   * so: the approved count and the hidden comments (in parallel), then, only when something is hidden, the thread's
+   * replies, walked up in memory. Equality on threadKey everywhere: FerretDB v1 pushes equality down to its backend
+   * (an index), but scans the whole collection for an $in.
+   */
+  async function recountVisible(threadKey: string): Promise<number> {
+    const [approved, hidden] = await Promise.all([
+      comments.countDocuments({ threadKey, status: trusted({ $in: [...PUBLIC_STATUSES] }) }),
+      comments.find({ threadKey, status: trusted({ $in: [...HIDING_STATUSES] }) }, { _id: 1 }).lean<{ _id: string }[]>(),
+    ]);
+    if (hidden.length === 0) return approved;
+    const hiddenIds = new Set(hidden.map((h) => h._id));
+    const replies = await comments
+      .find({ threadKey, depth: trusted({ $gte: 1 }) }, { _id: 1, parentId: 1, status: 1 })
+      .lean<{ _id: string; parentId: string | null; status: CommentStatus }[]>();
+    const parentOf = new Map(replies.map((r) => [r._id, r.parentId]));
+    const underHidden = new Map<string, boolean>();
+    const isUnderHidden = (id: string): boolean => {
+      const known = underHidden.get(id);
+      if (known !== undefined) return known;
+      const parent = parentOf.get(id);
+      // A root's parent is null; a parent outside the loaded replies is a root, hidden or not.
+      const result = parent == null ? false : hiddenIds.has(parent) || isUnderHidden(parent);
+      underHidden.set(id, result);
+      return result;
+    };
+    return approved - replies.filter((r) => PUBLIC_STATUSES.includes(r.status) && isUnderHidden(r._id)).length;
   }
 
   async function countByThreads(request: CountRequest): Promise<Map<string, number>> {
@@ -651,12 +740,31 @@ export function mongoComments({ models, writes, upsertAudit }: MongoCommentsDeps
     return guarded(async () => (await comments.find({ 'author.emailKey': emailKey }).sort({ createdAt: 1, _id: 1 }).lean<CommentDoc[]>()).map(toComment));
   }
 
+  async function listByIdentity(query: { identityKey: string; cursor: PageCursor | null; limit: number }) {
+    refuseEmptyKey(query.identityKey);
+    return guarded(async () => {
+      const { identityKey, cursor, limit } = query;
+      assertStrings([identityKey], 'identityKey');
+      const filter: Record<string, unknown> = { 'author.identity.key': identityKey, status: trusted({ $ne: 'deleted' }) };
+      if (cursor) {
+        assertCursor(cursor);
+        filter.createdAt = trusted({ $lte: cursor.createdAt });
+        filter.$or = [{ createdAt: trusted({ $lt: cursor.createdAt }) }, { createdAt: cursor.createdAt, _id: trusted({ $lt: cursor.id }) }];
+      }
+      const docs = await comments.find(filter).sort({ createdAt: -1, _id: -1 }).limit(limit + 1).lean<CommentDoc[]>();
+      const page = docs.slice(0, limit);
+      const last = page[page.length - 1];
+      return { comments: page.map(toComment), nextCursor: docs.length > limit && last ? { createdAt: new Date(last.createdAt), id: last._id } : null };
+    });
+  }
+
   async function eraseRows(emailKey: string, mode: EraseMode): Promise<number> {
     const common: Record<string, unknown> = {
       'author.email': '',
       'author.emailKey': '',
       'author.avatar': '',
       'author.website': null,
+      'author.identity': null,
       context: { ip: null, userAgent: null, referrer: null },
       history: [],
       editTokenHash: null,
@@ -670,6 +778,8 @@ export function mongoComments({ models, writes, upsertAudit }: MongoCommentsDeps
   }
 
   async function finishErase(intent: IntentDoc, erased: number): Promise<void> {
+    // Deleting changes statuses; anonymizing keeps them, and the counts with them.
+    if (intent.mode === 'delete') for (const key of intent.threads ?? []) await syncCount(key);
     if (intent.audit) await upsertAudit({ ...intent.audit, reason: `${intent.audit.reason ?? ''}: ${erased} comments` });
     await intents.deleteOne({ _id: intent._id });
   }
@@ -680,6 +790,7 @@ export function mongoComments({ models, writes, upsertAudit }: MongoCommentsDeps
     return guarded(async () => {
       const { emailKey, mode } = query;
       const expected = await comments.countDocuments({ 'author.emailKey': emailKey });
+      const threadKeys = (await comments.distinct('threadKey', { 'author.emailKey': emailKey })) as string[];
       const intent: IntentDoc = {
         _id: query.audit?.id ?? randomUUID(),
         kind: 'erase',
@@ -687,6 +798,7 @@ export function mongoComments({ models, writes, upsertAudit }: MongoCommentsDeps
         emailKey,
         mode,
         expected,
+        threads: threadKeys,
         audit: query.audit ? toPendingAudit(query.audit) : null,
       };
       await intents.create(intent);
@@ -696,6 +808,21 @@ export function mongoComments({ models, writes, upsertAudit }: MongoCommentsDeps
       await finishErase(intent, erased);
       return erased;
     });
+  }
+
+  /**
+   * Counts every thread stored before counts were kept, once: at the first open after the upgrade (again if that
+   * open stopped half-way). Runs while other instances write: syncCount is safe with concurrent moves.
+   */
+  async function backfillCounts(repaired: RepairedThreads): Promise<number> {
+    if (await threadCounts.exists({ _id: COUNTS_BACKFILLED })) return 0;
+    const keys = (await comments.distinct('threadKey')) as string[];
+    for (const key of keys) await syncCount(key);
+    await threadCounts.create({ _id: COUNTS_BACKFILLED, n: 0 }).catch((err: unknown) => {
+      if (!isDuplicateKey(err)) throw err;
+    });
+    for (const key of keys) repaired.keys.add(key);
+    return keys.length;
   }
 
   return {
@@ -722,29 +849,41 @@ export function mongoComments({ models, writes, upsertAudit }: MongoCommentsDeps
       listThreads,
       listByAuthor,
       eraseAuthor,
+      listByIdentity,
     },
-    async repair(counts) {
-      // One pass each: what is marked is only what crashes and in-flight writes left, a handful.
-      for (const d of await comments.find({ threadPending: true }, { _id: 1, threadKey: 1, createdAt: 1 }).lean<CommentDoc[]>()) {
-        await touchThread(d.threadKey, new Date(d.createdAt), null);
-        await comments.updateOne({ _id: d._id }, { $unset: { threadPending: 1 } });
-        counts.threads += 1;
-      }
-      for (const d of await comments.find({ 'pendingAudit.id': trusted({ $gt: '' }) }, { _id: 1, pendingAudit: 1 }).lean<CommentDoc[]>()) {
-        if (!d.pendingAudit) continue;
-        await settleAudit(d._id, d.pendingAudit);
-        counts.audits += 1;
+    syncCount,
+    async repair(counts, repaired) {
+      counts.counted += await backfillCounts(repaired);
+      // One pass: what is marked is only what crashes and in-flight writes left, a handful. A marked comment's change
+      // may never have reached other instances' read caches either: its thread is invalidated too.
+      // Two finds, not an $or: FerretDB finds the equality through an index and would scan for the $or.
+      const fields = { _id: 1, threadKey: 1, createdAt: 1, threadPending: 1, pendingAudit: 1 };
+      const [pending, auditing] = await Promise.all([
+        comments.find({ threadPending: true }, fields).lean<CommentDoc[]>(),
+        comments.find({ 'pendingAudit.id': trusted({ $gt: '' }) }, fields).lean<CommentDoc[]>(),
+      ]);
+      const marked = new Map([...pending, ...auditing].map((d) => [d._id, d]));
+      for (const d of marked.values()) {
+        if (d.threadPending) {
+          await touchThread(d.threadKey, new Date(d.createdAt), null);
+          counts.threads += 1;
+        }
+        if (d.pendingAudit) counts.audits += 1;
+        await settleComment(d._id, d.threadKey, { audit: d.pendingAudit ?? null, recount: d.threadPending === true });
+        repaired.keys.add(d.threadKey);
       }
       for (const d of await threads.find({ 'pendingAudit.id': trusted({ $gt: '' }) }, { _id: 1, pendingAudit: 1 }).lean<ThreadDoc[]>()) {
         if (!d.pendingAudit) continue;
         await settleThreadAudit(d._id, d.pendingAudit);
         counts.audits += 1;
+        repaired.keys.add(d._id);
       }
       for (const intent of await intents.find({}).sort({ at: 1 }).lean<IntentDoc[]>()) {
         // The comments erased before the crash no longer match: the entry counts what was planned.
         const erased = await eraseRows(intent.emailKey, intent.mode);
         await finishErase(intent, Math.max(erased, intent.expected));
         counts.erasures += 1;
+        repaired.all = true;
       }
     },
   };

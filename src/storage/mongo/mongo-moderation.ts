@@ -166,6 +166,7 @@ export function mongoModeration({ models, writes, upsertAudit }: MongoModeration
   return {
     port: { appendAudit, listAudit, insertBan, listBans, deleteBan, findActiveBan },
     async repair(counts) {
+      // Bans change no public page: nothing to add to the repaired threads.
       for (const d of await bans.find({ 'pendingAudit.id': trusted({ $gt: '' }) }, { _id: 1, pendingAudit: 1, removing: 1 }).lean<BanDoc[]>()) {
         if (!d.pendingAudit) continue;
         await settleBanAudit(d._id, d.pendingAudit, d.removing === true);

@@ -14,7 +14,7 @@ import { mongoSubscriptions } from './mongo-subscriptions.js';
 import { fillDedupeKeys, mongoComments, toComment, toThread } from './mongo-comments.js';
 import { guarded, translateMongoError } from './mongo-errors.js';
 import { mongoAuditWriter, mongoModeration } from './mongo-moderation.js';
-import { mongoWrites, type MongoRepairCounts, type MongoWriteStep } from './mongo-writes.js';
+import { mongoWrites, type MongoRepairCounts, type MongoWriteStep, type RepairedThreads } from './mongo-writes.js';
 import { createModels, type MongoModels } from './models.js';
 
 export { translateMongoError } from './mongo-errors.js';
@@ -123,10 +123,11 @@ export async function openMongoStorage(opts: MongoStorageOptions): Promise<Stora
    * Completes what a crash between two writes left (see mongo-writes.ts): idempotent, and safe while other instances
    * write, since every step it repeats is one they would repeat identically.
    */
+  const repairedThreads: RepairedThreads = { keys: new Set(), all: false };
   async function repair(): Promise<MongoRepairCounts> {
-    const counts: MongoRepairCounts = { threads: 0, audits: 0, erasures: 0 };
-    await comments.repair(counts);
-    await moderation.repair(counts);
+    const counts: MongoRepairCounts = { threads: 0, audits: 0, erasures: 0, counted: 0 };
+    await comments.repair(counts, repairedThreads);
+    await moderation.repair(counts, repairedThreads);
     return counts;
   }
 
@@ -134,7 +135,7 @@ export async function openMongoStorage(opts: MongoStorageOptions): Promise<Stora
     repairing = true;
     const repaired = await repair();
     repairing = false;
-    logger?.info({ storage: 'mongo', repaired }, 'MongoDB repair pass done');
+    logger?.info({ storage: 'mongo', repaired, invalidate: repairedThreads.all ? 'all' : repairedThreads.keys.size }, 'MongoDB repair pass done');
   } catch (err) {
     await connection.close().catch(() => undefined);
     throw translateMongoError(err);
@@ -155,11 +156,12 @@ export async function openMongoStorage(opts: MongoStorageOptions): Promise<Stora
 
   return {
     kind: 'mongo',
+    repairedAtOpen: { threadKeys: [...repairedThreads.keys], all: repairedThreads.all },
     ...comments.port,
     ...moderation.port,
     ping,
     close,
-    ...mongoTransfer({ models, guarded, toComment, toThread }),
+    ...mongoTransfer({ models, guarded, toComment, toThread, syncCount: comments.syncCount }),
     ...mongoOutbox(models.outbox, models.outboxClaims, guarded),
     ...mongoModerators(models.moderators, models.moderatorSessions),
     ...mongoSubscriptions(models.subscribers, models.subscriptions, guarded),

@@ -11,6 +11,8 @@ export interface MongoTransferDeps {
   guarded: <T>(op: () => Promise<T>) => Promise<T>;
   toComment: (doc: CommentDoc) => Comment;
   toThread: (doc: ThreadDoc) => ThreadRecord;
+  /** Recounts a thread's public count (mongo-comments.ts). */
+  syncCount: (threadKey: string) => Promise<void>;
 }
 
 const clamp = (limit: number): number => Math.max(1, Math.min(1000, Math.floor(limit)));
@@ -33,7 +35,7 @@ function duplicatePositions(err: unknown): Set<number> {
   return new Set(writeErrors.map((w) => w.index!));
 }
 
-export function mongoTransfer({ models, guarded, toComment, toThread }: MongoTransferDeps): TransferPort {
+export function mongoTransfer({ models, guarded, toComment, toThread, syncCount }: MongoTransferDeps): TransferPort {
   const { comments, threads, bans, audit } = models;
   // String _id order is byte order of the UTF-8 (simple binary comparison), as on SQLite.
   const afterFilter = (after: string | null) => (after === null ? {} : { _id: mongoose.trusted({ $gt: after }) });
@@ -73,8 +75,9 @@ export function mongoTransfer({ models, guarded, toComment, toThread }: MongoTra
     async restoreAudit({ id, ...fields }: AuditEntry) {
       return guarded(async () => (await audit.updateOne({ _id: id }, { $setOnInsert: fields }, { upsert: true })).upsertedCount > 0);
     },
-    // One unordered insertMany (a stored id is refused alone, the rest go in), then each thread's activity time, then
-    // the markers: a crash in between leaves threadPending, which the repair pass at open finishes like insertComment's.
+    // One unordered insertMany (a stored id is refused alone, the rest go in), then each thread's activity time and public
+    // count, then the markers: a crash in between leaves threadPending, which the repair pass at open finishes like
+    // insertComment's.
     async restoreComments(batch) {
       if (batch.length > MAX_RESTORE_BATCH) throw new RangeError(`restoreComments takes at most ${MAX_RESTORE_BATCH} comments`);
       if (batch.length === 0) return [];
@@ -92,6 +95,7 @@ export function mongoTransfer({ models, guarded, toComment, toThread }: MongoTra
         for (const c of inserted) if (!(latest.get(c.threadKey)! >= c.createdAt)) latest.set(c.threadKey, c.createdAt);
         for (const [threadKey, at] of latest) {
           await threads.updateOne({ _id: threadKey, lastCommentAt: mongoose.trusted({ $lt: at }) }, { $set: { lastCommentAt: at } });
+          await syncCount(threadKey);
         }
         const ids = inserted.map((c) => c.id);
         await comments.updateMany({ _id: mongoose.trusted({ $in: ids }) }, { $unset: { threadPending: 1 } });

@@ -2,10 +2,13 @@
  * What the parts of the MongoDB adapter share to write across collections: whether the server runs transactions, a
  * runner that uses one when it does, and the named points between two writes where a crash can stop an operation.
  *
- * Writes that belong together (a comment and its thread's lastCommentAt; a decision and its audit entry) run in one
- * transaction when the server offers them (replica set, sharded cluster). Without (standalone, FerretDB) they are
- * ordered so that a crash after any write leaves a state the repair pass at open completes: the first write carries
- * a marker (threadPending, pendingAudit) or an intent (erase), the last one clears it.
+ * Writes that belong together (a comment and its thread's lastCommentAt; a decision or a moderator's reply and its
+ * audit entry) run in one transaction when the server offers them (replica set, sharded cluster). Without (standalone,
+ * FerretDB) they are ordered so that a crash after any write leaves a state the repair pass at open completes: the
+ * first write carries a marker (threadPending, pendingAudit) or an intent (erase), the last one clears it.
+ *
+ * A thread's public count is recounted after the change on both kinds of server (never inside the transaction), by
+ * syncCount in mongo-comments.ts; the change's threadPending marker stays until the recount is done.
  */
 import type { ClientSession, Connection } from 'mongoose';
 
@@ -16,7 +19,8 @@ export type MongoWriteStep =
   | 'decision-applied'
   | 'audit-written'
   | 'erase-recorded'
-  | 'erase-applied';
+  | 'erase-applied'
+  | 'count-written';
 
 /** What the repair pass at open completed. */
 export interface MongoRepairCounts {
@@ -26,6 +30,18 @@ export interface MongoRepairCounts {
   audits: number;
   /** Author erasures recorded but not finished. */
   erasures: number;
+  /** Threads given their first public count (the first open after counts were kept). */
+  counted: number;
+}
+
+/**
+ * The threads whose public pages the repair pass changed (or which a crash kept from being invalidated): the service
+ * drops them from every instance's read cache once it runs (Storage.repairedAtOpen).
+ */
+export interface RepairedThreads {
+  keys: Set<string>;
+  /** An erase was finished: it may touch any thread. */
+  all: boolean;
 }
 
 export interface MongoWrites {
@@ -40,8 +56,8 @@ export interface MongoWrites {
 /** A part of the adapter: its side of the port, and what it completes in the repair pass at open. */
 export interface MongoPart<P> {
   port: P;
-  /** Completes what a crash between two of this part's writes left; adds what it did to `counts`. Idempotent. */
-  repair(counts: MongoRepairCounts): Promise<void>;
+  /** Completes what a crash between two of this part's writes left; adds what it did to `counts` and `threads`. Idempotent. */
+  repair(counts: MongoRepairCounts, threads: RepairedThreads): Promise<void>;
 }
 
 export const inSession = (session: ClientSession | null) => (session ? { session } : {});

@@ -145,6 +145,14 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX IF NOT EXISTS subscriptions_thread ON subscriptions (email_key, thread_key);
   `,
   `
+  -- Signed-in commenters (host-site SSO, OpenID Connect): the keyed identity, badge and picture URL; NULL for guests.
+  ALTER TABLE comments ADD COLUMN author_identity TEXT;
+  ALTER TABLE comments ADD COLUMN author_badge TEXT;
+  ALTER TABLE comments ADD COLUMN author_avatar_url TEXT;
+  -- "My comments": one commenter's comments, newest first.
+  CREATE INDEX IF NOT EXISTS comments_identity ON comments (author_identity, created_at, id);
+  `,
+  `
   -- Moderator accounts (issue 15): the email is private and unique; the password is a scrypt string.
   CREATE TABLE IF NOT EXISTS moderators (
     id            TEXT PRIMARY KEY,

@@ -39,6 +39,9 @@ export interface CommentRow {
   author_website: string | null;
   avatar: string;
   author_moderator: number;
+  author_identity: string | null;
+  author_badge: string | null;
+  author_avatar_url: string | null;
   body: string;
   html: string;
   created_at: number;
@@ -76,7 +79,7 @@ export function toComment(r: CommentRow): Comment {
     rootId: r.root_id,
     depth: r.depth,
     status: r.status as CommentStatus,
-    author: { name: r.author_name, email: r.author_email, emailKey: r.author_email_key, website: r.author_website, avatar: r.avatar, ...(r.author_moderator ? { moderator: true } : {}) },
+    author: { name: r.author_name, email: r.author_email, emailKey: r.author_email_key, website: r.author_website, avatar: r.avatar, ...(r.author_moderator ? { moderator: true } : {}), ...identityOf(r) },
     body: r.body,
     html: r.html,
     createdAt: new Date(r.created_at),
@@ -88,6 +91,10 @@ export function toComment(r: CommentRow): Comment {
     recheck: r.recheck_at === null ? null : { attempts: r.recheck_attempts ?? 0, nextAt: new Date(r.recheck_at) },
     history: (JSON.parse(r.history) as StoredEdit[]).map((h) => ({ body: h.body, editedAt: new Date(h.editedAt), by: h.by })),
   };
+}
+
+function identityOf(r: CommentRow): Pick<Comment['author'], 'identity'> {
+  return r.author_identity ? { identity: { key: r.author_identity, badge: r.author_badge, avatarUrl: r.author_avatar_url } } : {};
 }
 
 function toRow(c: Comment): CommentRow {
@@ -104,6 +111,9 @@ function toRow(c: Comment): CommentRow {
     author_website: c.author.website,
     avatar: c.author.avatar,
     author_moderator: c.author.moderator ? 1 : 0,
+    author_identity: c.author.identity?.key ?? null,
+    author_badge: c.author.identity?.badge ?? null,
+    author_avatar_url: c.author.identity?.avatarUrl ?? null,
     body: c.body,
     html: c.html,
     created_at: c.createdAt.getTime(),
@@ -161,7 +171,7 @@ export function threadPageSql(statusCount: number, withCursor: boolean, sort: 'o
 const sqlList = (values: readonly string[]) => values.map((v) => `'${v.replace(/'/g, "''")}'`).join(', ');
 
 /** The public columns, in the order of a raw row after the leading "is a reply" flag. */
-const PUBLIC_COLUMNS = 'id, parent_id, root_id, status, author_name, author_website, avatar, html, created_at, edited_at, author_moderator';
+const PUBLIC_COLUMNS = 'id, parent_id, root_id, status, author_name, author_website, avatar, html, created_at, edited_at, author_moderator, author_badge, author_avatar_url';
 type PublicRawRow = [
   isReply: 0 | 1,
   id: string,
@@ -175,6 +185,8 @@ type PublicRawRow = [
   createdAt: number,
   editedAt: number | null,
   moderator: number,
+  badge: string | null,
+  avatarUrl: string | null,
 ];
 
 /**
@@ -228,6 +240,8 @@ function toPublicRow(r: PublicRawRow): PublicCommentRow {
     createdAt: new Date(r[9]),
     editedAt: r[10] === null ? null : new Date(r[10]),
     ...(r[11] ? { moderator: true } : {}),
+    ...(r[12] ? { badge: r[12] } : {}),
+    ...(r[13] ? { avatarUrl: r[13] } : {}),
   };
 }
 
@@ -262,10 +276,10 @@ export function sqliteComments({ db, insertAudit }: SqliteCommentsDeps): Comment
 
   const insertSql = `INSERT INTO comments (id, thread_key, parent_id, root_id, depth, status, author_name, author_email,
       author_email_key, author_website, avatar, body, html, created_at, edited_at, edit_token_hash, ip, user_agent, referrer,
-      spam_check, spam_reasons, recheck_attempts, recheck_at, history, author_moderator)
+      spam_check, spam_reasons, recheck_attempts, recheck_at, history, author_moderator, author_identity, author_badge, author_avatar_url)
     VALUES (@id, @thread_key, @parent_id, @root_id, @depth, @status, @author_name, @author_email, @author_email_key,
       @author_website, @avatar, @body, @html, @created_at, @edited_at, @edit_token_hash, @ip, @user_agent, @referrer,
-      @spam_check, @spam_reasons, @recheck_attempts, @recheck_at, @history, @author_moderator)`;
+      @spam_check, @spam_reasons, @recheck_attempts, @recheck_at, @history, @author_moderator, @author_identity, @author_badge, @author_avatar_url)`;
 
   const getComment = (id: string): Comment | undefined => {
     const row = stmt('SELECT * FROM comments WHERE id = ?').get(id) as CommentRow | undefined;
@@ -319,12 +333,13 @@ export function sqliteComments({ db, insertAudit }: SqliteCommentsDeps): Comment
 
   // IMMEDIATE (insertTx.immediate) takes the write lock before the duplicate read, so another process on the file
   // cannot interleave between the check and the insert.
-  const insertTx = db.transaction((comment: Comment, duplicateSince: Date | undefined): void => {
+  const insertTx = db.transaction((comment: Comment, duplicateSince: Date | undefined, audit: AuditEntry | undefined): void => {
     if (duplicateSince !== undefined && hasDuplicate(comment.threadKey, comment.author.emailKey, comment.body, duplicateSince)) {
       throw new ConflictError('duplicate_comment', 'You already posted this comment here.');
     }
     keepingCounts([comment], () => stmt(insertSql).run(toRow(comment)));
     stmt('UPDATE threads SET last_comment_at = max(last_comment_at, ?) WHERE key = ?').run(comment.createdAt.getTime(), comment.threadKey);
+    if (audit) insertAudit(audit);
   });
 
   const eraseTx = db.transaction((emailKey: string, mode: EraseMode, audit: AuditEntry | undefined): number => {
@@ -334,7 +349,8 @@ export function sqliteComments({ db, insertAudit }: SqliteCommentsDeps): Comment
   });
 
   function eraseRows(emailKey: string, mode: EraseMode): number {
-    const common = `author_email = '', author_email_key = '', avatar = '', author_website = NULL, ip = NULL, user_agent = NULL,
+    const common = `author_email = '', author_email_key = '', avatar = '', author_website = NULL, author_identity = NULL, author_badge = NULL,
+      author_avatar_url = NULL, ip = NULL, user_agent = NULL,
       referrer = NULL, history = '[]', edit_token_hash = NULL`;
     if (mode === 'anonymize') {
       return stmt(`UPDATE comments SET ${common}, author_name = ? WHERE author_email_key = ?`).run(ANONYMOUS_NAME, emailKey).changes;
@@ -369,7 +385,7 @@ export function sqliteComments({ db, insertAudit }: SqliteCommentsDeps): Comment
 
     async insertComment(comment, options = {}) {
       try {
-        insertTx.immediate(comment, options.duplicateSince);
+        insertTx.immediate(comment, options.duplicateSince, options.audit);
       } catch (err) {
         if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
           throw new ConflictError('conflict', 'A comment with this id already exists.');
@@ -580,6 +596,20 @@ export function sqliteComments({ db, insertAudit }: SqliteCommentsDeps): Comment
     async eraseAuthor({ emailKey, mode, audit }) {
       refuseEmptyKey(emailKey);
       return eraseTx.immediate(emailKey, mode, audit);
+    },
+
+    async listByIdentity({ identityKey, cursor, limit }) {
+      refuseEmptyKey(identityKey);
+      const rows = (
+        cursor
+          ? stmt(`SELECT * FROM comments INDEXED BY comments_identity WHERE author_identity = ? AND status != 'deleted'
+              AND (created_at, id) < (?, ?) ORDER BY created_at DESC, id DESC LIMIT ?`).all(identityKey, cursor.createdAt.getTime(), cursor.id, limit + 1)
+          : stmt(`SELECT * FROM comments INDEXED BY comments_identity WHERE author_identity = ? AND status != 'deleted'
+              ORDER BY created_at DESC, id DESC LIMIT ?`).all(identityKey, limit + 1)
+      ) as CommentRow[];
+      const page = rows.slice(0, limit).map(toComment);
+      const last = page[page.length - 1];
+      return { comments: page, nextCursor: rows.length > limit && last ? { createdAt: last.createdAt, id: last.id } : null };
     },
   };
 }
