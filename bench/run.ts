@@ -19,6 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startFakeAkismet, FAKE_AKISMET_KEY } from '../tests/support/fake-akismet.js';
+import { startSmtpReceiver } from '../tests/support/smtp-receiver.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -314,6 +315,50 @@ async function main() {
     rows.push(await load('POST comment, + 2 webhooks per post (outbox)', notifying, '/api/v1/comments', ['-s', path.join(ROOT, 'bench/post.lua')], [postUrl, notifyToken]));
     await notifying.stop();
     hooks.close();
+
+    // Reader reply notifications off, then on: the same replies to one comment, each asking for replies (subscription
+    // and, once a day per address, a confirmation mail) and each mailing the comment's confirmed follower.
+    // A store of their own: the rows above left undeliverable webhook messages due before any mail of these.
+    const replyStore: Record<string, string> = mongo ? { MONGODB_URI: `${mongo}_replies` } : { DATA_DIR: path.join(work, 'replies') };
+    const replyUrl = `${SITE}/reply-bench`;
+    const replyRow = async (name: string, server: Server) => {
+      const token = (await json<{ token: string }>(await fetch(`${server.origin}/api/v1/form-token?url=${encodeURIComponent(replyUrl)}`))).token;
+      const parent = await json<{ comment: { id: string } }>(
+        await fetch(`${server.origin}/api/v1/comments`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', origin: SITE },
+          body: JSON.stringify({ url: replyUrl, name: 'Followed', email: "followed@example.org", body: `Follow me ${Date.now()}`, formToken: token, notifyReplies: true }),
+        }),
+      );
+      return { token, parent: parent.comment.id };
+    };
+    const off = await startParley('replies-off', { ...replyStore, AKISMET_KEY: FAKE_AKISMET_KEY, AKISMET_ENDPOINT: akismet.url });
+    servers.push(off);
+    const offSeed = await replyRow('off', off);
+    rows.push(await load('POST reply + notifyReplies, reader mails off', off, '/api/v1/comments', ['-s', path.join(ROOT, 'bench/post.lua')], [replyUrl, offSeed.token, offSeed.parent]));
+    await off.stop();
+    const smtp = await startSmtpReceiver();
+    const on = await startParley('replies-on', {
+      ...replyStore,
+      AKISMET_KEY: FAKE_AKISMET_KEY,
+      AKISMET_ENDPOINT: akismet.url,
+      SMTP_URL: smtp.url,
+      MAIL_FROM: 'Parley <bench@example.org>',
+      PUBLIC_URL: 'https://comments.example.org',
+    });
+    servers.push(on);
+    const onSeed = await replyRow('on-', on);
+    // The follower confirms (the outbox job mails the confirmation within its 5 s interval).
+    let confirm: string | undefined;
+    for (let i = 0; i < 200 && !confirm; i += 1) {
+      await new Promise((r) => setTimeout(r, 100));
+      confirm = /https:\/\/comments\.example\.org(\/notify\/confirm\/[A-Za-z0-9_.-]+)/.exec(smtp.received.map((m) => m.raw.replace(/=\r?\n/g, '')).join('\n'))?.[1];
+    }
+    if (!confirm) throw new Error(`no confirmation mail reached the bench SMTP sink (${smtp.received.length} mails): ${smtp.received[0]?.raw.slice(0, 3000) ?? ''}`);
+    await json<unknown>(await fetch(`${on.origin}${confirm}`, { method: 'POST', headers: { accept: 'application/json' } }));
+    rows.push(await load('POST reply + notifyReplies, reader mails on (outbox)', on, '/api/v1/comments', ['-s', path.join(ROOT, 'bench/post.lua')], [replyUrl, onSeed.token, onSeed.parent]));
+    await on.stop();
+    await smtp.close();
 
     console.log(
       `\nParley bench: storage ${mongo ? 'MongoDB' : 'SQLite'}, workload seeded through the API in ${(seedMs / 1000).toFixed(1)} s ` +

@@ -53,6 +53,9 @@ import { ssoVerifier } from './identity/sso.js';
 import { commenterSession } from './http/readers/commenter-auth.js';
 import { identityRoutes } from './http/readers/identity-routes.js';
 import { identityApi } from './http/readers/identity-openapi.js';
+import { oidcSignIn } from './identity/oidc.js';
+import { sealer } from './identity/sealed.js';
+import { OIDC_CALLBACK_PATH, OIDC_START_PATH, oidcRoutes } from './http/site/oidc-routes.js';
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -198,10 +201,26 @@ export async function createApp(deps: AppDeps): Promise<App> {
         clock,
       })
     : null;
+  // OpenID Connect: config.ts requires PUBLIC_URL and ALLOWED_ORIGINS with it.
+  const { oidc } = config.commenters;
+  const oidcPages =
+    oidc && config.publicUrl && config.allowedOrigins
+      ? oidcRoutes({
+          oidc: oidcSignIn({
+            settings: { ...oidc, redirectUri: config.publicUrl + OIDC_CALLBACK_PATH },
+            serverSecret: secret,
+            states: sealer({ secret, purpose: 'oidc-state', clock }),
+            onFailure: (err) => logger.warn({ err: { name: (err as Error)?.name, message: (err as Error)?.message } }, 'OpenID Connect sign-in failed'),
+          }),
+          sessions,
+          allowedOrigins: config.allowedOrigins,
+          publicUrl: config.publicUrl,
+        })
+      : null;
   const identity = {
     session: commenterSession(sessions),
     routes: identityRoutes({ service, sessions, verifySso, getThread: (key) => storage.getThread(key), clock }),
-    signIn: { guests: config.commenters.guests, oidc: null },
+    signIn: { guests: config.commenters.guests, oidc: oidcPages && config.publicUrl ? config.publicUrl + OIDC_START_PATH : null },
   };
 
   const jobs = {
@@ -282,7 +301,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     ops,
     observeRequest: metrics.observeRequest,
     publicCors: publicCors({ allowedOrigins: config.allowedOrigins, publicUrl: config.publicUrl }),
-    site: Router().use(moderationLinkRoutes({ moderation, getComment: (id) => storage.getComment(id), secret, clock }), ...readerLinks, siteRoutes({ service, publicUrl: config.publicUrl, allowedOrigins: config.allowedOrigins, avatars: config.avatars, rateLimiters, logger, cachedThreadPage: fastReads?.threadPage })),
+    site: Router().use(...(oidcPages ? [oidcPages] : []), moderationLinkRoutes({ moderation, getComment: (id) => storage.getComment(id), secret, clock }), ...readerLinks, siteRoutes({ service, publicUrl: config.publicUrl, allowedOrigins: config.allowedOrigins, avatars: config.avatars, rateLimiters, logger, cachedThreadPage: fastReads?.threadPage })),
     cachedReads: fastReads ?? undefined,
     publicReadCacheHeaders: readCacheHeaders,
     identity,

@@ -26,7 +26,8 @@ export type ErrorCode =
   // signed-in commenters (src/identity/)
   | 'sign_in_required'
   | 'sso_invalid'
-  | 'sign_in_unavailable';
+  | 'sign_in_unavailable'
+  | 'provider_unavailable';
 
 /** Per-field problems, e.g. `{ email: 'required', website: 'invalid' }`. */
 export type FieldErrors = Record<string, string>;

@@ -31,6 +31,7 @@ const STATUS: Record<ErrorCode, number> = {
   sign_in_required: 401,
   sso_invalid: 401,
   sign_in_unavailable: 404,
+  provider_unavailable: 503,
 };
 
 /** Errors raised by Express's body parsers, translated to ours. Their messages can echo input, so they are replaced. */

@@ -195,6 +195,15 @@ describe('reply notifications', () => {
     }
   });
 
+  it("mails the follower when a moderator replies from the admin page, under the moderator's display name", async () => {
+    app = await openApp(smtp);
+    const ada = await optInAndConfirm(app, smtp);
+    await app.moderation.reply('Editor Eve', ada, 'Thanks, fixed.');
+    const mails = await deliver(app, smtp);
+    expect(mails.map((m) => m.to)).toEqual([[ADA]]);
+    expect(readMail(mails[0]!.raw).subject).toBe('Editor Eve replied to your comment');
+  });
+
   it('never mails the replier about their own reply, nor anyone who did not confirm', async () => {
     app = await openApp(smtp);
     const ada = await optInAndConfirm(app, smtp);
@@ -299,8 +308,12 @@ describe('reply notifications', () => {
     expect(gone.text).toContain('Nothing to confirm');
   });
 
-  it('rate limits the links per IP', async () => {
+  it('rate limits refused links per IP, never valid ones (a mail provider sends many users\' one-click POSTs)', async () => {
     app = await openApp(smtp, { RATE_LIMIT_READER_LINKS_PER_MINUTE: '2' });
+    for (const who of ['a', 'b', 'c']) await post(app, { email: `${who}@example.org`, body: `asks ${who}`, notifyReplies: true });
+    const links = (await deliver(app, smtp)).map((m) => oneClick(m));
+    expect(links).toHaveLength(3);
+    for (const link of links) expect((await request(app.http).post(link).type('form').send('List-Unsubscribe=One-Click')).status).toBe(200);
     expect((await request(app.http).get('/notify/confirm/x')).status).toBe(400);
     expect((await request(app.http).get('/notify/unsubscribe/x')).status).toBe(400);
     const limited = await request(app.http).get('/notify/confirm/x');

@@ -8,10 +8,11 @@ import type {
   PreviewResponse,
   PublicComment,
   PublicStatus,
+  SessionResponse,
   ThreadResponse,
 } from '../../src/http/readers/dto.js';
 
-export type { CountsResponse, FormTokenResponse, PostCommentResponse, PublicComment, PublicStatus, ThreadResponse };
+export type { CountsResponse, FormTokenResponse, PostCommentResponse, PublicComment, PublicStatus, SessionResponse, ThreadResponse };
 
 export interface ThreadSelector {
   url?: string;
@@ -21,8 +22,9 @@ export interface ThreadSelector {
 export type Sort = 'oldest' | 'newest';
 
 export interface PostInput extends ThreadSelector {
-  name: string;
-  email: string;
+  /** Absent for a signed-in commenter (the session names them). */
+  name?: string;
+  email?: string;
   website?: string;
   body: string;
   parentId?: string;
@@ -88,7 +90,8 @@ export function createApi(base: string) {
     thread: (sel: ThreadSelector, sort: Sort, cursor?: string | null) =>
       call<ThreadResponse>('GET', `/threads?${query({ ...sel, sort, limit: PAGE_SIZE, cursor })}`),
     formToken: (sel: ThreadSelector) => call<FormTokenResponse>('GET', `/form-token?${query({ ...sel })}`),
-    post: (input: PostInput) => call<PostCommentResponse>('POST', '/comments', input),
+    post: (input: PostInput, session?: string) => call<PostCommentResponse>('POST', '/comments', input, session),
+    sso: (token: string) => call<SessionResponse>('POST', '/sso/session', { token }),
     mine: (comments: { id: string; editToken: string }[]) => call<OwnCommentsResponse>('POST', '/comments/mine', { comments }),
     edit: (id: string, token: string, body: string) =>
       call<{ comment: PublicComment; status: PublicStatus }>('PATCH', `/comments/${encodeURIComponent(id)}`, { body }, token),

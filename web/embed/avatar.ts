@@ -36,18 +36,20 @@ export function identicon(key: string, size: number): SVGSVGElement {
   return svg;
 }
 
-export function avatar(key: string, size: number): HTMLElement {
+/** `url`: a signed-in commenter's picture (https, checked by the server); else Gravatar for a Gravatar key. */
+export function avatar(key: string, size: number, url?: string): HTMLElement {
   const box = document.createElement('span');
   box.className = 'av';
   box.append(identicon(key, size));
-  if (/^[0-9a-f]{64}$/.test(key)) {
+  const src = url ?? (/^[0-9a-f]{64}$/.test(key) ? `https://www.gravatar.com/avatar/${key}?s=${size * 2}&d=404` : '');
+  if (src) {
     const img = document.createElement('img');
     img.alt = '';
     img.width = size;
     img.height = size;
     img.referrerPolicy = 'no-referrer';
     img.addEventListener('load', () => box.replaceChildren(img));
-    img.src = `https://www.gravatar.com/avatar/${key}?s=${size * 2}&d=404`;
+    img.src = src;
   }
   return box;
 }

@@ -56,6 +56,11 @@ const en = {
   hint: 'Markdown works: **bold**, *italic*, [a link](https://example.org), > quote, `code`.',
   preview: 'Preview',
   notify: 'Notify me of follow-up replies by email',
+  signIn: 'Sign in',
+  signOut: 'Sign out',
+  signedIn: 'Signed in as {name}.',
+  signInFirst: 'Sign in to comment.',
+  sign_in_required: 'Please sign in again.',
 };
 
 export type Strings = typeof en;
@@ -117,6 +122,11 @@ const zh: Translation = {
   hint: '支持 Markdown：**粗体**、*斜体*、[链接](https://example.org)、> 引用、`代码`。',
   preview: '预览',
   notify: '有人回复时通过电子邮件通知我',
+  signIn: '登录',
+  signOut: '退出',
+  signedIn: '已登录为 {name}。',
+  signInFirst: '登录后才能评论。',
+  sign_in_required: '请重新登录。',
 };
 
 const es: Translation = {
@@ -175,6 +185,11 @@ const es: Translation = {
   hint: 'Puedes usar Markdown: **negrita**, *cursiva*, [un enlace](https://example.org), > cita, `código`.',
   preview: 'Vista previa',
   notify: 'Avisarme por correo de las respuestas',
+  signIn: 'Iniciar sesión',
+  signOut: 'Cerrar sesión',
+  signedIn: 'Sesión iniciada como {name}.',
+  signInFirst: 'Inicia sesión para comentar.',
+  sign_in_required: 'Vuelve a iniciar sesión.',
 };
 
 const fr: Translation = {
@@ -233,6 +248,11 @@ const fr: Translation = {
   hint: 'Markdown fonctionne : **gras**, *italique*, [un lien](https://example.org), > citation, `code`.',
   preview: 'Aperçu',
   notify: 'Me prévenir par e-mail des réponses',
+  signIn: 'Se connecter',
+  signOut: 'Se déconnecter',
+  signedIn: 'Connecté en tant que {name}.',
+  signInFirst: 'Connectez-vous pour commenter.',
+  sign_in_required: 'Veuillez vous reconnecter.',
 };
 
 const de: Translation = {
@@ -291,6 +311,11 @@ const de: Translation = {
   hint: 'Markdown funktioniert: **fett**, *kursiv*, [ein Link](https://example.org), > Zitat, `Code`.',
   preview: 'Vorschau',
   notify: 'Per E-Mail über Antworten benachrichtigen',
+  signIn: 'Anmelden',
+  signOut: 'Abmelden',
+  signedIn: 'Angemeldet als {name}.',
+  signInFirst: 'Melden Sie sich an, um zu kommentieren.',
+  sign_in_required: 'Bitte melden Sie sich erneut an.',
 };
 
 const LANGS: Record<string, Translation> = { en, 'zh-CN': zh, es, fr, de };

@@ -3,6 +3,8 @@
  * they ticked "Save my name…", and the edit tokens of their own comments. Storage may be unavailable or full
  * (private modes, sandboxed frames): every access is best effort.
  */
+import type { SessionResponse } from './api.js';
+
 export interface SavedAuthor {
   name: string;
   email: string;
@@ -57,6 +59,19 @@ export function loadAuthor(): SavedAuthor | null {
   return a && typeof a.name === 'string' && typeof a.email === 'string'
     ? { name: a.name, email: a.email, website: typeof a.website === 'string' ? a.website : '' }
     : null;
+}
+
+/** A signed-in commenter's session (sealed by the server); `sso`: the site's payload it came from. */
+export type Kept = SessionResponse & { sso?: string };
+const SESSION_KEY = 'parley:session';
+
+export function loadSession(): Kept | null {
+  const k = read<Kept>(SESSION_KEY);
+  return k && typeof k.session === 'string' && Date.parse(k.expiresAt) > Date.now() ? k : null;
+}
+
+export function saveSession(k: Kept | null): void {
+  write(SESSION_KEY, k);
 }
 
 /** Null forgets the saved details. */

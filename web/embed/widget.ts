@@ -6,7 +6,7 @@ import { ApiError, createApi, NetworkError, type FormTokenResponse, type PublicC
 import { avatar } from './avatar.js';
 import { attr, h } from './dom.js';
 import { countText, fill, fullDate, relativeTime, strings, type Strings } from './i18n.js';
-import { dropOwn, findOwn, keepTrust, loadAuthor, normEmail, ownIn, putOwn, saveAuthor, trustFor } from './store.js';
+import { dropOwn, findOwn, keepTrust, loadAuthor, loadSession, normEmail, ownIn, putOwn, saveAuthor, saveSession, trustFor, type Kept } from './store.js';
 import { CSS } from './styles.js';
 
 export interface WidgetOptions {
@@ -16,6 +16,13 @@ export interface WidgetOptions {
   selector: ThreadSelector;
   lang: string;
   theme: 'light' | 'dark' | 'auto';
+  /** The host site's signed SSO payload (data-sso); '' when the site says nobody is signed in. */
+  sso?: string;
+}
+
+/** What main.ts exposes as window.parley: single-page sites pass a fresh payload after their own sign-in (null: signed out). */
+export interface WidgetControl {
+  setSso(token: string | null): void;
 }
 
 type Shown = PublicComment & { status?: PublicStatus };
@@ -65,7 +72,7 @@ export function validate(v: Record<Field, string>): Errors {
   return e;
 }
 
-export function mount(o: WidgetOptions): void {
+export function mount(o: WidgetOptions): WidgetControl {
   const s: Strings = strings(o.lang);
   const api = createApi(o.apiBase);
   const sel = o.selector;
@@ -93,6 +100,8 @@ export function mount(o: WidgetOptions): void {
   const items = new Map<string, Item>();
   /** Comments shown here but not (yet) in the loaded pages: the author's own, just posted or held. */
   const extras = new Set<string>();
+  let me: Kept | null = loadSession();
+  const apiOrigin = new URL(o.apiBase).origin;
 
   // ---- the frame ----
   const heading = h('h2', { id: 'ttl', tabindex: '-1' }, s.loading);
@@ -138,18 +147,27 @@ export function mount(o: WidgetOptions): void {
   const previewBtn = h('button', { type: 'button', class: 'btn2', onclick: () => void preview() }, s.preview);
   const closed = h('p', { class: 'status', hidden: true }, s.thread_locked);
   const status = h('div', { class: 'status', role: 'status', 'aria-live': 'polite' });
+  // Signed in: who, and Sign out; otherwise Sign in (OpenID popup) when the server offers it.
+  const idBar = h('p', { id: 'id', class: 'notes', hidden: true });
+  /** What only guests fill in (a signed-in commenter's name and email come from the sign-in). */
+  const guest = [
+    h('p', { id: 'notes', class: 'notes' }, noticeA, h('span', { class: 'req' }, '*'), noticeB),
+    h('div', { class: 'row' }, field('name', s.name, true), field('email', s.email, true), field('website', s.website, false)),
+    h('p', { class: 'chk' }, remember, h('label', { for: 'f-save' }, s.remember)),
+  ];
+  /** Hidden while signing in is required (GUEST_COMMENTS=off) and nobody is. */
+  const writing = [field('body', s.comment, true), h('p', { id: 'hint', class: 'notes hint' }, s.hint), previewBox, h('p', { class: 'f btns' }, submitBtn, previewBtn)];
   const form = h(
     'form',
     { novalidate: true, 'aria-labelledby': 'rt', onsubmit: (e) => void submit(e) },
-    h('p', { id: 'notes', class: 'notes' }, noticeA, h('span', { class: 'req' }, '*'), noticeB),
-    field('body', s.comment, true),
-    h('p', { id: 'hint', class: 'notes hint' }, s.hint),
-    previewBox,
-    h('div', { class: 'row' }, field('name', s.name, true), field('email', s.email, true), field('website', s.website, false)),
+    idBar,
+    guest[0],
+    ...writing.slice(0, 3),
+    guest[1],
     h('div', { class: 'hp', 'aria-hidden': 'true' }, h('label', { for: 'f-hp' }, s.hp), honeypot),
-    h('p', { class: 'chk' }, remember, h('label', { for: 'f-save' }, s.remember)),
+    guest[2],
     notifyRow,
-    h('p', { class: 'f btns' }, submitBtn, previewBtn),
+    writing[3],
     status,
   );
   const respond = h('div', { class: 'respond' }, h('h3', { class: 'rt' }, title, cancel), form);
@@ -234,12 +252,13 @@ export function mount(o: WidgetOptions): void {
     return h(
       'article',
       { tabindex: '-1', 'aria-label': name },
-      avatar(c.author.avatar ?? c.id, AVATAR_PX),
+      avatar(c.author.avatar ?? c.id, AVATAR_PX, c.author.avatarUrl),
       h(
         'div',
         { class: 'meta' },
         h('span', { class: 'who' }, who),
         c.author.moderator ? h('span', { class: 'mod' }, s.moderator) : null,
+        c.author.badge ? h('span', { class: 'mod' }, c.author.badge) : null,
         h('time', { datetime: c.createdAt, title: fullDate(o.lang, c.createdAt) }, relativeTime(o.lang, c.createdAt)),
         c.editedAt ? h('span', { class: 'ed' }, `(${s.edited})`) : null,
       ),
@@ -296,6 +315,7 @@ export function mount(o: WidgetOptions): void {
       tokenAt = Date.now();
       honeypot.name = token.honeypotField;
       notifyRow.hidden = !token.notifyReplies;
+      renderId();
     } catch {
       // Posting without a token still works: the comment is held for a moderator instead of published.
     }
@@ -460,7 +480,8 @@ export function mount(o: WidgetOptions): void {
     e.preventDefault();
     if (busy) return;
     const v = values();
-    const bad = validate(v);
+    // A signed-in commenter writes only the comment.
+    const bad = validate(me ? { ...v, name: '-', email: 'a@b.cd', website: '' } : v);
     showErrors(bad);
     if (Object.keys(bad).length > 0) {
       say(s.fix, true);
@@ -481,9 +502,8 @@ export function mount(o: WidgetOptions): void {
       if (!attempt || attempt.what !== what) attempt = { what, key: newAttemptKey() };
       const res = await api.post({
         ...sel,
-        name: v.name,
-        email: v.email,
-        ...(v.website ? { website: v.website } : {}),
+        ...(me ? {} : { name: v.name, email: v.email }),
+        ...(v.website && !me ? { website: v.website } : {}),
         body: v.body,
         ...(replyTo ? { parentId: replyTo } : {}),
         ...(token ? { formToken: token.token } : {}),
@@ -491,11 +511,11 @@ export function mount(o: WidgetOptions): void {
         ...(notify.checked && !notifyRow.hidden ? { notifyReplies: true, lang: o.lang } : {}),
         idempotencyKey: attempt.key,
         [honeypot.name]: honeypot.value,
-      });
+      }, me?.session);
       attempt = null;
       if (res.commenterToken) keepTrust(v.email, res.commenterToken);
       if (key) putOwn({ id: res.comment.id, token: res.editToken, thread: key, at: Date.now(), body: v.body, email: normEmail(v.email) });
-      saveAuthor(remember.checked ? { name: v.name, email: v.email, website: v.website } : null);
+      if (!me) saveAuthor(remember.checked ? { name: v.name, email: v.email, website: v.website } : null);
       if (res.status === 'approved') count += 1;
       fields.body.value = '';
       cancelReply(false);
@@ -511,6 +531,8 @@ export function mount(o: WidgetOptions): void {
         say(Object.keys(shown).length > 0 ? s.fix : s.generic, true);
         focusFirstError(shown);
       } else {
+        // An expired or revoked session: sign out, keep the text.
+        if (err instanceof ApiError && err.code === 'sign_in_required') setMe(null);
         say(errorText(err), true);
       }
     } finally {
@@ -646,7 +668,47 @@ export function mount(o: WidgetOptions): void {
     for (const t of root.querySelectorAll('time')) t.textContent = relativeTime(o.lang, t.dateTime);
   }, 60_000);
 
+  // ---- signing in ----
+  function setMe(k: Kept | null): void {
+    me = k;
+    saveSession(k);
+    renderId();
+  }
+
+  function renderId(): void {
+    const oidc = token?.signIn?.oidc;
+    const closedToGuests = token?.signIn?.guests === false && !me;
+    for (const el of guest) el.hidden = !!me || closedToGuests;
+    for (const el of writing.slice(0, 2).concat(writing[3]!)) el.hidden = closedToGuests;
+    idBar.hidden = !me && !oidc && !closedToGuests;
+    idBar.replaceChildren(
+      ...(me
+        ? [fill(s.signedIn, 'name', me.commenter.name), ' ', h('button', { type: 'button', class: 'link', onclick: () => setMe(null) }, s.signOut)]
+        : [closedToGuests ? `${s.signInFirst} ` : '', oidc ? h('button', { type: 'button', class: 'link', onclick: () => void window.open(`${oidc}?origin=${encodeURIComponent(location.origin)}`, 'parley', 'popup,width=480,height=640') }, s.signIn) : '']),
+    );
+  }
+
+  // The OpenID popup posts the session from the API's own origin; nothing else is listened to.
+  window.addEventListener('message', (e: MessageEvent<{ type?: string } & Kept>) => {
+    if (e.origin === apiOrigin && e.data?.type === 'parley:session') setMe({ session: e.data.session, expiresAt: e.data.expiresAt, commenter: e.data.commenter });
+  });
+
+  /** The site's signed payload: traded once for a session (a payload is single-use), kept until it expires. */
+  async function useSso(t: string | null): Promise<void> {
+    if (!t) return setMe(null);
+    if (me?.sso === t) return;
+    try {
+      setMe({ ...(await api.sso(t)), sso: t });
+    } catch (err) {
+      say(errorText(err), true);
+    }
+  }
+
+  renderId();
+  if (o.sso) void useSso(o.sso);
+  else if (o.sso === '' && me?.sso) setMe(null);
   void load();
+  return { setSso: (t) => void useSso(t) };
 }
 
 /** 128 random bits, base64url: an idempotency key for one comment. */

@@ -1,0 +1,2 @@
+// oidc-provider ships no type declarations; the tests use its default export (the Provider class) only.
+declare module 'oidc-provider';
