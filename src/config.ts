@@ -92,7 +92,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { key: 'MODERATOR_LANG', default: '', description: 'Language of moderator mails: en, zh-CN, es, fr or de. Unset: the first code of SITE_LANG if it is one of these, else English.' },
   // Reader reply notifications (issue 13).
   { key: 'REPLY_NOTIFICATIONS', default: 'on', description: 'on: readers may ask to be mailed replies to their comments (the form\'s "Notify me" box, double opt-in); needs SMTP_URL and PUBLIC_URL (https, for the one-click unsubscribe links). off: the box is not offered.' },
-  { key: 'RATE_LIMIT_READER_LINKS_PER_MINUTE', default: '10', description: 'Requests to the confirm and unsubscribe links of reader mails one IP may make per minute.' },
+  { key: 'RATE_LIMIT_READER_LINKS_PER_MINUTE', default: '10', description: 'Refused requests (forged, expired or malformed links) to the confirm and unsubscribe links of reader mails one IP may make per minute; valid links are never limited (mail providers send every user\'s one-click unsubscribe from a few addresses).' },
   // --- signed-in commenters (host-site SSO, OpenID Connect); see src/identity/
   { key: 'SSO_SECRET', default: '', description: "Key (at least 32 characters) the host site signs its commenters' SSO payloads with (HS256 JWT or plain HMAC-SHA256). Unset: host-site SSO is off.", secret: true },
   { key: 'SSO_BADGE', default: '', description: 'Badge shown next to the name of commenters signed in by the host site (e.g. Subscriber, at most 40 characters). Unset: no badge.' },

@@ -54,7 +54,11 @@ export interface RateLimiters {
   /** The read limiter for a request answered below Express (http/readers/fast-hit.ts): the same store, keys and headers. */
   readHit: ReadHit;
   admin: RequestHandler;
-  /** The confirm and unsubscribe links of reader mails (GET and POST), per IP: a forged-token guess costs a slot. */
+  /**
+   * The confirm and unsubscribe links of reader mails, per IP. Only refused requests count (a forged, expired or
+   * malformed link): token guessing is slowed down, while a mail provider's servers, which send the RFC 8058
+   * one-click POSTs of all their users from a few addresses, are never refused a valid unsubscribe.
+   */
   readerLink: RequestHandler;
 }
 
@@ -119,7 +123,7 @@ export function createRateLimiters(deps: RateLimitDeps): RateLimiters {
     read,
     readHit: readHitCounter({ store: readStore, name: 'read', limit: limits.readsPerMinute, windowMs: MINUTE, secret, logError: (err) => readLogError(err) }),
     admin: make('admin', limits.adminPerMinute, MINUTE, byIp, { failOpen: false }),
-    readerLink: make('reader-link', deps.readerLinksPerMinute ?? 10, MINUTE, byIp),
+    readerLink: make('reader-link', deps.readerLinksPerMinute ?? 10, MINUTE, byIp, { countOnlyRefused: true }),
   };
 }
 
@@ -131,6 +135,8 @@ interface LimiterOptions {
    * skipFailedRequests): only accepted requests use up the allowance.
    */
   countOnlyAccepted?: boolean;
+  /** The other way round (skipSuccessfulRequests): only requests answered 400 or more use up the allowance. */
+  countOnlyRefused?: boolean;
   /** No RateLimit/RateLimit-Policy headers, and a Retry-After of the whole window (not when the first hit was). */
   private?: boolean;
   /** The limiter's store, when someone else needs it too (readHit); otherwise made here. */
@@ -176,6 +182,7 @@ function createLimiter(
     ...(o.skip ? { skip: o.skip } : {}),
     // The default test of success is a status below 400: the no-JavaScript form answers an accepted post with a 303.
     ...(o.countOnlyAccepted ? { skipFailedRequests: true } : {}),
+    ...(o.countOnlyRefused ? { skipSuccessfulRequests: true } : {}),
     passOnStoreError: failOpen,
     store: o.store ?? newStore(deps, name),
     // During an outage every request fails the same way: one line a minute is enough.

@@ -308,8 +308,12 @@ describe('reply notifications', () => {
     expect(gone.text).toContain('Nothing to confirm');
   });
 
-  it('rate limits the links per IP', async () => {
+  it('rate limits refused links per IP, never valid ones (a mail provider sends many users\' one-click POSTs)', async () => {
     app = await openApp(smtp, { RATE_LIMIT_READER_LINKS_PER_MINUTE: '2' });
+    for (const who of ['a', 'b', 'c']) await post(app, { email: `${who}@example.org`, body: `asks ${who}`, notifyReplies: true });
+    const links = (await deliver(app, smtp)).map((m) => oneClick(m));
+    expect(links).toHaveLength(3);
+    for (const link of links) expect((await request(app.http).post(link).type('form').send('List-Unsubscribe=One-Click')).status).toBe(200);
     expect((await request(app.http).get('/notify/confirm/x')).status).toBe(400);
     expect((await request(app.http).get('/notify/unsubscribe/x')).status).toBe(400);
     const limited = await request(app.http).get('/notify/confirm/x');
