@@ -4,7 +4,7 @@
  * Each run uses its own database, dropped at the end.
  */
 import { randomBytes } from 'node:crypto';
-import { afterAll, describe, expect, it } from '@jest/globals';
+import { afterAll, describe, expect, it, jest } from '@jest/globals';
 import mongoose from 'mongoose';
 import { AppError } from '../../src/domain/errors.js';
 import { openMongoStorage, type MongoRepairCounts, type MongoWriteStep } from '../../src/storage/mongo/mongo-storage.js';
@@ -19,6 +19,11 @@ import { describeTransferBatchContract } from './transfer-batch-contract.js';
 import request from 'supertest';
 import { createTestApp, validComment, type TestApp } from '../support/test-app.js';
 import { signSsoJwt, ssoClaims, SSO_SECRET } from '../support/sso-token.js';
+
+// FerretDB's SQLite handler on a loaded machine answers an indexed find in hundreds of milliseconds (README, on npm
+// test): generous limits, so a slow server fails no test that a correct store would pass.
+jest.setTimeout(180_000);
+const SLOW_SERVER_MS = 30_000;
 
 // Bounded: the first run downloads a mongod (~100 MB); with no network it fails within seconds.
 const MEMORY_SERVER_TIMEOUT_MS = 60_000;
@@ -84,8 +89,8 @@ if (typeof found !== 'string') {
     }
   });
 
-  describeStorageContract(`mongo (${found.source})`, () => openMongoStorage({ uri }));
-  describeTransferBatchContract(`mongo (${found.source})`, () => openMongoStorage({ uri }));
+  describeStorageContract(`mongo (${found.source})`, () => openMongoStorage({ uri, timeoutMs: SLOW_SERVER_MS }));
+  describeTransferBatchContract(`mongo (${found.source})`, () => openMongoStorage({ uri, timeoutMs: SLOW_SERVER_MS }));
 
   describe('the service on MongoDB (HTTP smoke test)', () => {
     const TOKEN = 'mongo-smoke-moderator-token-0123456789';
@@ -95,7 +100,7 @@ if (typeof found !== 'string') {
     });
 
     it('posts, nests, holds, moderates and counts through the HTTP API', async () => {
-      app = await createTestApp({ ADMIN_TOKEN: `smoke:${TOKEN}`, MODERATION: 'first-time' }, await openMongoStorage({ uri }));
+      app = await createTestApp({ ADMIN_TOKEN: `smoke:${TOKEN}`, MODERATION: 'first-time' }, await openMongoStorage({ uri, timeoutMs: SLOW_SERVER_MS }));
       const url = `${uniqueThreadKey('smoke')}?p=1`;
       const first = await request(app.http).post('/api/v1/comments').send(validComment({ url, body: 'first on mongo' }));
       expect(first.status).toBe(201);
@@ -118,7 +123,7 @@ if (typeof found !== 'string') {
     });
 
     it('stores one of eight identical comments posted at once and answers the other seven 409 duplicate_comment', async () => {
-      const concurrent = await createTestApp({}, await openMongoStorage({ uri }));
+      const concurrent = await createTestApp({}, await openMongoStorage({ uri, timeoutMs: SLOW_SERVER_MS }));
       try {
         const url = `${uniqueThreadKey('dup')}?p=1`;
         const same = validComment({ url, body: 'Eight times at once, on mongo.' });
@@ -135,7 +140,7 @@ if (typeof found !== 'string') {
 
   describe('signed-in commenters on MongoDB (HTTP)', () => {
     it('posts with an SSO session, lists, exports and deletes my comments, and never returns the email', async () => {
-      const app = await createTestApp({ SSO_SECRET, SSO_BADGE: 'Member' }, await openMongoStorage({ uri }));
+      const app = await createTestApp({ SSO_SECRET, SSO_BADGE: 'Member' }, await openMongoStorage({ uri, timeoutMs: SLOW_SERVER_MS }));
       try {
         const url = `${uniqueThreadKey('sso')}?p=1`;
         const exchanged = await request(app.http)
@@ -177,7 +182,7 @@ if (typeof found !== 'string') {
     });
 
     async function open(): Promise<Storage> {
-      storage ??= await openMongoStorage({ uri });
+      storage ??= await openMongoStorage({ uri, timeoutMs: SLOW_SERVER_MS });
       raw ??= await mongoose.createConnection(uri).asPromise();
       return storage;
     }
@@ -308,7 +313,7 @@ if (typeof found !== 'string') {
     });
 
     it('reports operations on a closed store as storage_unavailable', async () => {
-      const s = await openMongoStorage({ uri });
+      const s = await openMongoStorage({ uri, timeoutMs: SLOW_SERVER_MS });
       await s.close();
       const err = await s.getComment(testId()).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(AppError);
@@ -323,7 +328,7 @@ if (typeof found !== 'string') {
       for (const s of opened) await s.close().catch(() => undefined);
     });
     const openStore = async () => {
-      const s = await openMongoStorage({ uri });
+      const s = await openMongoStorage({ uri, timeoutMs: SLOW_SERVER_MS });
       opened.push(s);
       return s;
     };
@@ -421,6 +426,7 @@ if (typeof found !== 'string') {
     async function crashingAfter(at: MongoWriteStep): Promise<Storage> {
       const s = await openMongoStorage({
         uri,
+        timeoutMs: SLOW_SERVER_MS,
         afterWrite: (step) => {
           if (step === at) throw new Error(`simulated crash after ${step}`);
         },
@@ -438,7 +444,7 @@ if (typeof found !== 'string') {
         },
         warn: () => undefined,
       };
-      const s = await openMongoStorage({ uri, logger });
+      const s = await openMongoStorage({ uri, logger, timeoutMs: SLOW_SERVER_MS });
       opened.push(s);
       if (!repaired) throw new Error('no repair log line');
       return { storage: s, repaired };
@@ -591,6 +597,7 @@ if (typeof found !== 'string') {
       let failNext = true;
       const storage = await openMongoStorage({
         uri,
+        timeoutMs: SLOW_SERVER_MS,
         afterWrite: (step) => {
           // The comment is stored, then the connection drops before the author hears back.
           if (step === 'comment-inserted' && failNext) {
