@@ -20,7 +20,7 @@ import { z } from 'zod';
 import { COMMENT_STATUSES, type Comment } from '../domain/comment.js';
 import { BAN_KINDS } from '../domain/ban.js';
 import { renderBody } from '../domain/markup.js';
-import { MODERATION_ACTIONS, type AuditAction, type AuditEntry, type Ban } from '../domain/moderation.js';
+import { ACCOUNT_AUDIT_ACTIONS, MODERATION_ACTIONS, type AuditAction, type AuditEntry, type Ban } from '../domain/moderation.js';
 import type { AuditPage, PageCursor, Storage, ThreadRecord } from '../storage/storage.js';
 import { CommentBatch } from './comment-batch.js';
 import { cleanWebsite } from './imported-comment.js';
@@ -166,7 +166,7 @@ const nstr = z.string().nullable();
 // and a 32- or 64-hex avatar key (empty when erased).
 const httpUrl = nstr.refine((w) => w === null || cleanWebsite(w) === w);
 const avatar = z.string().regex(/^(?:[0-9a-f]{32}|[0-9a-f]{64})?$/);
-const AUDIT_ACTIONS = [...MODERATION_ACTIONS, 'edit', 'lock_thread', 'unlock_thread', 'ban', 'unban', 'export_author', 'erase_author', 'reply'] as const;
+const AUDIT_ACTIONS = [...MODERATION_ACTIONS, 'edit', 'lock_thread', 'unlock_thread', 'ban', 'unban', 'export_author', 'erase_author', 'reply', ...ACCOUNT_AUDIT_ACTIONS] as const;
 // Fails to compile when an action is added to AuditAction and not listed here.
 type UnlistedAction = Exclude<AuditAction, (typeof AUDIT_ACTIONS)[number]>;
 const everyActionListed: UnlistedAction extends never ? true : UnlistedAction = true;

@@ -270,7 +270,7 @@ if (typeof found !== 'string') {
           indexes: declared,
         });
       }
-      expect(Object.keys(models).sort()).toEqual(['audit', 'bans', 'comments', 'intents', 'outbox', 'outboxClaims', 'subscribers', 'subscriptions', 'threadCounts', 'threads']);
+      expect(Object.keys(models).sort()).toEqual(['audit', 'bans', 'comments', 'intents', 'moderatorSessions', 'moderators', 'outbox', 'outboxClaims', 'subscribers', 'subscriptions', 'threadCounts', 'threads']);
     });
 
     it('gives comments stored before dedupe keys one at open, idempotently, and still refuses their duplicates', async () => {
