@@ -215,6 +215,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
           sessions,
           allowedOrigins: config.allowedOrigins,
           publicUrl: config.publicUrl,
+          // Declared further down; requests come only after createApp returns.
+          limiter: (req, res, next) => rateLimiters.read(req, res, next),
         })
       : null;
   const identity = {

@@ -25,6 +25,7 @@ import type { AuditPage, PageCursor, Storage, ThreadRecord } from '../storage/st
 import { CommentBatch } from './comment-batch.js';
 import { cleanWebsite } from './imported-comment.js';
 import { ImportReport } from './import-report.js';
+import { safeAvatarUrl } from '../domain/commenter.js';
 
 export const EXPORT_FORMAT = 'parley-export';
 /** 2 added the audit log; files of version 1 (without it) still import. */
@@ -55,6 +56,8 @@ export function commentLine(c: Comment): string {
       avatar: c.author.avatar,
       // Only moderators' replies carry the mark, so older exports stay byte-identical.
       ...(c.author.moderator ? { moderator: true as const } : {}),
+      // Likewise only signed-in commenters' comments carry their identity.
+      ...(c.author.identity ? { identity: { key: c.author.identity.key, badge: c.author.identity.badge, avatarUrl: c.author.identity.avatarUrl } } : {}),
     },
     body: c.body,
     html: c.html,
@@ -180,7 +183,18 @@ const commentSchema = z
     rootId: str.min(1),
     depth: z.number().int().min(0),
     status: z.enum(COMMENT_STATUSES),
-    author: z.object({ name: str, email: str, emailKey: str, website: httpUrl, avatar, moderator: z.literal(true).optional() }).strict(),
+    author: z
+      .object({
+        name: str,
+        email: str,
+        emailKey: str,
+        website: httpUrl,
+        avatar,
+        moderator: z.literal(true).optional(),
+        // A picture URL is shown to readers: only what the sign-in itself would keep (https, no credentials).
+        identity: z.object({ key: str.min(1), badge: nstr, avatarUrl: nstr.refine((u) => u === null || safeAvatarUrl(u) === u) }).strict().optional(),
+      })
+      .strict(),
     body: str,
     html: str,
     createdAt: date,
