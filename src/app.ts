@@ -21,7 +21,10 @@ import { adminApi } from './http/admin/openapi.js';
 import { createOpenApiDocument, opsApi, publicApi } from './http/ops/openapi.js';
 import { opsRoutes } from './http/ops/routes.js';
 import { akismetReadiness, redisReadiness, storageCheck } from './http/ops/readiness.js';
-import { createRateLimiters } from './http/rate-limit.js';
+import { createRateLimiters, createSignInLimiters } from './http/rate-limit.js';
+import { signInAccountOf } from './http/admin/session-routes.js';
+import { createModeratorAccounts } from './moderators/moderator-accounts.js';
+import { createModeratorSessions } from './moderators/moderator-sessions.js';
 import { siteRoutes } from './http/site/routes.js';
 import { createRecheckJob } from './jobs/recheck-job.js';
 import { createRetentionJob } from './jobs/retention-job.js';
@@ -212,6 +215,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
           sessions,
           allowedOrigins: config.allowedOrigins,
           publicUrl: config.publicUrl,
+          // Declared further down; requests come only after createApp returns.
+          limiter: (req, res, next) => rateLimiters.read(req, res, next),
         })
       : null;
   const identity = {
@@ -239,25 +244,45 @@ export async function createApp(deps: AppDeps): Promise<App> {
   // Moderators' spam/ham decisions go back to Akismet with the commenter's original context, never the moderator's.
   const feedback: SpamFeedback | null = akismet
     ? {
-        spam: (c, url) => akismet.submitSpam(akismetInputOf(spamInputOfStored(c, url), config.publicUrl)),
-        ham: (c, url) => akismet.submitHam(akismetInputOf(spamInputOfStored(c, url), config.publicUrl)),
+        spam: (c, url, reporter) => akismet.submitSpam({ ...akismetInputOf(spamInputOfStored(c, url), config.publicUrl), ...(reporter ? { reporter } : {}) }),
+        ham: (c, url, reporter) => akismet.submitHam({ ...akismetInputOf(spamInputOfStored(c, url), config.publicUrl), ...(reporter ? { reporter } : {}) }),
       }
     : null;
   const moderation = createModerationService({ storage, clock, newId: () => ulid(clock().getTime()), secret, feedback, logger, cache, maxDepth: config.maxDepth, notifier });
-  if (config.adminTokens.length === 0) logger.warn('ADMIN_TOKEN is not set: the admin API and moderation page are off');
+  // Moderator accounts (issue 15): sign-in at /admin with sessions; ADMIN_TOKEN stays for automation.
+  const accounts = createModeratorAccounts({ storage, clock, newId: () => ulid(clock().getTime()) });
+  const moderatorSessions = createModeratorSessions({ storage, clock, secret, idleMinutes: config.moderatorSessions.idleMinutes, absoluteHours: config.moderatorSessions.hours });
+  let adminOn = config.adminTokens.length > 0;
+  // Until there is a token or an account, the admin API is a 404 and /admin says how to start; an account added later
+  // with the CLI turns them on without a restart (asked at most once a request until then).
+  const adminEnabled = async () => (adminOn ||= (await storage.listModerators()).length > 0);
+  if (config.adminTokens.length === 0) logger.warn('ADMIN_TOKEN is not set: the admin API and moderation page take moderator accounts only (add one with `node dist/cli.js moderators add`)');
   else logger.info({ moderators: config.adminTokens.map((t) => t.label) }, 'admin API enabled');
-  const admin = config.adminTokens.length > 0 ? adminRoutes(moderation, config.adminTokens, (router) => webhookDeliveryRoutes(router, storage, clock)) : undefined;
 
-  const rateLimiters = createRateLimiters({
+  const rateLimitDeps = {
     limits: config.rateLimits,
     redis,
     secret,
     logger,
-    onLimited: (limiter) => metrics.rateLimited.inc({ limiter }),
+    onLimited: (limiter: string) => metrics.rateLimited.inc({ limiter }),
     readerLinksPerMinute: config.notify.readerLinksPerMinute,
-  });
+  };
+  const rateLimiters = createRateLimiters(rateLimitDeps);
   // The confirm and unsubscribe links of reader mails (reply notifications); absent when those are off.
   const readerLinks = notifications.readers ? [readerLinkRoutes({ readers: notifications.readers, limiter: rateLimiters.readerLink })] : [];
+  const admin = adminRoutes(
+    moderation,
+    {
+      tokens: config.adminTokens,
+      accounts,
+      sessions: moderatorSessions,
+      logger,
+      publicUrl: config.publicUrl,
+      signInLimiters: createSignInLimiters(rateLimitDeps, config.signInLimits, signInAccountOf),
+      enabled: adminEnabled,
+    },
+    (router) => webhookDeliveryRoutes(router, storage, clock),
+  );
   const ops = opsRoutes({
     readiness: [
       storageCheck(storage, writeHealth),
@@ -282,7 +307,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
     cachedReads: fastReads ?? undefined,
     publicReadCacheHeaders: readCacheHeaders,
     identity,
-    ...(admin ? { admin, adminPage: adminPage() } : { adminPage: adminPage({ enabled: false }) }),
+    admin,
+    adminPage: adminPage({ enabled: adminEnabled }),
   });
   // Cache hits of the two busiest reads are answered below Express; everything else goes through it.
   const http: RequestListener = readCache && fastReads

@@ -77,7 +77,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   {
     key: 'ADMIN_TOKEN',
     default: '',
-    description: 'Moderator tokens, comma-separated, each at least 32 characters, optionally labelled (label:token). Unset: the admin API and page are off.',
+    description: 'Admin API tokens for automation (bearer, act as admins), comma-separated, each at least 32 characters, optionally labelled (label:token). People sign in at /admin with moderator accounts instead (node dist/cli.js moderators add). With neither a token nor an account, the admin API and page are off.',
     secret: true,
   },
   { key: 'METRICS_TOKEN', default: '', description: 'Bearer token (at least 32 characters) for GET /metrics. Unset: /metrics is off.', secret: true },
@@ -90,6 +90,12 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { key: 'MODERATOR_EMAILS', default: '', description: 'Comma-separated addresses mailed when a comment is held for moderation (needs SMTP_URL).' },
   { key: 'MODERATOR_DIGEST_MINUTES', default: '0', description: 'Moderator alerts: 0 sends one mail per held comment; N (1-1440) sends at most one digest mail every N minutes listing every comment held since the last one.' },
   { key: 'MODERATOR_LANG', default: '', description: 'Language of moderator mails: en, zh-CN, es, fr or de. Unset: the first code of SITE_LANG if it is one of these, else English.' },
+  // Moderator accounts and sessions (issue 15).
+  { key: 'ADMIN_SESSION_IDLE_MINUTES', default: '30', description: 'A moderator signed in at /admin is signed out after this many minutes without a request (5-1440).' },
+  { key: 'ADMIN_SESSION_HOURS', default: '12', description: 'A moderator session ends this many hours after sign-in, however active (1-720).' },
+  { key: 'RATE_LIMIT_SIGNIN_PER_MINUTE', default: '10', description: 'Sign-in attempts at /admin one IP may make per minute.' },
+  { key: 'RATE_LIMIT_SIGNIN_FAILURES_PER_HOUR', default: '10', description: 'Failed sign-ins per account from one IP per hour; successful ones do not count.' },
+  { key: 'RATE_LIMIT_SIGNIN_ACCOUNT_FAILURES_PER_HOUR', default: '100', description: 'Failed sign-ins per account from all IPs together per hour (slows distributed guessing; successful ones do not count).' },
   // Reader reply notifications (issue 13).
   { key: 'REPLY_NOTIFICATIONS', default: 'on', description: 'on: readers may ask to be mailed replies to their comments (the form\'s "Notify me" box, double opt-in); needs SMTP_URL and PUBLIC_URL (https, for the one-click unsubscribe links). off: the box is not offered.' },
   { key: 'RATE_LIMIT_READER_LINKS_PER_MINUTE', default: '10', description: 'Refused requests (forged, expired or malformed links) to the confirm and unsubscribe links of reader mails one IP may make per minute; valid links are never limited (mail providers send every user\'s one-click unsubscribe from a few addresses).' },
@@ -165,6 +171,8 @@ export interface Config {
     /** RATE_LIMIT_READER_LINKS_PER_MINUTE: the confirm and unsubscribe links, per IP. */
     readerLinksPerMinute: number;
   };
+  /** Moderator sign-in sessions at /admin. */
+  moderatorSessions: { idleMinutes: number; hours: number };
   rateLimits: {
     postsPerMinute: number;
     postsPerHour: number;
@@ -174,6 +182,8 @@ export interface Config {
     editsPerMinute: number;
     editsPerHour: number;
   };
+  /** Sign-in attempts at /admin: per IP, failures per account and IP, failures per account. */
+  signInLimits: { perMinute: number; failuresPerHour: number; accountFailuresPerHour: number };
   /** Signed-in commenters: host-site SSO, OpenID Connect, their sessions, and whether guests may post. */
   commenters: CommentersConfig;
 }
@@ -352,6 +362,11 @@ const schema = z.object({
     return list;
   }),
   MODERATOR_DIGEST_MINUTES: int('MODERATOR_DIGEST_MINUTES', 0, 1440),
+  ADMIN_SESSION_IDLE_MINUTES: int('ADMIN_SESSION_IDLE_MINUTES', 5, 1440),
+  ADMIN_SESSION_HOURS: int('ADMIN_SESSION_HOURS', 1, 720),
+  RATE_LIMIT_SIGNIN_PER_MINUTE: int('RATE_LIMIT_SIGNIN_PER_MINUTE', 1, 100_000),
+  RATE_LIMIT_SIGNIN_FAILURES_PER_HOUR: int('RATE_LIMIT_SIGNIN_FAILURES_PER_HOUR', 1, 100_000),
+  RATE_LIMIT_SIGNIN_ACCOUNT_FAILURES_PER_HOUR: int('RATE_LIMIT_SIGNIN_ACCOUNT_FAILURES_PER_HOUR', 1, 1_000_000),
   MODERATOR_LANG: optional('MODERATOR_LANG').transform((s, ctx) => {
     if (s === null) return null;
     const lang = moderatorLangOf(s);
@@ -492,6 +507,12 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
       editsPerMinute: e.RATE_LIMIT_EDITS_PER_MINUTE,
       editsPerHour: e.RATE_LIMIT_EDITS_PER_HOUR,
     }),
+    signInLimits: Object.freeze({
+      perMinute: e.RATE_LIMIT_SIGNIN_PER_MINUTE,
+      failuresPerHour: e.RATE_LIMIT_SIGNIN_FAILURES_PER_HOUR,
+      accountFailuresPerHour: e.RATE_LIMIT_SIGNIN_ACCOUNT_FAILURES_PER_HOUR,
+    }),
+    moderatorSessions: Object.freeze({ idleMinutes: e.ADMIN_SESSION_IDLE_MINUTES, hours: e.ADMIN_SESSION_HOURS }),
     commenters: Object.freeze({
       ssoSecret: e.SSO_SECRET,
       ssoBadge: e.SSO_BADGE,

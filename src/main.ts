@@ -60,7 +60,8 @@ async function main(): Promise<void> {
   const where = app.storage.kind === 'sqlite' ? path.resolve(config.dataDir, 'parley.db') : 'MongoDB (MONGODB_URI)';
   logger.info({ port: config.port, host: config.host, storage: app.storage.kind, where }, `Parley listening on http://localhost:${config.port}`);
   app.startJobs();
-  stdout.write(`${readyLine(config, app.storage.kind === 'sqlite' ? `SQLite at ${where}` : 'MongoDB (MONGODB_URI)')}\n`);
+  const accounts = (await app.storage.listModerators().catch(() => [])).length > 0;
+  stdout.write(`${readyLine(config, app.storage.kind === 'sqlite' ? `SQLite at ${where}` : 'MongoDB (MONGODB_URI)', accounts)}\n`);
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -97,10 +98,13 @@ async function main(): Promise<void> {
 }
 
 /** The start-up output's last line, for a person: where it answers, what it stores in, where the demo and admin are. */
-function readyLine(config: Readonly<Config>, store: string): string {
+function readyLine(config: Readonly<Config>, store: string, moderatorAccounts: boolean): string {
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
   const base = (config.publicUrl ?? `http://${host}:${config.port}`).replace(/\/+$/, '');
-  const admin = config.adminTokens.length > 0 ? `moderation at ${base}/admin` : 'moderation page off (set ADMIN_TOKEN to enable /admin)';
+  const admin =
+    config.adminTokens.length > 0 || moderatorAccounts
+      ? `moderation at ${base}/admin`
+      : 'moderation page off (add an admin with `node dist/cli.js moderators add`, or set ADMIN_TOKEN, to enable /admin)';
   return `Parley is ready at ${base} · store: ${store} · demo at ${base}/demo · ${admin}`;
 }
 

@@ -79,6 +79,8 @@ describe('loadConfig', () => {
       shutdownTimeoutMs: 10000,
       notify: { webhookUrls: [], webhookKey: null, smtpUrl: null, mailFrom: null, moderatorEmails: [], moderatorDigestMinutes: 0, moderatorLang: 'en', replyNotifications: true, readerLinksPerMinute: 10 },
       rateLimits: { postsPerMinute: 5, postsPerHour: 30, postsPerEmailPerHour: 10, readsPerMinute: 300, adminPerMinute: 120, editsPerMinute: 5, editsPerHour: 30 },
+      moderatorSessions: { idleMinutes: 30, hours: 12 },
+      signInLimits: { perMinute: 10, failuresPerHour: 10, accountFailuresPerHour: 100 },
       commenters: { ssoSecret: null, ssoBadge: null, ssoTrusted: false, oidc: null, sessionHours: 24, guests: true },
     });
     expect(Object.isFrozen(c)).toBe(true);

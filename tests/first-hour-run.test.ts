@@ -100,7 +100,7 @@ describe('starting Parley', () => {
     await waitFor(() => p.out().includes('Parley is ready'), 'the ready line');
     const ready = lines(p.out()).find((l) => l.startsWith('Parley is ready'));
     expect(ready).toBe(
-      `Parley is ready at https://comments.example.org · store: SQLite at ${path.join(cwd, 'data', 'parley.db')} · demo at https://comments.example.org/demo · moderation page off (set ADMIN_TOKEN to enable /admin)`,
+      `Parley is ready at https://comments.example.org · store: SQLite at ${path.join(cwd, 'data', 'parley.db')} · demo at https://comments.example.org/demo · moderation page off (add an admin with \`node dist/cli.js moderators add\`, or set ADMIN_TOKEN, to enable /admin)`,
     );
   });
 });

@@ -20,11 +20,12 @@ import { z } from 'zod';
 import { COMMENT_STATUSES, type Comment } from '../domain/comment.js';
 import { BAN_KINDS } from '../domain/ban.js';
 import { renderBody } from '../domain/markup.js';
-import { MODERATION_ACTIONS, type AuditAction, type AuditEntry, type Ban } from '../domain/moderation.js';
+import { ACCOUNT_AUDIT_ACTIONS, MODERATION_ACTIONS, type AuditAction, type AuditEntry, type Ban } from '../domain/moderation.js';
 import type { AuditPage, PageCursor, Storage, ThreadRecord } from '../storage/storage.js';
 import { CommentBatch } from './comment-batch.js';
 import { cleanWebsite } from './imported-comment.js';
 import { ImportReport } from './import-report.js';
+import { safeAvatarUrl } from '../domain/commenter.js';
 
 export const EXPORT_FORMAT = 'parley-export';
 /** 2 added the audit log; files of version 1 (without it) still import. */
@@ -55,6 +56,8 @@ export function commentLine(c: Comment): string {
       avatar: c.author.avatar,
       // Only moderators' replies carry the mark, so older exports stay byte-identical.
       ...(c.author.moderator ? { moderator: true as const } : {}),
+      // Likewise only signed-in commenters' comments carry their identity.
+      ...(c.author.identity ? { identity: { key: c.author.identity.key, badge: c.author.identity.badge, avatarUrl: c.author.identity.avatarUrl } } : {}),
     },
     body: c.body,
     html: c.html,
@@ -163,7 +166,7 @@ const nstr = z.string().nullable();
 // and a 32- or 64-hex avatar key (empty when erased).
 const httpUrl = nstr.refine((w) => w === null || cleanWebsite(w) === w);
 const avatar = z.string().regex(/^(?:[0-9a-f]{32}|[0-9a-f]{64})?$/);
-const AUDIT_ACTIONS = [...MODERATION_ACTIONS, 'edit', 'lock_thread', 'unlock_thread', 'ban', 'unban', 'export_author', 'erase_author', 'reply'] as const;
+const AUDIT_ACTIONS = [...MODERATION_ACTIONS, 'edit', 'lock_thread', 'unlock_thread', 'ban', 'unban', 'export_author', 'erase_author', 'reply', ...ACCOUNT_AUDIT_ACTIONS] as const;
 // Fails to compile when an action is added to AuditAction and not listed here.
 type UnlistedAction = Exclude<AuditAction, (typeof AUDIT_ACTIONS)[number]>;
 const everyActionListed: UnlistedAction extends never ? true : UnlistedAction = true;
@@ -180,7 +183,18 @@ const commentSchema = z
     rootId: str.min(1),
     depth: z.number().int().min(0),
     status: z.enum(COMMENT_STATUSES),
-    author: z.object({ name: str, email: str, emailKey: str, website: httpUrl, avatar, moderator: z.literal(true).optional() }).strict(),
+    author: z
+      .object({
+        name: str,
+        email: str,
+        emailKey: str,
+        website: httpUrl,
+        avatar,
+        moderator: z.literal(true).optional(),
+        // A picture URL is shown to readers: only what the sign-in itself would keep (https, no credentials).
+        identity: z.object({ key: str.min(1), badge: nstr, avatarUrl: nstr.refine((u) => u === null || safeAvatarUrl(u) === u) }).strict().optional(),
+      })
+      .strict(),
     body: str,
     html: str,
     createdAt: date,

@@ -20,11 +20,14 @@ import { exportWordpress } from './wordpress-export.js';
 import { createProgress } from './progress.js';
 import { importDisqus } from './disqus-import.js';
 import { importWordpress, parseMaps, type WordpressImportOptions } from './wordpress-import.js';
+import { moderatorsCommand } from './moderators-command.js';
 
 export interface CliIo {
   env: Record<string, string | undefined>;
   stdout: Writable & { isTTY?: boolean };
   stderr: Writable & { isTTY?: boolean };
+  /** Passwords for `moderators add|reset` (a hidden prompt on a terminal, or --password-stdin). */
+  stdin?: Readable & { isTTY?: boolean };
 }
 
 /** The options every import command takes. */
@@ -125,7 +128,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
 
   const program = new Command('parley')
-    .description('Parley operator commands: import and export comments. Uses the same configuration (DATA_DIR, MONGODB_URI, …) as the service.')
+    .description('Parley operator commands: import and export comments, manage moderator accounts. Uses the same configuration (DATA_DIR, MONGODB_URI, …) as the service.')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError();
@@ -209,6 +212,16 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .action((file: string, opts: ImportOpts & { byLink: boolean }) =>
       runImport('import disqus', file, opts, (storage, stream, common) => importDisqus(storage, stream, { ...common, byLink: opts.byLink })),
     );
+
+  moderatorsCommand(program, {
+    withStore,
+    stdin: io.stdin,
+    stdout: io.stdout,
+    stderr: io.stderr,
+    fail: (message) => {
+      throw new CliFailure(message);
+    },
+  });
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -25,8 +25,9 @@ import type { Notifier } from '../notify/notifier.js';
 
 /** Sends the commenter's original context to the spam service when a moderator corrects or confirms it. */
 export interface SpamFeedback {
-  spam(comment: Comment, threadUrl: string | null): Promise<boolean>;
-  ham(comment: Comment, threadUrl: string | null): Promise<boolean>;
+  /** `reporter`: who decided (the audit log's actor), sent as Akismet's `reporter`. */
+  spam(comment: Comment, threadUrl: string | null, reporter?: string): Promise<boolean>;
+  ham(comment: Comment, threadUrl: string | null, reporter?: string): Promise<boolean>;
 }
 
 export interface ModerationDeps {
@@ -80,11 +81,11 @@ export function createModerationService(deps: ModerationDeps) {
   }
 
   /** Feedback goes out in the background: a slow spam service never holds up a moderator. */
-  function sendFeedback(kind: 'spam' | 'ham', c: Comment): void {
+  function sendFeedback(kind: 'spam' | 'ham', c: Comment, reporter: string): void {
     const feedback = deps.feedback;
     if (!feedback) return;
     const p = threadUrlOf(c)
-      .then((url) => feedback[kind](c, url))
+      .then((url) => feedback[kind](c, url, reporter))
       .catch((err: unknown) => deps.logger?.error({ err, commentId: c.id }, 'spam feedback failed'))
       .finally(() => inFlight.delete(p));
     inFlight.add(p);
@@ -110,8 +111,8 @@ export function createModerationService(deps: ModerationDeps) {
     // Someone else decided in between: report it rather than overwrite their decision.
     if (!updated) throw new ConflictError('conflict', 'The comment changed while you were deciding; reload and try again.');
     await deps.notifier?.statusChanged(updated);
-    if (action === 'spam') sendFeedback('spam', updated);
-    if (action === 'ham') sendFeedback('ham', updated);
+    if (action === 'spam') sendFeedback('spam', updated, actor);
+    if (action === 'ham') sendFeedback('ham', updated, actor);
     return updated;
   }
 
@@ -164,9 +165,9 @@ export function createModerationService(deps: ModerationDeps) {
 
     /**
      * A moderator's reply: published at once (no spam checks, never held), marked as a moderator's, named with their
-     * display name, audited. Attaches like a reader's reply when the parent is at the deepest level.
+     * display name (a token's label, or the account's name), audited under `actor`. Attaches like a reader's reply when the parent is at the deepest level.
      */
-    async reply(actor: string, parentId: string, body: string): Promise<Comment> {
+    async reply(actor: string, parentId: string, body: string, displayName: string = actor): Promise<Comment> {
       const answered = await storage.getComment(parentId);
       if (!answered || answered.status === 'deleted') throw new NotFoundError('comment_not_found', 'No such comment.');
       const maxDepth = deps.maxDepth ?? Number.POSITIVE_INFINITY;
@@ -181,7 +182,7 @@ export function createModerationService(deps: ModerationDeps) {
         rootId: parent?.rootId ?? id,
         depth: parent ? parent.depth + 1 : 0,
         status: 'approved',
-        author: { name: actor, email: '', emailKey: '', website: null, avatar: avatarKey(`${actor}@moderators.invalid`, secret, 'identicon'), moderator: true },
+        author: { name: displayName, email: '', emailKey: '', website: null, avatar: avatarKey(`${actor}@moderators.invalid`, secret, 'identicon'), moderator: true },
         body,
         html: renderBody(body),
         createdAt: now,

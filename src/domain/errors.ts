@@ -7,6 +7,8 @@ export type ErrorCode =
   | 'comment_not_found'
   | 'origin_not_allowed'
   | 'forbidden'
+  | 'role_required'
+  | 'csrf_failed'
   | 'unauthorized'
   | 'edit_window_closed'
   | 'conflict'
@@ -58,7 +60,7 @@ export class NotFoundError extends AppError {
 
 export class ForbiddenError extends AppError {
   constructor(
-    code: 'forbidden' | 'origin_not_allowed' | 'edit_window_closed' | 'thread_locked' | 'banned' = 'forbidden',
+    code: 'forbidden' | 'origin_not_allowed' | 'edit_window_closed' | 'thread_locked' | 'banned' | 'role_required' | 'csrf_failed' = 'forbidden',
     message = 'Not allowed.',
   ) {
     super(code, message);

@@ -26,12 +26,17 @@ export type AuditAction =
   | 'unban'
   | 'export_author'
   | 'erase_author'
-  | 'reply';
+  | 'reply'
+  | AccountAuditAction;
+
+/** Sign-ins and account changes of moderator accounts (moderators/): audited with the decisions. */
+export const ACCOUNT_AUDIT_ACTIONS = ['sign_in', 'sign_in_failed', 'sign_out', 'moderator_add', 'moderator_disable', 'moderator_enable', 'moderator_reset'] as const;
+export type AccountAuditAction = (typeof ACCOUNT_AUDIT_ACTIONS)[number];
 
 export interface AuditEntry {
   id: string;
   at: Date;
-  /** The label of the moderator's token. */
+  /** The label of the moderator's token, or a moderator account's name and id (domain/moderator.ts moderatorActor). */
   actor: string;
   action: AuditAction;
   commentId: string | null;

@@ -12,6 +12,8 @@ const STATUS: Record<ErrorCode, number> = {
   comment_not_found: 404,
   origin_not_allowed: 403,
   forbidden: 403,
+  role_required: 403,
+  csrf_failed: 403,
   unauthorized: 401,
   edit_window_closed: 403,
   conflict: 409,

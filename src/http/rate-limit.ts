@@ -283,3 +283,35 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
+
+// ---- Sign-in at /admin (moderator accounts, issue 15) ----
+
+export interface SignInLimiters {
+  /** Every attempt, per IP; mount before body parsing. */
+  perIp: RequestHandler;
+  /**
+   * Failures only (a successful sign-in takes its hit back), after body parsing: per account and IP (low), then per
+   * account from every IP together (high, against distributed guessing). A stranger failing from their own addresses
+   * uses up only the per-account allowance, which is set high, so they cannot easily lock a moderator out; the
+   * moderator's own address keeps its separate per-account-and-IP allowance.
+   */
+  failures: RequestHandler[];
+}
+
+/** `accountOf` reads the normalised account name from the parsed body (undefined: the request is not counted). */
+export function createSignInLimiters(
+  deps: RateLimitDeps,
+  limits: { perMinute: number; failuresPerHour: number; accountFailuresPerHour: number },
+  accountOf: (req: Request) => string | undefined,
+): SignInLimiters {
+  const ipKey = (req: Request) => ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? '', 56);
+  const account = (req: Request) => keyedHash(accountOf(req) ?? '', deps.secret, 'ratelimit-signin-account');
+  const failuresOnly = { failOpen: false, skip: (req: Request) => accountOf(req) === undefined, countOnlyRefused: true, private: true };
+  return {
+    perIp: createLimiter(deps, { name: 'signin-ip-minute', limit: limits.perMinute, windowMs: MINUTE, keyGenerator: (req) => keyedHash(ipKey(req), deps.secret, 'ratelimit-ip'), failOpen: false }),
+    failures: [
+      createLimiter(deps, { name: 'signin-account-ip-hour', limit: limits.failuresPerHour, windowMs: HOUR, keyGenerator: (req) => keyedHash(`${account(req)}\n${ipKey(req)}`, deps.secret, 'ratelimit-signin-account-ip'), ...failuresOnly }),
+      createLimiter(deps, { name: 'signin-account-hour', limit: limits.accountFailuresPerHour, windowMs: HOUR, keyGenerator: account, ...failuresOnly }),
+    ],
+  };
+}

@@ -71,6 +71,8 @@ export interface AkismetComment {
   userRole?: string;
   /** Akismet's `recheck_reason`, for the re-check of a comment held as unchecked. */
   recheckReason?: string;
+  /** submit-spam / submit-ham: who reported it (Akismet's `reporter`, as WordPress sends the moderator's login). */
+  reporter?: string;
 }
 
 export type UncheckedReason = 'timeout' | 'unreachable' | 'server_error' | 'unexpected_answer' | 'invalid_key';
@@ -191,6 +193,7 @@ export function createAkismetClient(opts: AkismetOptions): AkismetClient {
     put('blog_charset', opts.charset ?? 'UTF-8');
     put('user_role', c.userRole);
     put('recheck_reason', c.recheckReason);
+    put('reporter', c.reporter);
     if (opts.isTest) p.set('is_test', '1');
     if (c.honeypotName) {
       // A field named like one of ours would overwrite it (e.g. `comment_content`): send the name only then.

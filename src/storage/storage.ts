@@ -1,7 +1,8 @@
 /**
  * THE STORAGE PORT. Every adapter (sqlite/, mongo/) implements `Storage`, composed of one part per kind of record:
  * comments and threads (./comments-port.ts), moderation records (./moderation-port.ts: audit and bans), the outbox
- * (./outbox-port.ts), whole-store transfer (./transfer-port.ts) and reply subscriptions (./subscriptions-port.ts). Each part has its contract suite
+ * (./outbox-port.ts), whole-store transfer (./transfer-port.ts), reply subscriptions (./subscriptions-port.ts) and moderator
+ * accounts with their sessions (./moderators-port.ts). Each part has its contract suite
  * (tests/storage/comments-contract.ts, moderation-contract.ts, outbox-contract.ts, transfer-contract.ts), composed by
  * tests/storage/storage-contract.ts. Plain data in and out: no rows, no mongoose documents.
  *
@@ -29,6 +30,7 @@
  */
 import type { CommentsPort } from './comments-port.js';
 import type { ModerationPort } from './moderation-port.js';
+import type { ModeratorsPort } from './moderators-port.js';
 import type { OutboxPort } from './outbox-port.js';
 import type { TransferPort } from './transfer-port.js';
 import type { SubscriptionsPort } from './subscriptions-port.js';
@@ -56,8 +58,9 @@ export type {
 } from './comments-port.js';
 export { MAX_PAGE_LIMIT } from './comments-port.js';
 export type { AuditPage, AuditQuery, ModerationPort } from './moderation-port.js';
+export type { ModeratorsPort } from './moderators-port.js';
 
-export interface Storage extends CommentsPort, ModerationPort, OutboxPort, TransferPort, SubscriptionsPort {
+export interface Storage extends CommentsPort, ModerationPort, OutboxPort, TransferPort, SubscriptionsPort, ModeratorsPort {
   /** Which adapter this is, for logs and readiness. */
   readonly kind: 'sqlite' | 'mongo';
   /**

@@ -32,7 +32,7 @@ async function seed(dataDir: string): Promise<void> {
   await s.ensureThread({ key: 'https://blog.example/empty', url: 'https://blog.example/empty', now: d('2026-01-03T00:00:00.000Z') });
   const root = makeComment({ id: '01ROOT', threadKey: key, createdAt: d('2026-01-01T10:00:00.123Z'), body: 'Root *one*', html: '<p>Root <em>one</em></p>\n' });
   const reply = makeReply(root, { id: '01REPLY', createdAt: d('2026-01-01T11:00:00.000Z'), status: 'pending', spamCheck: 'unchecked', recheck: { attempts: 2, nextAt: d('2026-01-01T12:00:00.000Z') }, spamReasons: ['akismet_unreachable'] });
-  const spam = makeComment({ id: '01SPAM', threadKey: key, status: 'spam', createdAt: d('2026-01-01T12:00:00.000Z'), author: { name: '李', email: 'li@example.com', emailKey: 'e'.repeat(64), website: 'https://li.example/', avatar: 'b'.repeat(32) } });
+  const spam = makeComment({ id: '01SPAM', threadKey: key, status: 'spam', createdAt: d('2026-01-01T12:00:00.000Z'), author: { name: '李', email: 'li@example.com', emailKey: 'e'.repeat(64), website: 'https://li.example/', avatar: 'b'.repeat(32), identity: { key: 'i'.repeat(64), badge: 'Member', avatarUrl: 'https://img.example/g.png' } } });
   const deleted = makeComment({ id: '01DEL', threadKey: key, status: 'deleted', createdAt: d('2026-01-01T13:00:00.000Z'), editTokenHash: 'f'.repeat(64), context: { ip: '2001:db8::5', userAgent: 'UA "quoted"', referrer: 'https://ref.example/' } });
   const rejected = makeComment({ id: '01REJ', threadKey: 'id:locked-thread', status: 'rejected', createdAt: d('2026-01-02T13:00:00.000Z') });
   const modReply = makeReply(root, { id: '01MOD', createdAt: d('2026-01-01T11:30:00.000Z'), author: { name: 'Desk editor', email: '', emailKey: '', website: null, avatar: '', moderator: true } });
@@ -61,6 +61,8 @@ describe('export json / import json', () => {
     expect(lines[0]).toEqual({ format: 'parley-export', version: 2 });
     expect(lines.filter((l) => l.type === 'thread')).toHaveLength(3);
     expect(lines.filter((l) => l.type === 'comment').map((l) => l.id)).toEqual(['01DEL', '01MOD', '01REJ', '01REPLY', '01ROOT', '01SPAM']);
+    expect((lines.find((l) => l.id === '01SPAM')!.author as { identity?: unknown }).identity).toEqual({ key: 'i'.repeat(64), badge: 'Member', avatarUrl: 'https://img.example/g.png' });
+    expect(lines.find((l) => l.id === '01ROOT')!.author).not.toHaveProperty('identity');
     expect((lines.find((l) => l.id === '01MOD')!.author as { moderator?: boolean }).moderator).toBe(true);
     expect(lines.find((l) => l.id === '01ROOT')!.author).not.toHaveProperty('moderator');
     expect(lines.filter((l) => l.type === 'ban').map((l) => l.id)).toEqual(['01BANA', '01BANB']);
@@ -86,6 +88,7 @@ describe('export json / import json', () => {
     const s = openSqliteStorage({ dataDir: b });
     expect((await s.countVisible(['https://blog.example/ünïcödé-post'])).get('https://blog.example/ünïcödé-post')).toBe(2);
     expect((await s.getComment('01MOD'))?.author.moderator).toBe(true);
+    expect((await s.getComment('01SPAM'))?.author.identity).toEqual({ key: 'i'.repeat(64), badge: 'Member', avatarUrl: 'https://img.example/g.png' });
     expect((await s.getThread('id:locked-thread'))?.locked).toBe(true);
     expect((await s.listAudit({ commentId: '01SPAM', cursor: null, limit: 10 })).entries.map((e) => e.reason)).toEqual(['links']);
     await s.close();

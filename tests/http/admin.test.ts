@@ -64,7 +64,7 @@ describe('access', () => {
     if (header) r = r.set('Authorization', header.startsWith('Basic') ? header : `Bearer ${header}`);
     const res = await r;
     expect(res.status).toBe(401);
-    expect(res.body).toEqual({ error: { code: 'unauthorized', message: 'A valid moderator token is required.', requestId: expect.any(String) } });
+    expect(res.body).toEqual({ error: { code: 'unauthorized', message: 'Sign in, or send a valid moderator token.', requestId: expect.any(String) } });
   });
 
   it('accepts every configured token and names its label as the actor', async () => {

@@ -375,6 +375,31 @@ describe('real answers match the document', () => {
     calls.push(['post', '/webhooks/deliveries/{id}/retry', 404, await as(request(mod.http).post(`${A}/webhooks/deliveries/no-such/retry`))]);
     void c3;
 
+    // Moderator accounts and sessions (issue 15).
+    const PASSWORD = 'correct horse battery staple';
+    const added = await as(request(mod.http).post(`${A}/moderators`)).send({ email: 'maria@newsroom.example', name: 'Maria', role: 'moderator', password: PASSWORD });
+    calls.push(['post', '/moderators', 201, added]);
+    calls.push(['post', '/moderators', 400, await as(request(mod.http).post(`${A}/moderators`)).send({ email: 'x', role: 'owner' })]);
+    calls.push(['post', '/moderators', 409, await as(request(mod.http).post(`${A}/moderators`)).send({ email: 'maria@newsroom.example', name: 'M', role: 'moderator', password: PASSWORD })]);
+    calls.push(['get', '/moderators', 200, await as(request(mod.http).get(`${A}/moderators`))]);
+    const modId = String(added.body.moderator.id);
+    calls.push(['post', '/moderators/{id}/disable', 200, await as(request(mod.http).post(`${A}/moderators/${modId}/disable`))]);
+    calls.push(['post', '/moderators/{id}/disable', 404, await as(request(mod.http).post(`${A}/moderators/no-such/disable`))]);
+    calls.push(['post', '/moderators/{id}/enable', 200, await as(request(mod.http).post(`${A}/moderators/${modId}/enable`))]);
+    calls.push(['post', '/moderators/{id}/enable', 404, await as(request(mod.http).post(`${A}/moderators/no-such/enable`))]);
+    calls.push(['post', '/moderators/{id}/password', 200, await as(request(mod.http).post(`${A}/moderators/${modId}/password`)).send({ password: PASSWORD })]);
+    calls.push(['post', '/moderators/{id}/password', 400, await as(request(mod.http).post(`${A}/moderators/${modId}/password`)).send({ password: 'short' })]);
+    calls.push(['post', '/session', 401, await request(mod.http).post(`${A}/session`).send({ email: 'maria@newsroom.example', password: 'not the password' })]);
+    calls.push(['post', '/session', 400, await request(mod.http).post(`${A}/session`).send({})]);
+    const signedIn = await request(mod.http).post(`${A}/session`).send({ email: 'maria@newsroom.example', password: PASSWORD });
+    calls.push(['post', '/session', 200, signedIn]);
+    const cookie = String(signedIn.headers['set-cookie']).split(';')[0]!;
+    calls.push(['get', '/session', 200, await request(mod.http).get(`${A}/session`).set('Cookie', cookie)]);
+    calls.push(['get', '/moderators', 403, await request(mod.http).get(`${A}/moderators`).set('Cookie', cookie)]);
+    calls.push(['get', '/session', 401, await request(mod.http).get(`${A}/session`).set('Cookie', 'parley_admin=not-a-session-of-ours-0123456789')]);
+    calls.push(['delete', '/session', 403, await request(mod.http).delete(`${A}/session`).set('Cookie', cookie)]);
+    calls.push(['delete', '/session', 204, await request(mod.http).delete(`${A}/session`).set('Cookie', cookie).set('X-CSRF-Token', String(signedIn.body.csrfToken))]);
+
     const limited = await app({ ADMIN_TOKEN: TOKEN, RATE_LIMIT_ADMIN_PER_MINUTE: '1' });
     await as(request(limited.http).get(`${A}/bans`));
     calls.push(['get', '/bans', 429, await as(request(limited.http).get(`${A}/bans`))]);

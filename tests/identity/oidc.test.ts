@@ -77,6 +77,13 @@ describe('OpenID Connect sign-in', () => {
     expect(form.body.signIn).toEqual({ guests: true, oidc: `${PUBLIC_URL}/auth/oidc/start` });
   });
 
+  it('rate limits the popup pages per IP with the read limit', async () => {
+    const a = await setUp({}, { RATE_LIMIT_READS_PER_MINUTE: '2' });
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await request(a.http).get('/auth/oidc/start').query({ origin: SITE })).status);
+    expect(statuses).toEqual([303, 303, 429]);
+  });
+
   it('refuses to start for a site that is not in ALLOWED_ORIGINS', async () => {
     const a = await setUp();
     const res = await request(a.http).get('/auth/oidc/start').query({ origin: 'https://evil.example' });

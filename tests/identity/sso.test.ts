@@ -276,3 +276,34 @@ describe('my comments', () => {
     expect(res.text).not.toContain('grace.sso');
   });
 });
+
+describe('single use across instances (Redis)', () => {
+  const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+  it('refuses on one instance a payload another one accepted, when both share REDIS_URL', async () => {
+    const { createClient } = await import('redis');
+    const probe = createClient({ url: REDIS_URL, socket: { connectTimeout: 1000, reconnectStrategy: false } });
+    probe.on('error', () => undefined);
+    const reachable = await probe.connect().then(
+      () => true,
+      () => false,
+    );
+    if (!reachable) {
+      // Loud, like the other suites that need a server; .ci/run provides Redis.
+      if (process.env.REQUIRE_REDIS === '1') throw new Error(`REQUIRE_REDIS=1 but no Redis answers at ${REDIS_URL}`);
+      console.warn(`SKIPPING the cross-instance replay check: no Redis at ${REDIS_URL}`);
+      return;
+    }
+    await probe.quit();
+    app = await createTestApp({ ...SSO, REDIS_URL });
+    const other = await createTestApp({ ...SSO, REDIS_URL });
+    try {
+      const token = await signSsoJwt(ssoClaims(app.clock.now, { jti: `redis-${Date.now()}-${Math.random()}` }));
+      expect((await request(app.http).post('/api/v1/sso/session').send({ token })).status).toBe(200);
+      const replayed = await request(other.http).post('/api/v1/sso/session').send({ token });
+      expect([replayed.status, replayed.body.error.fields]).toEqual([401, { token: 'replayed' }]);
+    } finally {
+      await other.close();
+    }
+  });
+});

@@ -122,6 +122,25 @@ if (typeof found !== 'string') {
       expect((await request(app.http).get('/readyz')).body.checks.storage).toBe('ok');
     });
 
+    it('signs a moderator account in, moderates with the session and CSRF token, and refuses it once disabled', async () => {
+      await app?.close();
+      app = await createTestApp({ ADMIN_TOKEN: `smoke:${TOKEN}`, MODERATION: 'all' }, await openMongoStorage({ uri, timeoutMs: SLOW_SERVER_MS }));
+      const email = `${testId('mod')}@newsroom.example`.toLowerCase();
+      const added = await request(app.http).post('/api/v1/admin/moderators').set('Authorization', `Bearer ${TOKEN}`).send({ email, name: 'Mongo Mod', role: 'moderator', password: 'correct horse battery staple' });
+      expect(added.status).toBe(201);
+      const signIn = await request(app.http).post('/api/v1/admin/session').send({ email, password: 'correct horse battery staple' });
+      expect(signIn.status).toBe(200);
+      const cookie = String(signIn.headers['set-cookie']).split(';')[0]!;
+      const posted = await request(app.http).post('/api/v1/comments').send(validComment({ url: uniqueThreadKey('mod-session'), body: 'held on mongo' }));
+      const approve = () => request(app!.http).post(`/api/v1/admin/comments/${posted.body.comment.id}/approve`).set('Cookie', cookie);
+      expect((await approve().send({})).status).toBe(403);
+      expect((await approve().set('X-CSRF-Token', signIn.body.csrfToken).send({})).status).toBe(200);
+      const audit = await request(app.http).get(`/api/v1/admin/audit?commentId=${posted.body.comment.id}`).set('Authorization', `Bearer ${TOKEN}`);
+      expect(audit.body.entries[0]).toMatchObject({ action: 'approve', actor: `Mongo Mod [${added.body.moderator.id}]` });
+      await request(app.http).post(`/api/v1/admin/moderators/${added.body.moderator.id}/disable`).set('Authorization', `Bearer ${TOKEN}`).expect(200);
+      expect((await request(app.http).get('/api/v1/admin/session').set('Cookie', cookie)).status).toBe(401);
+    });
+
     it('stores one of eight identical comments posted at once and answers the other seven 409 duplicate_comment', async () => {
       const concurrent = await createTestApp({}, await openMongoStorage({ uri, timeoutMs: SLOW_SERVER_MS }));
       try {
@@ -270,7 +289,7 @@ if (typeof found !== 'string') {
           indexes: declared,
         });
       }
-      expect(Object.keys(models).sort()).toEqual(['audit', 'bans', 'comments', 'intents', 'outbox', 'outboxClaims', 'subscribers', 'subscriptions', 'threadCounts', 'threads']);
+      expect(Object.keys(models).sort()).toEqual(['audit', 'bans', 'comments', 'intents', 'moderatorSessions', 'moderators', 'outbox', 'outboxClaims', 'subscribers', 'subscriptions', 'threadCounts', 'threads']);
     });
 
     it('gives comments stored before dedupe keys one at open, idempotently, and still refuses their duplicates', async () => {

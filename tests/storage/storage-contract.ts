@@ -8,6 +8,7 @@ import type { Storage } from '../../src/storage/storage.js';
 import { describeCommentsContract } from './comments-contract.js';
 import { describeModerationContract } from './moderation-contract.js';
 import { describeOutboxContract } from './outbox-contract.js';
+import { describeModeratorsContract } from './moderators-contract.js';
 import { describeTransferContract } from './transfer-contract.js';
 import { describeSubscriptionsContract } from './subscriptions-contract.js';
 
@@ -34,6 +35,7 @@ export function describeStorageContract(adapterName: string, open: () => Promise
 
     describeTransferContract(() => storage);
     describeOutboxContract(() => storage);
+    describeModeratorsContract(() => storage);
     describeSubscriptionsContract(() => storage);
   });
 }

@@ -31,8 +31,14 @@ export function describeTransferBatchContract(adapterName: string, open: () => P
       const root = makeComment({ threadKey: key, id: testId('b'), createdAt: at(1), status: 'spam', recheck: { attempts: 1, nextAt: at(9) }, spamReasons: ['r'] });
       const reply = makeReply(root, { id: testId('b'), createdAt: at(2), author: { name: 'Mod', email: '', emailKey: '', website: 'https://m.example/', avatar: '', moderator: true } });
       const edited = makeComment({ threadKey: key, id: testId('b'), createdAt: at(3), editedAt: at(4), history: [{ body: 'old', editedAt: at(4), by: 'moderator' }] });
-      await expect(store.restoreComments([root, reply, edited])).resolves.toEqual([root.id, reply.id, edited.id]);
-      for (const c of [root, reply, edited]) await expect(store.getComment(c.id)).resolves.toEqual(c);
+      const signedIn = makeComment({
+        threadKey: key,
+        id: testId('b'),
+        createdAt: at(5),
+        author: { name: 'Grace', email: 'g@example.com', emailKey: 'g'.repeat(64), website: null, avatar: 'gav', identity: { key: 'i'.repeat(64), badge: 'Member', avatarUrl: 'https://img.example/g.png' } },
+      });
+      await expect(store.restoreComments([root, reply, edited, signedIn])).resolves.toEqual([root.id, reply.id, edited.id, signedIn.id]);
+      for (const c of [root, reply, edited, signedIn]) await expect(store.getComment(c.id)).resolves.toEqual(c);
       await expect(store.restoreComments([])).resolves.toEqual([]);
     });
 

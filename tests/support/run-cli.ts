@@ -1,5 +1,5 @@
 /** Runs the `parley` command line in-process with its own env and captured output. */
-import { Writable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { runCli } from '../../src/cli/run-cli.js';
 
 export interface CliResult {
@@ -19,9 +19,11 @@ class Capture extends Writable {
   }
 }
 
-export async function cli(args: string[], env: Record<string, string | undefined>): Promise<CliResult> {
+/** `stdin`: text piped in (e.g. a password for --password-stdin); absent, the command sees no standard input. */
+export async function cli(args: string[], env: Record<string, string | undefined>, stdin?: string): Promise<CliResult> {
   const stdout = new Capture();
   const stderr = new Capture();
-  const code = await runCli(args, { env: { SECRET: TEST_SECRET, LOG_LEVEL: 'silent', ...env }, stdout, stderr });
+  const input = stdin === undefined ? {} : { stdin: Readable.from([Buffer.from(stdin)]) };
+  const code = await runCli(args, { env: { SECRET: TEST_SECRET, LOG_LEVEL: 'silent', ...env }, stdout, stderr, ...input });
   return { code, stdout: stdout.text, stderr: stderr.text };
 }

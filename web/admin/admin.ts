@@ -1,6 +1,7 @@
 /**
- * The moderation page: signs in with a moderator token (kept in sessionStorage), works the queue through the admin
- * API only. Comment text is the server's sanitised HTML; everything else is set as text, never as markup.
+ * The moderation page: signs in with a moderator account (email and password: an HttpOnly session cookie, plus the
+ * CSRF token kept in memory and sent as X-CSRF-Token), or with an automation token (kept in sessionStorage); works
+ * the queue through the admin API only. Comment text is the server's sanitised HTML; everything else is set as text, never as markup.
  */
 import type { AdminAuditEntry, AdminBan, AdminComment, AdminQueueResponse, AdminThread } from '../../src/http/admin/dto.js';
 import { ADMIN_CSS } from './styles.js';
@@ -41,6 +42,9 @@ const VIEWS: [View, string][] = [
 
 interface State {
   token: string | null;
+  /** Signed in with an account: the session's CSRF token (the session id itself is an HttpOnly cookie). */
+  csrf: string | null;
+  role: 'admin' | 'moderator';
   view: View;
   status: Status;
   comments: AdminComment[];
@@ -53,6 +57,8 @@ interface State {
 
 const state: State = {
   token: sessionStorage.getItem(TOKEN_KEY),
+  csrf: null,
+  role: 'admin',
   view: 'queue',
   status: 'pending',
   comments: [],
@@ -74,12 +80,16 @@ function h<K extends keyof HTMLElementTagNameMap>(
   return el;
 }
 
+const signedIn = () => state.token !== null || state.csrf !== null;
+
 async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const auth: Record<string, string> = state.token ? { Authorization: `Bearer ${state.token}` } : method === 'GET' ? {} : { 'X-CSRF-Token': state.csrf ?? '' };
   const res = await fetch(`/api/v1/admin${path}`, {
     method,
-    headers: { Authorization: `Bearer ${state.token ?? ''}`, ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
+    headers: { ...auth, ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    credentials: 'omit',
+    // The session cookie goes with account sign-ins only; a token needs none.
+    credentials: state.token ? 'omit' : 'same-origin',
   });
   if (res.status === 204) return undefined as T;
   const json = (await res.json().catch(() => ({}))) as { error?: { code: string; message: string } };
@@ -97,38 +107,66 @@ function announce(text: string, isError = false): void {
 
 function fail(err: unknown): void {
   if (err instanceof HttpError && err.status === 401) {
-    signOut('That token was not accepted.');
+    void signOut(state.token ? 'That token was not accepted.' : 'Your session has ended. Please sign in again.');
     return;
   }
   announce(err instanceof Error ? err.message : String(err), true);
 }
 
-function signOut(message = ''): void {
+interface SessionInfo {
+  moderator: { id: string | null; name: string; role: 'admin' | 'moderator' };
+  csrfToken: string | null;
+}
+
+async function signOut(message = ''): Promise<void> {
+  // An account's session is revoked on the server too (the cookie is HttpOnly: only the server can clear it).
+  if (state.csrf) await api('DELETE', '/session').catch(() => undefined);
   state.token = null;
+  state.csrf = null;
   sessionStorage.removeItem(TOKEN_KEY);
   renderSignIn(message);
 }
 
 function renderSignIn(message = ''): void {
-  const input = h('input', { id: 'token', type: 'password', autocomplete: 'current-password', required: '', 'aria-describedby': 'token-help' });
+  const email = h('input', { id: 'email', type: 'email', autocomplete: 'username' });
+  const password = h('input', { id: 'password', type: 'password', autocomplete: 'current-password' });
+  const input = h('input', { id: 'token', type: 'password', autocomplete: 'off', 'aria-describedby': 'token-help' });
   const form = h(
     'form',
     { class: 'signin', 'aria-labelledby': 'signin-title' },
     h('h1', { id: 'signin-title' }, 'Parley moderation'),
-    h('label', { for: 'token' }, 'Moderator token'),
+    h('label', { for: 'email' }, 'Email'),
+    email,
+    h('label', { for: 'password' }, 'Password'),
+    password,
+    h('label', { for: 'token' }, 'Or a moderator token'),
     input,
-    h('p', { id: 'token-help', class: 'help' }, 'Kept in this tab only (sessionStorage) and sent to this server only.'),
+    h('p', { id: 'token-help', class: 'help' }, 'For ADMIN_TOKEN setups: kept in this tab only (sessionStorage) and sent to this server only.'),
     h('button', { type: 'submit' }, 'Sign in'),
     message ? h('p', { class: 'error', role: 'alert' }, message) : null,
   );
   form.addEventListener('submit', (e) => {
     e.preventDefault();
+    if (email.value.trim() !== '' || password.value !== '') {
+      void (async () => {
+        try {
+          const me = await api<SessionInfo>('POST', '/session', { email: email.value.trim(), password: password.value });
+          state.csrf = me.csrfToken;
+          state.role = me.moderator.role;
+          await load(true);
+        } catch (err) {
+          renderSignIn(err instanceof HttpError && err.status === 401 ? 'Wrong email or password.' : err instanceof Error ? err.message : String(err));
+        }
+      })();
+      return;
+    }
     state.token = input.value.trim();
+    state.role = 'admin';
     sessionStorage.setItem(TOKEN_KEY, state.token);
     void load(true);
   });
   root.replaceChildren(form);
-  input.focus();
+  email.focus();
 }
 
 function commentCard(c: AdminComment, index: number): HTMLElement {
@@ -275,12 +313,14 @@ function renderList(): void {
 function frame(...content: (Node | null)[]): void {
   const nav = h('nav', { class: 'views', 'aria-label': 'Sections' });
   for (const [v, label] of VIEWS) {
+    // Bans and a person's data are for admins (the API answers 403 role_required to a moderator).
+    if (state.role !== 'admin' && (v === 'bans' || v === 'people')) continue;
     const b = h('button', { type: 'button', 'data-view': v, ...(v === state.view ? { 'aria-current': 'page' } : {}) }, label);
     b.addEventListener('click', () => void show(v));
     nav.append(b);
   }
   const out = h('button', { type: 'button', class: 'link' }, 'Sign out');
-  out.addEventListener('click', () => signOut());
+  out.addEventListener('click', () => void signOut());
   root.replaceChildren(h('header', {}, h('h1', {}, 'Parley moderation'), out), nav, live, ...content.filter((n): n is Node => n !== null));
 }
 
@@ -686,7 +726,7 @@ function confirmErase(email: string, mode: 'delete' | 'anonymize', result: HTMLE
 }
 
 async function load(reset: boolean): Promise<void> {
-  if (!state.token) return renderSignIn();
+  if (!signedIn()) return renderSignIn();
   try {
     const params = new URLSearchParams({ status: state.status, limit: '50' });
     if (state.search) params.set('q', state.search);
@@ -728,7 +768,7 @@ function focusCard(): void {
 }
 
 document.addEventListener('keydown', (e) => {
-  if (!state.token || e.ctrlKey || e.metaKey || e.altKey) return;
+  if (!signedIn() || e.ctrlKey || e.metaKey || e.altKey) return;
   const target = e.target as HTMLElement;
   if (target.tagName === 'INPUT' && (target as HTMLInputElement).type !== 'checkbox') return;
   if (target.tagName === 'TEXTAREA' || target.tagName === 'SELECT' || target.closest('dialog')) return;
@@ -755,4 +795,14 @@ sheet.replaceSync(ADMIN_CSS);
 document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
 
 if (state.token) void load(true);
-else renderSignIn();
+else {
+  // A session cookie from before a reload: ask who is signed in (and get the CSRF token back).
+  void api<SessionInfo>('GET', '/session').then(
+    (me) => {
+      state.csrf = me.csrfToken;
+      state.role = me.moderator.role;
+      return load(true);
+    },
+    () => renderSignIn(),
+  );
+}

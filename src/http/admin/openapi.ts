@@ -10,6 +10,11 @@ import { COMMENT_STATUSES } from '../../domain/comment.js';
 import type { AdminAuditEntry, AdminBan, AdminComment, AdminQueueResponse, AdminThread } from './dto.js';
 import { adminSchemas as S } from './validation.js';
 import { deliveriesQuery, type AdminWebhookDelivery } from './webhooks.js';
+import { MODERATOR_ROLES } from '../../domain/moderator.js';
+import { accountSchemas as AS } from './account-validation.js';
+import { ADMIN_SESSION_COOKIE, CSRF_HEADER } from './auth.js';
+import type { AdminModerator } from './moderator-routes.js';
+import type { AdminSessionResponse } from './session-routes.js';
 import { errorResponse as error, type ApiSection, type OperationSpec, type ResponseSpec, type Same } from '../ops/openapi.js';
 
 const isoDate = z.iso.datetime({ offset: false });
@@ -92,6 +97,24 @@ export const BulkResultSchema = z.object({ id: z.string(), ok: z.boolean(), stat
 
 const AdminCommentResponse = z.object({ comment: AdminCommentSchema });
 
+export const AdminModeratorSchema = z.object({
+  id: z.string(),
+  email: z.string().describe('Shown to admins only; never in a public response or a log line.'),
+  name: z.string(),
+  role: z.enum(MODERATOR_ROLES),
+  disabled: z.boolean(),
+  createdAt: isoDate,
+  updatedAt: isoDate,
+}) satisfies z.ZodType<AdminModerator>;
+const AdminModeratorResponse = z.object({ moderator: AdminModeratorSchema });
+
+export const AdminSessionSchema = z.object({
+  moderator: z.object({ id: z.string().nullable().describe('null for a token.'), name: z.string(), role: z.enum(MODERATOR_ROLES) }),
+  via: z.enum(['token', 'session']),
+  csrfToken: z.string().nullable().describe(`Send it as ${CSRF_HEADER} on every state-changing request with the session cookie (null for a token).`),
+  expiresAt: isoDate.nullable().describe('When the session ends at the latest (ADMIN_SESSION_HOURS); null for a token.'),
+}) satisfies z.ZodType<AdminSessionResponse>;
+
 const mirrors: [
   Same<z.output<typeof AdminCommentSchema>, AdminComment>,
   Same<z.output<typeof AdminQueueResponseSchema>, AdminQueueResponse>,
@@ -103,7 +126,7 @@ const mirrors: [
 void mirrors;
 
 const COMMON: Record<number, ResponseSpec> = {
-  401: error('unauthorized: a valid moderator token is required.'),
+  401: error('unauthorized: sign in (session cookie) or send a valid moderator token.'),
   429: error('rate_limited: too many admin requests from this address (RATE_LIMIT_ADMIN_PER_MINUTE).'),
   500: error('internal_error.'),
   503: error('storage_unavailable: the store (or the shared rate-limit store) does not answer.'),
@@ -119,13 +142,29 @@ const op = (spec: Omit<OperationSpec, 'tags' | 'security'>): OperationSpec => ({
   ...spec,
   path: `/api/v1/admin${spec.path}`,
   tags: ['admin'],
-  security: ['adminToken'],
+  security: ['adminToken', 'adminSession'],
   responses: { ...spec.responses, ...COMMON },
 });
+/** Bans, a person's data, webhooks and accounts: a moderator account of role `moderator` is refused. */
+const ADMIN_ONLY: Record<number, ResponseSpec> = {
+  403: error('role_required: only an admin (or a token) may do this; or csrf_failed (session without a valid X-CSRF-Token, or from another origin).'),
+};
+const CSRF: Record<number, ResponseSpec> = {
+  403: error('csrf_failed: with the session cookie, a state-changing request needs X-CSRF-Token and this origin.'),
+};
 
 export const adminApi: ApiSection = {
-  tags: [{ name: 'admin', description: "Moderators' API: same-origin, bearer token (ADMIN_TOKEN); off (404) when ADMIN_TOKEN is unset." }],
-  securitySchemes: { adminToken: { type: 'http', scheme: 'bearer', description: 'One of the ADMIN_TOKEN tokens.' } },
+  tags: [
+    {
+      name: 'admin',
+      description:
+        "Moderators' API: same-origin; a moderator account's session cookie (with X-CSRF-Token on state-changing requests) or a bearer token (ADMIN_TOKEN, acts as an admin); off (404) while there is neither a token nor an account.",
+    },
+  ],
+  securitySchemes: {
+    adminToken: { type: 'http', scheme: 'bearer', description: 'One of the ADMIN_TOKEN tokens (automation).' },
+    adminSession: { type: 'apiKey', in: 'cookie', name: ADMIN_SESSION_COOKIE, description: 'The session cookie set by POST /api/v1/admin/session.' },
+  },
   components: {
     AdminComment: AdminCommentSchema,
     AdminQueueResponse: AdminQueueResponseSchema,
@@ -134,6 +173,8 @@ export const adminApi: ApiSection = {
     AdminBan: AdminBanSchema,
     BulkResult: BulkResultSchema,
     AdminCommentResponse,
+    AdminModerator: AdminModeratorSchema,
+    AdminSession: AdminSessionSchema,
   },
   operations: [
     op({
@@ -156,7 +197,7 @@ export const adminApi: ApiSection = {
       method: 'post',
       path: '/comments/{id}/reply',
       operationId: 'adminReply',
-      summary: "Reply as a moderator: published at once (never held), shown with a Moderator badge and the token's label as the name; audited.",
+      summary: "Reply as a moderator: published at once (never held), shown with a Moderator badge and the account's name (or the token's label); audited.",
       pathParams: { id: 'The id of the comment answered.' },
       body: { schema: S.replyBody, contentTypes: JSON_ONLY },
       responses: { 201: { description: 'The reply.', schema: AdminCommentResponse }, ...BODY, 404: error('comment_not_found.') },
@@ -215,14 +256,14 @@ export const adminApi: ApiSection = {
       operationId: 'adminBan',
       summary: 'Ban an email (any case, any +tag), a domain and its subdomains, or an IP (an IPv6 address bans its /64) or prefix; stored as a keyed hash only, optionally until a date.',
       body: { schema: S.banBody, contentTypes: JSON_ONLY },
-      responses: { 201: { description: 'The ban.', schema: z.object({ ban: AdminBanSchema }) }, ...BODY },
+      responses: { ...ADMIN_ONLY,  201: { description: 'The ban.', schema: z.object({ ban: AdminBanSchema }) }, ...BODY },
     }),
     op({
       method: 'get',
       path: '/bans',
       operationId: 'adminBans',
       summary: 'Every ban.',
-      responses: { 200: { description: 'The bans.', schema: z.object({ bans: z.array(AdminBanSchema) }) } },
+      responses: { ...ADMIN_ONLY,  200: { description: 'The bans.', schema: z.object({ bans: z.array(AdminBanSchema) }) } },
     }),
     op({
       method: 'delete',
@@ -230,7 +271,7 @@ export const adminApi: ApiSection = {
       operationId: 'adminUnban',
       summary: 'Lift a ban.',
       pathParams: { id: 'The ban id.' },
-      responses: { 204: { description: 'Lifted.' }, 404: error('not_found: no such ban.') },
+      responses: { ...ADMIN_ONLY,  204: { description: 'Lifted.' }, 404: error('not_found: no such ban.') },
     }),
     op({
       method: 'get',
@@ -249,7 +290,7 @@ export const adminApi: ApiSection = {
       operationId: 'adminExportAuthor',
       summary: "Everything stored about one commenter's email (a GDPR access request), as a JSON download.",
       query: S.exportQuery,
-      responses: {
+      responses: { ...ADMIN_ONLY,
         200: {
           description: 'The export: comments and reply notifications (the opt-in of the address and the comments it follows).',
           schema: z.object({
@@ -270,7 +311,7 @@ export const adminApi: ApiSection = {
       operationId: 'adminEraseAuthor',
       summary: "Erase one commenter's personal data: delete their comments, or keep them anonymised; their reply subscriptions are removed either way.",
       body: { schema: S.eraseBody, contentTypes: JSON_ONLY },
-      responses: { 200: { description: 'How many comments were erased.', schema: z.object({ erased: z.int().min(0) }) }, ...BODY },
+      responses: { ...ADMIN_ONLY,  200: { description: 'How many comments were erased.', schema: z.object({ erased: z.int().min(0) }) }, ...BODY },
     }),
     op({
       method: 'get',
@@ -278,7 +319,7 @@ export const adminApi: ApiSection = {
       operationId: 'adminWebhookDeliveries',
       summary: 'Webhook deliveries, newest first, with their outcome (pending, delivered, failed), attempts and last error.',
       query: deliveriesQuery,
-      responses: {
+      responses: { ...ADMIN_ONLY, 
         200: { description: 'A page.', schema: z.object({ deliveries: z.array(AdminWebhookDeliverySchema), nextCursor: z.string().nullable() }) },
         400: error('validation_failed.'),
       },
@@ -289,7 +330,78 @@ export const adminApi: ApiSection = {
       operationId: 'adminRetryWebhookDelivery',
       summary: 'Send a delivery again now (a failed one, or a delivered one the receiver lost); same webhook-id.',
       pathParams: { id: 'The delivery id (the webhook-id header).' },
-      responses: { 200: { description: 'The delivery, due now.', schema: z.object({ delivery: AdminWebhookDeliverySchema }) }, 404: error('not_found: no such webhook delivery.') },
+      responses: { ...ADMIN_ONLY,  200: { description: 'The delivery, due now.', schema: z.object({ delivery: AdminWebhookDeliverySchema }) }, 404: error('not_found: no such webhook delivery.') },
+    }),
+    {
+      method: 'post',
+      path: '/api/v1/admin/session',
+      operationId: 'adminSignIn',
+      summary: 'Sign in with a moderator account: sets the session cookie (HttpOnly, SameSite=Strict, Secure over HTTPS, Path=/api/v1/admin) and returns the CSRF token. Rate limited per IP, and failures per account and IP and per account; audited.',
+      tags: ['admin'],
+      body: { schema: AS.signInBody, contentTypes: JSON_ONLY },
+      responses: {
+        200: { description: 'Signed in: a new session (any session the browser presented is ended).', schema: AdminSessionSchema },
+        ...BODY,
+        401: error('unauthorized: wrong email or password (the same answer for an unknown or disabled account).'),
+        403: error('csrf_failed: posted from another origin.'),
+        429: error('rate_limited: too many sign-in attempts (RATE_LIMIT_SIGNIN_*).'),
+        500: error('internal_error.'),
+        503: error('storage_unavailable.'),
+      },
+    },
+    op({
+      method: 'get',
+      path: '/session',
+      operationId: 'adminWhoAmI',
+      summary: 'Who is signed in (account or token), and the CSRF token of the session.',
+      responses: { 200: { description: 'The identity.', schema: AdminSessionSchema } },
+    }),
+    op({
+      method: 'delete',
+      path: '/session',
+      operationId: 'adminSignOut',
+      summary: 'Sign out: the session is revoked and the cookie cleared (a token request just answers 204).',
+      responses: { 204: { description: 'Signed out.' }, ...CSRF },
+    }),
+    op({
+      method: 'get',
+      path: '/moderators',
+      operationId: 'adminModerators',
+      summary: 'Every moderator account, oldest first (admins only).',
+      responses: { ...ADMIN_ONLY, 200: { description: 'The accounts.', schema: z.object({ moderators: z.array(AdminModeratorSchema) }) } },
+    }),
+    op({
+      method: 'post',
+      path: '/moderators',
+      operationId: 'adminAddModerator',
+      summary: 'Create a moderator account (admins only); the password is hashed with scrypt. Audited.',
+      body: { schema: AS.moderatorBody, contentTypes: JSON_ONLY },
+      responses: { ...ADMIN_ONLY, 201: { description: 'The account.', schema: AdminModeratorResponse }, ...BODY, 409: error('conflict: an account with this email exists.') },
+    }),
+    op({
+      method: 'post',
+      path: '/moderators/{id}/disable',
+      operationId: 'adminDisableModerator',
+      summary: 'Disable an account (admins only): its sessions end at once. The last enabled admin cannot be disabled.',
+      pathParams: { id: 'The account id.' },
+      responses: { ...ADMIN_ONLY, 200: { description: 'The account.', schema: AdminModeratorResponse }, 404: error('not_found.'), 409: error('conflict: the last enabled admin.') },
+    }),
+    op({
+      method: 'post',
+      path: '/moderators/{id}/enable',
+      operationId: 'adminEnableModerator',
+      summary: 'Enable a disabled account again (admins only).',
+      pathParams: { id: 'The account id.' },
+      responses: { ...ADMIN_ONLY, 200: { description: 'The account.', schema: AdminModeratorResponse }, 404: error('not_found.') },
+    }),
+    op({
+      method: 'post',
+      path: '/moderators/{id}/password',
+      operationId: 'adminResetModeratorPassword',
+      summary: "Set a new password for an account (admins only): its sessions end at once.",
+      pathParams: { id: 'The account id.' },
+      body: { schema: AS.passwordBody, contentTypes: JSON_ONLY },
+      responses: { ...ADMIN_ONLY, 200: { description: 'The account.', schema: AdminModeratorResponse }, ...BODY, 404: error('not_found.') },
     }),
   ],
 };

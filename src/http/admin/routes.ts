@@ -1,9 +1,19 @@
-/** /api/v1/admin: the moderators' API. Same-origin only (no CORS), bearer tokens, rate limited upstream. */
+/**
+ * /api/v1/admin: the moderators' API. Same-origin only (no CORS), rate limited upstream. Bearer tokens (automation) or
+ * a moderator account's session cookie (auth.ts); bans, a person's data (GDPR), webhooks and accounts are for admins.
+ */
+import cookieParser from 'cookie-parser';
 import express, { Router, type Response } from 'express';
 import type { ModerationService } from '../../comments/moderation-service.js';
 import { encodeCursor } from '../../comments/comment-service.js';
 import type { Comment } from '../../domain/comment.js';
-import { adminAuth, type LabelledToken } from './auth.js';
+import { adminAuth, identityOf, requireAdmin, type LabelledToken } from './auth.js';
+import type { ModeratorAccounts } from '../../moderators/moderator-accounts.js';
+import type { ModeratorSessions } from '../../moderators/moderator-sessions.js';
+import type { Logger } from '../../logger.js';
+import type { SignInLimiters } from '../rate-limit.js';
+import { moderatorRoutes } from './moderator-routes.js';
+import { sessionRoutes, signInRoutes } from './session-routes.js';
 import {
   toAdminAudit,
   toAdminBan,
@@ -18,13 +28,31 @@ import { BODY_LIMIT } from '../create-http-app.js';
 
 const actorOf = (res: Response) => String(res.locals.actor);
 
-export function adminRoutes(moderation: ModerationService, tokens: readonly LabelledToken[], more?: (router: Router) => void): Router {
+export interface AdminAccess {
+  tokens: readonly LabelledToken[];
+  accounts: ModeratorAccounts;
+  sessions: ModeratorSessions;
+  logger: Logger;
+  publicUrl: string | null;
+  signInLimiters?: SignInLimiters;
+  /** False while there is neither a token nor an account: the API then answers 404, as when it was off. */
+  enabled: () => Promise<boolean>;
+}
+
+/** Mounted only for admins: a moderator account of role `moderator` gets 403 role_required there. */
+export const ADMIN_ONLY_PATHS = ['/bans', '/authors', '/webhooks', '/moderators'];
+
+export function adminRoutes(moderation: ModerationService, access: AdminAccess, more?: (router: Router) => void): Router {
   const router = Router();
-  router.use(adminAuth(tokens));
+  router.use(async (_req, _res, next) => next((await access.enabled()) ? undefined : 'router'));
   router.use((_req, res, next) => {
     res.set('Cache-Control', 'no-store');
     next();
   });
+  router.use(cookieParser());
+  router.use(signInRoutes({ ...access, limiters: access.signInLimiters }));
+  router.use(adminAuth(access));
+  router.use(ADMIN_ONLY_PATHS, requireAdmin());
   router.use(requireBodyType());
   router.use(express.json({ limit: BODY_LIMIT, strict: true }));
   router.use(limitBodyDepth());
@@ -61,7 +89,7 @@ export function adminRoutes(moderation: ModerationService, tokens: readonly Labe
   // Before /comments/:id/:action, which would read "reply" as an unknown action.
   router.post('/comments/:id/reply', async (req, res) => {
     const b = parseAdmin(S.replyBody, req.body);
-    const c = await moderation.reply(actorOf(res), req.params.id, b.body);
+    const c = await moderation.reply(actorOf(res), req.params.id, b.body, identityOf(res).displayName);
     res.status(201).json({ comment: await one(c) });
   });
 
@@ -129,6 +157,8 @@ export function adminRoutes(moderation: ModerationService, tokens: readonly Labe
     const b = parseAdmin(S.eraseBody, req.body);
     res.json({ erased: await moderation.eraseAuthor(actorOf(res), b.email, b.mode) });
   });
+  sessionRoutes(router, access);
+  moderatorRoutes(router, access.accounts);
   more?.(router);
 
   return router;

@@ -47,7 +47,7 @@ export interface ApiSection {
   tags?: { name: string; description: string }[];
   /** Named response schemas, shown under components.schemas and referenced by $ref (nested ones too). */
   components?: Record<string, z.ZodType>;
-  securitySchemes?: Record<string, { type: 'http'; scheme: 'bearer'; description: string }>;
+  securitySchemes?: Record<string, { type: 'http'; scheme: 'bearer'; description: string } | { type: 'apiKey'; in: 'cookie'; name: string; description: string }>;
   operations: OperationSpec[];
 }
 

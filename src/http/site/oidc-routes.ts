@@ -6,7 +6,7 @@
  * default (same-origin) would cut the popup off from the article page that opened it.
  */
 import { randomBytes } from 'node:crypto';
-import { Router, type Request, type Response } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { AppError } from '../../domain/errors.js';
 import { normalizeOrigin } from '../../domain/thread.js';
 import type { CommenterSessions } from '../../identity/commenter-session.js';
@@ -26,6 +26,8 @@ export interface OidcRoutesDeps {
   allowedOrigins: readonly string[];
   /** PUBLIC_URL: its https makes the cookie Secure. */
   publicUrl: string;
+  /** Per-IP limit of both pages (the readers' read limit): each start may cost a round trip to the provider. */
+  limiter?: RequestHandler;
 }
 
 /** What the popup posts to the article page: a session, or why there is none. */
@@ -65,8 +67,9 @@ function answerPage(res: Response, status: number, text: string, message: SignIn
   res.status(status).type('html').send(page.value);
 }
 
-export function oidcRoutes({ oidc, sessions, allowedOrigins, publicUrl }: OidcRoutesDeps): Router {
+export function oidcRoutes({ oidc, sessions, allowedOrigins, publicUrl, limiter }: OidcRoutesDeps): Router {
   const router = Router();
+  if (limiter) router.use('/auth/oidc', limiter);
   const secure = publicUrl.startsWith('https:');
   const cookieAttributes = `Path=/auth/oidc; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
 

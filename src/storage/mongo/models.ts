@@ -3,6 +3,7 @@ import { Schema, type Connection, type Model } from 'mongoose';
 import { COMMENT_STATUSES } from '../../domain/comment.js';
 import type { CommentStatus, EditRecord, SpamCheckState } from '../../domain/comment.js';
 import { outboxClaimSchema, outboxSchema, type OutboxClaimDoc, type OutboxDoc } from './mongo-outbox.js';
+import { moderatorSchema, moderatorSessionSchema, type ModeratorDoc, type ModeratorSessionDoc } from './mongo-moderators.js';
 import { subscriberSchema, subscriptionSchema, type SubscriberDoc, type SubscriptionDoc } from './mongo-subscriptions.js';
 
 export interface CommentDoc {
@@ -317,6 +318,9 @@ export interface MongoModels {
   intents: Model<IntentDoc>;
   outbox: Model<OutboxDoc>;
   outboxClaims: Model<OutboxClaimDoc>;
+  // Moderator accounts and their sessions (mongo-moderators.ts).
+  moderators: Model<ModeratorDoc>;
+  moderatorSessions: Model<ModeratorSessionDoc>;
   subscribers: Model<SubscriberDoc>;
   subscriptions: Model<SubscriptionDoc>;
 }
@@ -332,6 +336,8 @@ export function createModels(connection: Connection): MongoModels {
     intents: connection.model<IntentDoc>('Intent', intentSchema, 'intents'),
     outbox: connection.model<OutboxDoc>('Outbox', outboxSchema, 'outbox'),
     outboxClaims: connection.model<OutboxClaimDoc>('OutboxClaim', outboxClaimSchema, 'outbox_claims'),
+    moderators: connection.model<ModeratorDoc>('Moderator', moderatorSchema, 'moderators'),
+    moderatorSessions: connection.model<ModeratorSessionDoc>('ModeratorSession', moderatorSessionSchema, 'moderator_sessions'),
     subscribers: connection.model<SubscriberDoc>('Subscriber', subscriberSchema, 'subscribers'),
     subscriptions: connection.model<SubscriptionDoc>('Subscription', subscriptionSchema, 'subscriptions'),
   };

@@ -9,6 +9,7 @@ import { StorageUnavailableError } from '../../domain/errors.js';
 import type { Storage } from '../storage.js';
 import { mongoTransfer } from './mongo-transfer.js';
 import { mongoOutbox } from './mongo-outbox.js';
+import { mongoModerators } from './mongo-moderators.js';
 import { mongoSubscriptions } from './mongo-subscriptions.js';
 import { fillDedupeKeys, mongoComments, toComment, toThread } from './mongo-comments.js';
 import { guarded, translateMongoError } from './mongo-errors.js';
@@ -162,6 +163,7 @@ export async function openMongoStorage(opts: MongoStorageOptions): Promise<Stora
     close,
     ...mongoTransfer({ models, guarded, toComment, toThread, syncCount: comments.syncCount }),
     ...mongoOutbox(models.outbox, models.outboxClaims, guarded),
+    ...mongoModerators(models.moderators, models.moderatorSessions),
     ...mongoSubscriptions(models.subscribers, models.subscriptions, guarded),
   };
 }

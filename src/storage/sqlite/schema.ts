@@ -152,6 +152,30 @@ export const MIGRATIONS: readonly string[] = [
   -- "My comments": one commenter's comments, newest first.
   CREATE INDEX IF NOT EXISTS comments_identity ON comments (author_identity, created_at, id);
   `,
+  `
+  -- Moderator accounts (issue 15): the email is private and unique; the password is a scrypt string.
+  CREATE TABLE IF NOT EXISTS moderators (
+    id            TEXT PRIMARY KEY,
+    email         TEXT NOT NULL UNIQUE,
+    name          TEXT NOT NULL,
+    role          TEXT NOT NULL,
+    disabled      INTEGER NOT NULL DEFAULT 0,
+    password_hash TEXT NOT NULL,
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL
+  );
+  -- Their sign-in sessions, keyed by the SHA-256 of the session id.
+  CREATE TABLE IF NOT EXISTS moderator_sessions (
+    id_hash      TEXT PRIMARY KEY,
+    moderator_id TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL,
+    expires_at   INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS moderator_sessions_moderator ON moderator_sessions (moderator_id);
+  CREATE INDEX IF NOT EXISTS moderator_sessions_expiry ON moderator_sessions (expires_at);
+  CREATE INDEX IF NOT EXISTS moderator_sessions_idle ON moderator_sessions (last_seen_at);
+  `,
 ];
 
 export function migrate(db: Database): void {

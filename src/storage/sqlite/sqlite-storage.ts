@@ -1,7 +1,7 @@
 /**
  * The SQLite adapter of the storage port: opens the file (owner-only, WAL, migrations) and composes the parts, all on
  * one connection so that a change and its audit entry share a transaction: comments and threads (sqlite-comments.ts),
- * moderation records (sqlite-moderation.ts), the outbox and transfer.
+ * moderation records (sqlite-moderation.ts), the outbox, transfer and moderator accounts (sqlite-moderators.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,6 +14,7 @@ import { sqliteComments, toComment, toThread, type CommentRow, type ThreadRow } 
 import { sqliteAuditWriter, sqliteModeration } from './sqlite-moderation.js';
 import { sqliteTransfer } from './sqlite-transfer.js';
 import { sqliteOutbox } from './sqlite-outbox.js';
+import { sqliteModerators } from './sqlite-moderators.js';
 import { sqliteSubscriptions } from './sqlite-subscriptions.js';
 import { sqliteCause, translatingErrors } from './sqlite-errors.js';
 
@@ -64,6 +65,7 @@ export function openSqliteStorage({ dataDir, onOpen }: SqliteStorageOptions): St
 
     ...sqliteTransfer<CommentRow, ThreadRow>({ db, toComment, toThread }),
     ...sqliteOutbox(db),
+    ...sqliteModerators(db),
     ...sqliteSubscriptions(db),
   };
   return translatingErrors(storage);

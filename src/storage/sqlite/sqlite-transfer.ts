@@ -41,6 +41,9 @@ const commentParams = (c: Comment): unknown[] => [
   c.recheck ? c.recheck.attempts : null,
   c.recheck ? c.recheck.nextAt.getTime() : null,
   JSON.stringify(c.history.map((h) => ({ body: h.body, editedAt: h.editedAt.getTime(), by: h.by }))),
+  c.author.identity?.key ?? null,
+  c.author.identity?.badge ?? null,
+  c.author.identity?.avatarUrl ?? null,
 ];
 
 export function sqliteTransfer<CommentRow, ThreadRow>({ db, toComment, toThread }: SqliteTransferDeps<CommentRow, ThreadRow>): TransferPort {
@@ -63,8 +66,8 @@ export function sqliteTransfer<CommentRow, ThreadRow>({ db, toComment, toThread 
   const insertComment = db.prepare(
     `INSERT INTO comments (id, thread_key, parent_id, root_id, depth, status, author_name, author_email, author_email_key,
       author_website, avatar, author_moderator, body, html, created_at, edited_at, edit_token_hash, ip, user_agent, referrer,
-      spam_check, spam_reasons, recheck_attempts, recheck_at, history)
-     VALUES (${Array.from({ length: 25 }, () => '?').join(', ')}) ON CONFLICT (id) DO NOTHING`,
+      spam_check, spam_reasons, recheck_attempts, recheck_at, history, author_identity, author_badge, author_avatar_url)
+     VALUES (${Array.from({ length: 28 }, () => '?').join(', ')}) ON CONFLICT (id) DO NOTHING`,
   );
   const conversationVisible = db.prepare(conversationVisibleSql());
   const addVisible = db.prepare(
