@@ -614,6 +614,13 @@ const ACTION_TEXT: Record<string, string> = {
   unban: 'removed a ban',
   export_author: "exported a person's comments",
   erase_author: "erased a person's comments",
+  sign_in: 'signed in',
+  sign_in_failed: 'failed to sign in',
+  sign_out: 'signed out',
+  moderator_add: 'added a moderator account',
+  moderator_disable: 'disabled a moderator account',
+  moderator_enable: 'enabled a moderator account',
+  moderator_reset: "reset a moderator's password",
 };
 
 async function renderAudit(cursor: string | null = null, rows: AdminAuditEntry[] = []): Promise<void> {
