@@ -1,6 +1,6 @@
 /** Readers' use cases: read a thread, count threads, post a comment, edit or delete one's own within the window. */
 import type { Comment, CommentStatus, ModerationMode, RecheckState } from '../domain/comment.js';
-import { EDITED_AFTER_APPROVAL, THREAD_READ_STATUSES, PUBLIC_STATUSES } from '../domain/comment.js';
+import { EDITED_AFTER_APPROVAL, isReasonNote, THREAD_READ_STATUSES, TRUSTED_SIGN_IN, PUBLIC_STATUSES } from '../domain/comment.js';
 import { AppError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../domain/errors.js';
 import { decodeKeyset, encodeKeyset } from '../domain/cursor.js';
 import { renderBody } from '../domain/markup.js';
@@ -203,8 +203,8 @@ export function createCommentService(deps: CommentServiceDeps) {
 
   /** The moderation decision for a stored comment the spam service has cleared (re-check job, author's edit). */
   async function publishOrHoldStored(c: Comment): Promise<{ status: CommentStatus; reason?: string }> {
-    // A public comment whose author edited it was already past the first-time rule.
-    if (settings.moderation !== 'all' && c.spamReasons.includes(EDITED_AFTER_APPROVAL)) return { status: 'approved' };
+    // A public comment whose author edited it, or a trusted sign-in's, was already past the first-time rule.
+    if (settings.moderation !== 'all' && (c.spamReasons.includes(EDITED_AFTER_APPROVAL) || c.spamReasons.includes(TRUSTED_SIGN_IN))) return { status: 'approved' };
     return publishOrHold(c.author.emailKey);
   }
 
@@ -356,9 +356,12 @@ export function createCommentService(deps: CommentServiceDeps) {
         // Decided (and its reason kept) even when the checks hold it: a later clean re-check must not skip this rule.
         // A signed-in commenter's address is vouched for by the site or the provider; SSO_TRUSTED skips the first-time rule.
         const proven = signedIn ? signedIn.emailVerified : verifyCommenterToken(input.commenterToken, settings.secret, emailKey, now);
-        const decided = signedIn?.trusted && settings.moderation !== 'all' ? { status: 'approved' as const } : await publishOrHold(emailKey, proven);
+        const trusted = signedIn?.trusted === true && settings.moderation !== 'all';
+        const decided = trusted ? { status: 'approved' as const } : await publishOrHold(emailKey, proven);
         status = verdict.outcome === 'hold' ? 'pending' : decided.status;
         if (decided.reason) reasons.push(decided.reason);
+        // Noted on the comment: the re-check job and an author's edit decide again and must know it.
+        if (trusted) reasons.push(TRUSTED_SIGN_IN);
       }
       const recheck: RecheckState | null = verdict.spamCheck === 'unchecked' && status === 'pending' ? firstRecheck(now) : null;
 
@@ -437,20 +440,22 @@ export function createCommentService(deps: CommentServiceDeps) {
       // The reasons a hidden comment was hidden for still stand (the spam service's own are replaced by its new verdict).
       if (comment.status !== 'approved') {
         for (const r of comment.spamReasons) {
-          if (!r.startsWith('akismet_') && r !== EDITED_AFTER_APPROVAL && !reasons.includes(r)) reasons.push(r);
+          if (!r.startsWith('akismet_') && !isReasonNote(r) && !reasons.includes(r)) reasons.push(r);
         }
       }
+      const stillHeld = reasons.length > verdict.reasons.length;
       let status: CommentStatus;
       if (comment.status === 'spam' || comment.status === 'rejected') status = comment.status;
       else if (verdict.outcome === 'spam') status = 'spam';
-      else if (verdict.outcome === 'hold' || reasons.length > verdict.reasons.length) status = 'pending';
+      else if (verdict.outcome === 'hold' || stillHeld) status = 'pending';
       else if (comment.status === 'approved' && settings.moderation !== 'all') status = 'approved';
       else if (comment.status === 'approved' || comment.spamCheck === 'unchecked') {
         // Held only while the spam service had not answered (or public, under MODERATION=all): the mode decides.
-        const decided = await publishOrHold(comment.author.emailKey);
+        const decided = await publishOrHoldStored(comment);
         status = decided.status;
         if (decided.reason) reasons.push(decided.reason);
       } else status = 'pending'; // held by a moderator: their call, not the edit's
+      if (comment.spamReasons.includes(TRUSTED_SIGN_IN)) reasons.push(TRUSTED_SIGN_IN);
 
       if (comment.status === 'approved' && status !== 'approved') reasons.push(EDITED_AFTER_APPROVAL);
       const recheck: RecheckState | null = verdict.spamCheck === 'unchecked' && status === 'pending' ? firstRecheck(now) : null;

@@ -27,6 +27,15 @@ export const HONEYPOT_FIELD = 'contact_me_by_fax_only';
  */
 export const EDITED_AFTER_APPROVAL = 'edited_after_approval';
 
+/**
+ * A note in `spamReasons` (not a hold): the commenter was signed in through the host site with SSO_TRUSTED, so the
+ * first-time rule was skipped at post time. Kept so a later decision (re-check, author's edit) skips it too.
+ */
+export const TRUSTED_SIGN_IN = 'trusted_sign_in';
+
+/** Notes written into `spamReasons` that record a decision and hold nothing. */
+export const isReasonNote = (r: string) => r === EDITED_AFTER_APPROVAL || r === TRUSTED_SIGN_IN;
+
 /** Result of the spam checks: `checked` once a definitive verdict exists; `unchecked` while waiting for one. */
 export type SpamCheckState = 'none' | 'checked' | 'unchecked';
 

@@ -3,7 +3,7 @@
  * backoff of comments/recheck-schedule.ts. A definitive answer moves the comment on without a human; after 24 hours
  * it stays pending for a moderator. Every move is compare-and-set on `pending`, so a moderator's decision wins.
  */
-import { EDITED_AFTER_APPROVAL, type Comment, type CommentStatus } from '../domain/comment.js';
+import { isReasonNote, TRUSTED_SIGN_IN, type Comment, type CommentStatus } from '../domain/comment.js';
 import type { Storage } from '../storage/storage.js';
 import { nextRecheck } from '../comments/recheck-schedule.js';
 import { spamInputOfStored } from '../spam/akismet-check.js';
@@ -35,8 +35,8 @@ export interface RecheckReport {
   gaveUp: number;
 }
 
-/** Reasons written by the spam service itself; anything else is a local hold that its "ham" must not lift. */
-const isServiceReason = (r: string) => r.startsWith('akismet_') || r === EDITED_AFTER_APPROVAL;
+/** Reasons written by the spam service itself, and notes; anything else is a local hold that its "ham" must not lift. */
+const isServiceReason = (r: string) => r.startsWith('akismet_') || isReasonNote(r);
 
 export function createRecheckJob(deps: RecheckDeps) {
   const { storage, check, clock, publishOrHold, logger } = deps;
@@ -47,10 +47,13 @@ export function createRecheckJob(deps: RecheckDeps) {
     const edited = c.history.some((h) => h.by === 'author');
     const verdict = await check.run({ ...spamInputOfStored(c, thread?.url ?? null), ...(edited ? { recheckReason: 'edit' } : {}) });
     const local = c.spamReasons.filter((r) => !isServiceReason(r));
+    // Notes are kept while the comment waits (publishOrHold reads them); the trusted sign-in stays a fact after too.
+    const notes = c.spamReasons.filter(isReasonNote);
+    const trusted = notes.filter((r) => r === TRUSTED_SIGN_IN);
     const now = clock();
     if (verdict?.kind === 'ham') {
       const decided = local.length > 0 ? { status: 'pending' as const } : await publishOrHold(c);
-      const reasons = [...local, verdict.reason, ...(decided.reason ? [decided.reason] : [])];
+      const reasons = [...local, ...trusted, verdict.reason, ...(decided.reason ? [decided.reason] : [])];
       const moved = await storage.updateComment(c.id, { status: decided.status, spamCheck: 'checked', spamReasons: reasons, recheck: null }, { ifStatus: 'pending' });
       await deps.cache?.invalidate([c.threadKey]);
       if (moved) await deps.notifier?.statusChanged(moved);
@@ -59,7 +62,7 @@ export function createRecheckJob(deps: RecheckDeps) {
     } else if (verdict?.kind === 'spam' || verdict?.kind === 'discard') {
       const moved = await storage.updateComment(
         c.id,
-        { status: 'spam', spamCheck: 'checked', spamReasons: [...local, verdict.reason], recheck: null },
+        { status: 'spam', spamCheck: 'checked', spamReasons: [...local, ...trusted, verdict.reason], recheck: null },
         { ifStatus: 'pending' },
       );
       await deps.cache?.invalidate([c.threadKey]);
@@ -67,7 +70,7 @@ export function createRecheckJob(deps: RecheckDeps) {
       report.spam += 1;
     } else {
       const next = nextRecheck(c.createdAt, c.recheck?.attempts ?? 0, now);
-      const reasons = [...local, verdict?.reason ?? 'akismet_no_answer', ...(next ? [] : ['recheck_gave_up'])];
+      const reasons = [...local, ...notes, verdict?.reason ?? 'akismet_no_answer', ...(next ? [] : ['recheck_gave_up'])];
       await storage.updateComment(c.id, { recheck: next, spamReasons: reasons }, { ifStatus: 'pending' });
       if (next) report.retried += 1;
       else report.gaveUp += 1;

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { ARTICLE, createTestApp, TEST_EPOCH, validComment, type TestApp } from '../support/test-app.js';
 import { signSsoJwt, signSsoPlain, ssoClaims, SSO_SECRET } from '../support/sso-token.js';
+import { FAKE_AKISMET_KEY, startFakeAkismet } from '../support/fake-akismet.js';
 
 const SSO = { SSO_SECRET, SSO_BADGE: 'Subscriber' };
 const OTHER_ARTICLE = 'https://news.example.org/2026/06/another-story';
@@ -170,6 +171,47 @@ describe('signed-in comments', () => {
     await app.close();
     app = await createTestApp({ ...SSO, MODERATION: 'all', SSO_TRUSTED: '1' });
     expect((await postAs(await signIn())).body.status).toBe('pending');
+  });
+
+  it('keeps SSO_TRUSTED when Akismet was down: the re-check and an edit publish without first-time moderation', async () => {
+    const fake = await startFakeAkismet();
+    try {
+      fake.setMode('error500', 'comment-check');
+      const env = { ...SSO, MODERATION: 'first-time', AKISMET_KEY: FAKE_AKISMET_KEY, AKISMET_ENDPOINT: fake.url };
+      app = await createTestApp({ ...env, SSO_TRUSTED: '1' });
+      const session = await signIn();
+      const first = await postAs(session);
+      const second = await postAs(session, { body: 'A second thought' });
+      for (const res of [first, second]) {
+        expect(res.body.status).toBe('pending');
+        expect(await app.storage.getComment(res.body.comment.id)).toMatchObject({ status: 'pending', spamCheck: 'unchecked' });
+      }
+      // One more failed re-check first: what the post decided must survive it.
+      app.clock.advance(61_000);
+      expect(await app.jobs.recheck.runOnce()).toMatchObject({ retried: 2 });
+      // The author edits the second while Akismet answers: decided again, still trusted.
+      fake.setMode('normal');
+      const edited = await request(app.http)
+        .patch(`/api/v1/comments/${second.body.comment.id}`)
+        .set('Authorization', `Bearer ${second.body.editToken}`)
+        .send({ body: 'A second, better thought' });
+      expect([edited.status, edited.body.status]).toEqual([200, 'approved']);
+      app.clock.advance(11 * 60_000);
+      expect(await app.jobs.recheck.runOnce()).toMatchObject({ due: 1, approved: 1 });
+      expect((await app.storage.getComment(first.body.comment.id))?.status).toBe('approved');
+      await app.close();
+
+      // Without the trust the same comment stays held for its first-time review: the test tells the two apart.
+      fake.setMode('error500', 'comment-check');
+      app = await createTestApp(env);
+      const held = await postAs(await signIn());
+      fake.setMode('normal');
+      app.clock.advance(61_000);
+      expect(await app.jobs.recheck.runOnce()).toMatchObject({ due: 1, held: 1 });
+      expect((await app.storage.getComment(held.body.comment.id))?.status).toBe('pending');
+    } finally {
+      await fake.close();
+    }
   });
 
   it('lets a returning signed-in commenter skip first-time moderation once a comment under that email was approved', async () => {

@@ -23,6 +23,7 @@ const TEXT: Record<string, string> = {
   moderation_all: 'every comment is reviewed (MODERATION=all)',
   first_time_commenter: 'first comment from this email',
   edited_after_approval: 'edited after approval',
+  trusted_sign_in: 'signed in through the site (SSO_TRUSTED): first-time moderation skipped',
 };
 
 /** Every code this module knows (for tests and the OpenAPI description). */
