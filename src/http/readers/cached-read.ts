@@ -177,7 +177,7 @@ export function cachedReads({ cache, service, threadPolicy, cacheHeaders = NO_CA
       const { view, input, ref, key } = parsed;
       const entry = await cachedOrPass(cache, key, async () => {
         const thread = toThreadResponse(await service.listThread(input));
-        const body = Buffer.from(threadPageHtml(thread, TOKEN_SLOT, view));
+        const body = Buffer.from(threadPageHtml(thread, { token: TOKEN_SLOT, notifyReplies: service.issueFormToken(view.sel).notifyReplies }, view));
         const slot = body.indexOf(TOKEN_SLOT);
         // Not exactly one slot (never expected): the entry says so, and the normal handler renders every request.
         const once = slot >= 0 && body.indexOf(TOKEN_SLOT, slot + 1) < 0;

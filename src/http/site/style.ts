@@ -59,6 +59,9 @@ footer{border-top:1px solid var(--rule);margin-top:3rem;padding:1rem 0 2rem;font
 .t label{display:block;font-weight:600;margin:0 0 .25rem}
 .t input,.t textarea{display:block;width:100%;font:inherit;color:var(--text);background:var(--bg);border:1px solid #8a8c92;border-radius:6px;padding:.5rem .7rem}
 .t textarea{min-height:9rem}
+.t .chk{display:flex;align-items:baseline;gap:.5rem}
+.t .chk input{display:inline-block;width:auto;flex:none}
+.t .chk label{display:inline;font-weight:400;margin:0}
 .t .f{margin:0 0 1rem}
 .t .req,.t .err{color:var(--error)}
 .t .err{font-size:.875rem;font-weight:600;margin:.25rem 0 0}

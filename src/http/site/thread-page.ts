@@ -47,8 +47,17 @@ export interface View {
   cursor?: string | undefined;
   replyTo?: string | undefined;
   posted?: PublicStatus | undefined;
-  form?: { values: Partial<Record<Field, string>>; errors: Record<string, string>; message: string };
+  form?: { values: Partial<Record<Field, string>>; errors: Record<string, string>; message: string; notifyReplies?: boolean };
 }
+/** What the form needs from the service (its issueFormToken answer): the token, and whether to offer the "Notify me" box. */
+export interface FormOffer {
+  token: string;
+  /** Reader reply notifications are on (REPLY_NOTIFICATIONS, mail and PUBLIC_URL configured). */
+  notifyReplies: boolean;
+}
+/** The widget's English words (web/embed/i18n.ts), like the rest of this page. */
+export const NOTIFY_LABEL = 'Notify me of follow-up replies by email';
+const NOTIFY_FIELD = 'notifyReplies';
 
 const MESSAGES: Record<string, Partial<Record<Field, string>> & { any: string }> = {
   required: { name: 'Please enter your name.', email: 'Please enter your email address.', body: 'Please write a comment.', any: 'This field is required.' },
@@ -97,8 +106,8 @@ function send(res: Response, status: number, title: string, body: Html): void {
 }
 
 /** The whole page for a thread that loaded (what show() sends with status 200). */
-export function threadPageHtml(thread: ThreadResponse, token: string, v: View): string {
-  return page(`Comments on ${thread.thread.url ?? thread.thread.key}`, render(thread, token, v));
+export function threadPageHtml(thread: ThreadResponse, offer: FormOffer, v: View): string {
+  return page(`Comments on ${thread.thread.url ?? thread.thread.key}`, render(thread, offer, v));
 }
 
 /** The view of a GET, read the way the route below reads it. */
@@ -154,7 +163,11 @@ function field(f: Field, label: string, v: View, opts: { type?: string; required
 ${control}${message ? html`<p class="err" id="e-${f}">${message}</p>` : ''}</div>`;
 }
 
-function render(thread: ThreadResponse, token: string, v: View): Html {
+function notifyBox(v: View): Html {
+  return html`<div class="f chk"><input id="${NOTIFY_FIELD}" name="${NOTIFY_FIELD}" type="checkbox" value="on"${v.form?.notifyReplies ? html` checked` : ''}> <label for="${NOTIFY_FIELD}">${NOTIFY_LABEL}</label></div>`;
+}
+
+function render(thread: ThreadResponse, offer: FormOffer, v: View): Html {
   const target = v.replyTo ? findComment(thread.comments, v.replyTo) : undefined;
   const replyTo = target && !target.deleted && target.author ? target : undefined;
   const n = thread.thread.commentCount;
@@ -184,13 +197,14 @@ ${v.form ? outcome : ''}
 <form method="post" action="${THREAD_PAGE_PATH}">
 <input type="hidden" name="url" value="${v.sel.url ?? ''}">
 ${v.sel.threadId ? html`<input type="hidden" name="threadId" value="${v.sel.threadId}">` : ''}
-<input type="hidden" name="formToken" value="${token}">
+<input type="hidden" name="formToken" value="${offer.token}">
 ${replyTo ? html`<input type="hidden" name="parentId" value="${replyTo.id}">` : ''}
 <p class="notes" id="notes">Your email address will not be published. Required fields are marked <span class="req">*</span></p>
 ${field('body', 'Comment', v, { required: true })}
 ${field('name', 'Name', v, { required: true, autocomplete: 'name' })}
 ${field('email', 'Email', v, { type: 'email', required: true, autocomplete: 'email' })}
 ${field('website', 'Website', v, { type: 'url', autocomplete: 'url' })}
+${offer.notifyReplies ? notifyBox(v) : ''}
 <p hidden><label for="${HONEYPOT_FIELD}">Leave this field empty</label> <input id="${HONEYPOT_FIELD}" name="${HONEYPOT_FIELD}" type="text" value="" tabindex="-1" autocomplete="off"></p>
 <p><button type="submit">Post Comment</button></p>
 </form>
@@ -209,18 +223,18 @@ export function threadPage(deps: ThreadPageDeps): Router {
 
   async function show(res: Response, status: number, v: View): Promise<void> {
     let thread: ThreadResponse;
-    let token: string;
+    let offer: FormOffer;
     try {
       const input = parseListThread({ ...v.sel, sort: v.sort, limit: String(PAGE_SIZE), cursor: v.cursor });
       thread = toThreadResponse(await service.listThread(input));
-      token = service.issueFormToken(v.sel).token;
+      offer = service.issueFormToken(v.sel);
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
       const hint = html`<p>Open this page as <code>${THREAD_PAGE_PATH}?url=</code> followed by the article's address.</p>`;
       send(res, statusOf(err.code), 'Comments', html`<h1>Comments</h1><p class="outcome bad" role="alert">${err.message}</p>${err.code === 'validation_failed' ? hint : ''}`);
       return;
     }
-    res.status(status).set(THREAD_PAGE_HEADERS).send(threadPageHtml(thread, token, v));
+    res.status(status).set(THREAD_PAGE_HEADERS).send(threadPageHtml(thread, offer, v));
   }
 
   const readLimit: RequestHandler[] = rateLimiters ? [rateLimiters.read] : [];
@@ -254,7 +268,8 @@ export function threadPage(deps: ThreadPageDeps): Router {
         const errors = err.fields ?? {};
         const inForm = Object.keys(errors).some((k) => (FIELDS as readonly string[]).includes(k));
         const message = err.code === 'validation_failed' && inForm ? 'Please correct the marked fields.' : err.message;
-        await show(res, statusOf(err.code), { sel, sort: 'oldest', replyTo: text(body.parentId), form: { values, errors, message } });
+        const notifyReplies = body[NOTIFY_FIELD] === 'on';
+        await show(res, statusOf(err.code), { sel, sort: 'oldest', replyTo: text(body.parentId), form: { values, errors, message, notifyReplies } });
       }
     },
   );
