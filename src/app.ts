@@ -188,8 +188,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
     },
   });
 
-  // --- signed-in commenters: sealed sessions, host-site SSO (single-use payloads, shared through Redis when set)
-  const sessions = commenterSessions({ secret, hours: config.commenters.sessionHours, clock });
+  // --- signed-in commenters: sealed, revocable sessions, host-site SSO (single-use payloads); both lists shared through Redis when set
+  const remembered = (prefix: string) => (redis ? redisReplayGuard(redis, () => clock().getTime(), prefix) : memoryReplayGuard(() => clock().getTime()));
+  const sessions = commenterSessions({ secret, hours: config.commenters.sessionHours, clock, revoked: remembered('parley:session-revoked:') });
   const { ssoSecret } = config.commenters;
   const verifySso = ssoSecret
     ? ssoVerifier({
@@ -197,7 +198,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
         serverSecret: secret,
         badge: config.commenters.ssoBadge,
         trusted: config.commenters.ssoTrusted,
-        replay: redis ? redisReplayGuard(redis, () => clock().getTime()) : memoryReplayGuard(() => clock().getTime()),
+        replay: remembered('parley:sso-jti:'),
         clock,
       })
     : null;

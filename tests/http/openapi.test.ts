@@ -271,6 +271,9 @@ describe('real answers match the document', () => {
       ['delete', '/api/v1/me/comments/{id}', 404, await request(sso.http).delete(`/api/v1/me/comments/${posted.body.comment.id}`).set('Authorization', auth)],
       ['delete', '/api/v1/me/comments/{id}', 401, await request(sso.http).delete('/api/v1/me/comments/x')],
       ['get', '/api/v1/form-token', 200, await request(sso.http).get('/api/v1/form-token').query({ url: ARTICLE })],
+      // Last: it ends the session the calls above use.
+      ['delete', '/api/v1/me/session', 204, await request(sso.http).delete('/api/v1/me/session').set('Authorization', auth)],
+      ['delete', '/api/v1/me/session', 401, await request(sso.http).delete('/api/v1/me/session').set('Authorization', auth)],
     );
     for (const [method, path, expected, res] of calls) {
       expect(`${method} ${path} ${res.status}`).toBe(`${method} ${path} ${expected}`);

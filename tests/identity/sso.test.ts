@@ -319,10 +319,35 @@ describe('my comments', () => {
   });
 });
 
-describe('single use across instances (Redis)', () => {
+describe('signing out', () => {
+  it('ends the session on the server: the old token gets 401 for /me, posts and my comments; another session lives on', async () => {
+    app = await createTestApp(SSO);
+    const session = await signIn();
+    const kept = await signIn();
+    expect((await postAs(session)).status).toBe(201);
+    const out = await request(app.http).delete('/api/v1/me/session').set('Authorization', `Bearer ${session}`);
+    expect(out.status).toBe(204);
+    const me = await request(app.http).get('/api/v1/me').set('Authorization', `Bearer ${session}`);
+    expect([me.status, me.body.error.code]).toEqual([401, 'sign_in_required']);
+    expect((await postAs(session, { body: 'After signing out' })).status).toBe(401);
+    expect((await request(app.http).get('/api/v1/me/comments').set('Authorization', `Bearer ${session}`)).status).toBe(401);
+    expect((await request(app.http).delete('/api/v1/me/session').set('Authorization', `Bearer ${session}`)).status).toBe(401);
+    // Only that session ends: the same commenter signed in elsewhere still is.
+    expect((await request(app.http).get('/api/v1/me').set('Authorization', `Bearer ${kept}`)).status).toBe(200);
+  });
+
+  it('answers 401 without a session, and never a 500 for a forged one', async () => {
+    app = await createTestApp(SSO);
+    expect((await request(app.http).delete('/api/v1/me/session')).status).toBe(401);
+    const forged = await request(app.http).delete('/api/v1/me/session').set('Authorization', 'Bearer not.a.session.at.all');
+    expect([forged.status, forged.body.error.code]).toEqual([401, 'sign_in_required']);
+  });
+});
+
+describe('single use and sign-out across instances (Redis)', () => {
   const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-  it('refuses on one instance a payload another one accepted, when both share REDIS_URL', async () => {
+  it('refuses on one instance a payload another one accepted, and a session another one signed out, when both share REDIS_URL', async () => {
     const { createClient } = await import('redis');
     const probe = createClient({ url: REDIS_URL, socket: { connectTimeout: 1000, reconnectStrategy: false } });
     probe.on('error', () => undefined);
@@ -344,6 +369,12 @@ describe('single use across instances (Redis)', () => {
       expect((await request(app.http).post('/api/v1/sso/session').send({ token })).status).toBe(200);
       const replayed = await request(other.http).post('/api/v1/sso/session').send({ token });
       expect([replayed.status, replayed.body.error.fields]).toEqual([401, { token: 'replayed' }]);
+
+      // A session signed out on one instance is refused by the other.
+      const session = await signIn({ jti: `redis-${Date.now()}-${Math.random()}` });
+      expect((await request(other.http).get('/api/v1/me').set('Authorization', `Bearer ${session}`)).status).toBe(200);
+      expect((await request(app.http).delete('/api/v1/me/session').set('Authorization', `Bearer ${session}`)).status).toBe(204);
+      expect((await request(other.http).get('/api/v1/me').set('Authorization', `Bearer ${session}`)).status).toBe(401);
     } finally {
       await other.close();
     }

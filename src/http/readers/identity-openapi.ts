@@ -37,7 +37,7 @@ const mirrors: [
 void mirrors;
 
 const error = errorResponse;
-const NEEDS_SESSION = error('sign_in_required: no session, or a forged or expired one.');
+const NEEDS_SESSION = error('sign_in_required: no session, or a forged, expired or signed-out one.');
 const SERVER_ERRORS = { 500: error('internal_error.'), 503: error('storage_unavailable: try again shortly.') };
 
 export const identityApi: ApiSection = {
@@ -72,6 +72,19 @@ export const identityApi: ApiSection = {
       security: ['commenterSession'],
       responses: {
         200: { description: 'The commenter as readers see them.', schema: z.object({ commenter: PublicCommenterSchema }) },
+        401: NEEDS_SESSION,
+        ...SERVER_ERRORS,
+      },
+    },
+    {
+      method: 'delete',
+      path: '/api/v1/me/session',
+      operationId: 'signOut',
+      summary: 'Sign out: the session is refused from now on, by every instance (shared through Redis when REDIS_URL is set).',
+      tags: ['commenters'],
+      security: ['commenterSession'],
+      responses: {
+        204: { description: 'Signed out.' },
         401: NEEDS_SESSION,
         ...SERVER_ERRORS,
       },

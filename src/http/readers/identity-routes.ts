@@ -1,6 +1,6 @@
 /**
- * Signed-in commenters' endpoints under /api/v1: trade the host site's signed payload for a session, and "my comments"
- * (list, export, delete) across the site. Never returns an email. commenterSession (commenter-auth.ts) runs before /me.
+ * Signed-in commenters' endpoints under /api/v1: trade the host site's signed payload for a session, sign out (revoke
+ * it), and "my comments" (list, export, delete) across the site. Never returns an email. commenterSession (commenter-auth.ts) runs before /me.
  */
 import { Router } from 'express';
 import type { CommentService } from '../../comments/comment-service.js';
@@ -11,7 +11,7 @@ import type { CommenterSessions } from '../../identity/commenter-session.js';
 import type { ThreadRecord } from '../../storage/storage.js';
 import { requireCommenter } from './commenter-auth.js';
 import { publicStatus, toPublicComment, type MyComment, type MyCommentsExport, type MyCommentsResponse, type PublicCommenter, type SessionResponse } from './dto.js';
-import { parseMyComments, parseSsoSession } from './validation.js';
+import { bearerToken, parseMyComments, parseSsoSession } from './validation.js';
 
 export interface IdentityRoutesDeps {
   service: CommentService;
@@ -49,6 +49,13 @@ export function identityRoutes({ service, sessions, verifySso, getThread, clock 
 
   router.get('/me', (req, res) => {
     res.set('Cache-Control', 'no-store').json({ commenter: publicCommenter(requireCommenter(req)) });
+  });
+
+  // Signing out: the session is refused from now on, by every instance (commenterSession opened it just before).
+  router.delete('/me/session', async (req, res) => {
+    requireCommenter(req);
+    await sessions.revoke(bearerToken(req.get('authorization')));
+    res.status(204).end();
   });
 
   router.get('/me/comments', async (req, res) => {
