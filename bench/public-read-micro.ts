@@ -94,7 +94,7 @@ async function main() {
   const twenty = [big, ...others.slice(0, 19)];
   const oldRead = async () => {
     const [p, c] = await Promise.all([storage.listThread({ ...page, statuses: THREAD_READ_STATUSES }), storage.countByThreads({ threadKeys: [big], statuses: PUBLIC_STATUSES })]);
-    return JSON.stringify({ thread: { key: big, url: big, commentCount: c.get(big) ?? 0 }, comments: buildTree(p.roots, p.replies).map(previousPublicNode), nextCursor: null });
+    return JSON.stringify({ thread: { key: big, url: big, commentCount: c.get(big) ?? 0, locked: false }, comments: buildTree(p.roots, p.replies).map(previousPublicNode), nextCursor: null });
   };
   const newRead = async () => {
     const [p, c] = await Promise.all([storage.listThreadPublic(page), storage.countVisible([big])]);
@@ -103,7 +103,11 @@ async function main() {
   const [oldBytes, newBytes] = [await oldRead(), await newRead()];
   if (oldBytes !== newBytes) throw new Error('old and new thread JSON differ');
 
+  const readPage = await storage.listThreadPublic(page);
+  const shape = async () =>
+    JSON.stringify(toThreadResponse({ thread: { key: big, url: big, commentCount: 200, locked: false }, nodes: buildTree(readPage.roots, readPage.replies), nextCursor: null }));
   const rows: [string, () => Promise<unknown>][] = [
+    ['below storage: tree + DTO + JSON of a page already read', shape],
     ['storage: listThread, first page (100 roots + 100 replies), full rows', () => storage.listThread({ ...page, statuses: THREAD_READ_STATUSES })],
     ['storage: listThreadPublic, same page, public columns', () => storage.listThreadPublic(page)],
     ['storage: countByThreads(approved), 1 thread', () => storage.countByThreads({ threadKeys: [big], statuses: PUBLIC_STATUSES })],

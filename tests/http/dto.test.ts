@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { buildTree, type ThreadNode } from '../../src/comments/comment-service.js';
+import { buildTree, type ThreadNode, type TreeItem } from '../../src/comments/comment-service.js';
 import { COMMENT_STATUSES, THREAD_READ_STATUSES, type Comment } from '../../src/domain/comment.js';
 import { toPublicComment, toThreadResponse, type PublicComment } from '../../src/http/readers/dto.js';
 import { openSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
@@ -30,6 +30,47 @@ const commentSpec = fc.record({
   avatar: fc.stringMatching(/^[0-9a-f]{0,32}$/),
   html: text,
   editedMs: fc.option(fc.integer({ min: 0, max: 10_000_000 }), { nil: null }),
+});
+
+/** buildTree as it was: a copy of every node while pruning; the in-place pruning must give the same trees. */
+function referenceTree<C extends TreeItem>(roots: C[], replies: C[]): ThreadNode<C>[] {
+  const nodes = new Map<string, ThreadNode<C>>();
+  for (const c of [...roots, ...replies]) nodes.set(c.id, { comment: c, placeholder: c.status === 'deleted', replies: [] });
+  for (const r of replies) {
+    const parent = r.parentId ? nodes.get(r.parentId) : undefined;
+    if (parent) parent.replies.push(nodes.get(r.id)!);
+  }
+  const prune = (list: ThreadNode<C>[]): ThreadNode<C>[] =>
+    list.map((n) => ({ ...n, replies: prune(n.replies) })).filter((n) => !n.placeholder || n.replies.length > 0);
+  return prune(roots.map((r) => nodes.get(r.id)!));
+}
+
+describe('buildTree', () => {
+  it('nests and prunes as the copying version did: deleted comments stay only above a visible one', () => {
+    const item = fc.record({ parent: fc.option(fc.nat(), { nil: null, freq: 2 }), deleted: fc.boolean() });
+    fc.assert(
+      fc.property(fc.array(item, { maxLength: 40 }), (specs) => {
+        const all: TreeItem[] = [];
+        for (const [i, s] of specs.entries()) {
+          const parentId = s.parent === null || all.length === 0 ? null : all[s.parent % all.length]!.id;
+          all.push({ id: `c${i}`, parentId, status: s.deleted ? 'deleted' : 'approved' });
+        }
+        const roots = all.filter((c) => c.parentId === null);
+        const replies = all.filter((c) => c.parentId !== null);
+        expect(buildTree(roots, replies)).toEqual(referenceTree(roots, replies));
+      }),
+      { numRuns: RUNS * 5, seed: SEED },
+    );
+  });
+
+  it('drops a deleted root whose replies are all deleted, and keeps one with a visible grandchild', () => {
+    const c = (id: string, parentId: string | null, status: TreeItem['status']): TreeItem => ({ id, parentId, status });
+    const roots = [c('a', null, 'deleted'), c('b', null, 'deleted')];
+    const replies = [c('a1', 'a', 'deleted'), c('b1', 'b', 'deleted'), c('b11', 'b1', 'approved')];
+    const tree = buildTree(roots, replies);
+    expect(tree.map((n) => n.comment.id)).toEqual(['b']);
+    expect(tree[0]!.replies[0]!.replies.map((n) => n.comment.id)).toEqual(['b11']);
+  });
 });
 
 describe('public thread JSON from lean rows', () => {

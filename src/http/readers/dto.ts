@@ -6,6 +6,7 @@
 import { PUBLIC_STATUSES, type Comment, type CommentStatus } from '../../domain/comment.js';
 import type { ThreadNode, ThreadView } from '../../comments/comment-service.js';
 import type { PublicCommentRow } from '../../storage/storage.js';
+import { isoUtc } from './iso-utc.js';
 
 export interface PublicAuthor {
   name: string;
@@ -187,7 +188,7 @@ export function toPublicCommentFromRow(r: PublicCommentRow): PublicComment {
 function toPublicNode(n: ThreadNode): PublicComment {
   const r = n.comment;
   const replies = n.replies.map(toPublicNode);
-  const createdAt = r.createdAt.toISOString();
+  const createdAt = isoUtc(r.createdAt.getTime());
   if (r.status === 'deleted') {
     return { id: r.id, parentId: r.parentId, author: null, html: DELETED_HTML, createdAt, editedAt: null, deleted: true, replies };
   }
@@ -197,7 +198,7 @@ function toPublicNode(n: ThreadNode): PublicComment {
     author: publicAuthorOfRow(r),
     html: r.html,
     createdAt,
-    editedAt: r.editedAt ? r.editedAt.toISOString() : null,
+    editedAt: r.editedAt ? isoUtc(r.editedAt.getTime()) : null,
     replies,
   };
 }
@@ -205,3 +206,4 @@ function toPublicNode(n: ThreadNode): PublicComment {
 export function toThreadResponse(view: ThreadView): ThreadResponse {
   return { thread: view.thread, comments: view.nodes.map(toPublicNode), nextCursor: view.nextCursor };
 }
+
