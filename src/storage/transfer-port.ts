@@ -12,10 +12,19 @@
  *   insertMany on MongoDB, skipping those whose id is stored already; it keeps visible counts and threads' activity
  *   times like `insertComment` and is as crash-safe (a batch cut short is finished by running the import again).
  *   Returns the ids it inserted. Every comment's thread must exist (`ensureThread` or `restoreThread` first).
+ * - `listAllSubscribers` and `listAllSubscriptions` page through reply subscribers and subscriptions by id ascending
+ *   (byte order). Moderator accounts are read with `listModerators` (few); their sessions are never moved.
+ * - `restoreSubscriber` and `restoreSubscription` insert as given (confirmedAt kept) unless the id or the natural key
+ *   (the address; the address and comment) is stored already: the address is then followed already, and they return
+ *   false. `restoreModerator` inserts the account as given (password hash, role, disabled) unless its id is stored
+ *   (false); another account with the same email is a ConflictError('conflict'), so an import reports it instead of
+ *   silently keeping one of two different accounts.
  */
 import type { AuditEntry, Ban } from '../domain/moderation.js';
 import type { Comment } from '../domain/comment.js';
+import type { Moderator } from '../domain/moderator.js';
 import type { ThreadRecord } from './storage.js';
+import type { Subscriber, Subscription } from './subscriptions-port.js';
 
 export interface TransferPage {
   after: string | null;
@@ -32,4 +41,9 @@ export interface TransferPort {
   restoreBan(ban: Ban): Promise<boolean>;
   restoreAudit(entry: AuditEntry): Promise<boolean>;
   restoreComments(comments: readonly Comment[]): Promise<string[]>;
+  listAllSubscribers(page: TransferPage): Promise<Subscriber[]>;
+  listAllSubscriptions(page: TransferPage): Promise<Subscription[]>;
+  restoreSubscriber(subscriber: Subscriber): Promise<boolean>;
+  restoreSubscription(subscription: Subscription): Promise<boolean>;
+  restoreModerator(moderator: Moderator): Promise<boolean>;
 }

@@ -1,11 +1,16 @@
 /**
- * The batch and audit parts of the transfer port (src/storage/transfer-port.ts): restoreComments and restoreAudit, on
- * a store of their own. Every adapter's test file runs it.
+ * The batch, audit, subscription and account parts of the transfer port (src/storage/transfer-port.ts): restoreComments,
+ * restoreAudit, the subscribers' and subscriptions' listings and restores, restoreModerator, on a store of their own.
+ * Every adapter's test file runs it.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Comment } from '../../src/domain/comment.js';
+import { ConflictError } from '../../src/domain/errors.js';
 import type { AuditEntry } from '../../src/domain/moderation.js';
+import type { Moderator } from '../../src/domain/moderator.js';
 import type { Storage } from '../../src/storage/storage.js';
+import type { Subscriber, Subscription } from '../../src/storage/subscriptions-port.js';
+import type { TransferPage } from '../../src/storage/transfer-port.js';
 import { makeComment, makeReply, testId, uniqueThreadKey } from '../support/comment-factory.js';
 
 const at = (minutes: number) => new Date(Date.UTC(2030, 0, 1) + minutes * 60_000);
@@ -93,6 +98,66 @@ export function describeTransferBatchContract(adapterName: string, open: () => P
       await store.restoreAudit(lock);
       expect((await store.listAudit({ commentId, cursor: null, limit: 10 })).entries).toEqual([entries[1], entries[0]]);
       expect((await store.listAudit({ cursor: null, limit: 1000 })).entries.filter((e) => e.id === lock.id)).toEqual([lock]);
+    });
+
+    /** Every record of a listing, page after page (`limit` at a time). */
+    async function all<T extends { id: string }>(list: (page: TransferPage) => Promise<T[]>, limit: number): Promise<T[]> {
+      const seen: T[] = [];
+      for (let after: string | null = null; ; ) {
+        const page = await list({ after, limit });
+        seen.push(...page);
+        if (page.length < limit) return seen;
+        after = page[page.length - 1]!.id;
+      }
+    }
+    const byteOrder = (ids: string[]) => [...ids].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+
+    it('lists subscribers and subscriptions by id in byte order and restores each exactly once, as given', async () => {
+      const confirmed: Subscriber = { id: testId('sb-b'), emailKey: testId('k'), email: 'ann@example.com', lang: 'fr', createdAt: at(1), confirmedAt: at(2) };
+      const unconfirmed: Subscriber = { id: testId('sb-é'), emailKey: testId('k'), email: 'bo@example.com', lang: 'en', createdAt: at(3), confirmedAt: null };
+      const follows: Subscription[] = [
+        { id: testId('sn-Z'), emailKey: confirmed.emailKey, commentId: testId('c'), threadKey: 'https://s.example/a', lang: 'fr', createdAt: at(4) },
+        { id: testId('sn-a'), emailKey: unconfirmed.emailKey, commentId: testId('c'), threadKey: 'id:b', lang: 'en', createdAt: at(5) },
+      ];
+      for (const s of [confirmed, unconfirmed]) await expect(store.restoreSubscriber(s)).resolves.toBe(true);
+      for (const s of follows) await expect(store.restoreSubscription(s)).resolves.toBe(true);
+      // Again, or the same address (and comment) under another id: already followed, nothing changes.
+      await expect(store.restoreSubscriber({ ...unconfirmed, confirmedAt: at(9) })).resolves.toBe(false);
+      await expect(store.restoreSubscriber({ ...confirmed, id: testId('sb-x'), lang: 'de' })).resolves.toBe(false);
+      await expect(store.restoreSubscription({ ...follows[0]!, lang: 'de' })).resolves.toBe(false);
+      await expect(store.restoreSubscription({ ...follows[0]!, id: testId('sn-x') })).resolves.toBe(false);
+
+      const subscribers = await all((p) => store.listAllSubscribers(p), 1);
+      expect(subscribers.map((s) => s.id)).toEqual(byteOrder(subscribers.map((s) => s.id)));
+      expect(subscribers.filter((s) => s.emailKey === confirmed.emailKey || s.emailKey === unconfirmed.emailKey)).toEqual(
+        [confirmed, unconfirmed].sort((a, b) => Buffer.compare(Buffer.from(a.id), Buffer.from(b.id))),
+      );
+      const subscriptions = await all((p) => store.listAllSubscriptions(p), 1);
+      expect(subscriptions.map((s) => s.id)).toEqual(byteOrder(subscriptions.map((s) => s.id)));
+      expect(subscriptions.filter((s) => follows.some((f) => f.commentId === s.commentId))).toEqual(
+        [...follows].sort((a, b) => Buffer.compare(Buffer.from(a.id), Buffer.from(b.id))),
+      );
+      // Restored records serve the service as stored ones do.
+      await expect(store.findSubscriber(confirmed.emailKey)).resolves.toEqual(confirmed);
+      await expect(store.listSubscriptionsTo([follows[1]!.commentId])).resolves.toEqual([follows[1]]);
+    });
+
+    it('restores a moderator account exactly once, as given, and refuses another account with its email', async () => {
+      const account: Moderator = {
+        id: testId('m'),
+        email: `${testId('desk').toLowerCase()}@example.com`,
+        name: 'Desk',
+        role: 'admin',
+        disabled: true,
+        passwordHash: `scrypt$32768$8$1$${'s'.repeat(22)}$${'h'.repeat(43)}`,
+        createdAt: at(1),
+        updatedAt: at(7),
+      };
+      await expect(store.restoreModerator(account)).resolves.toBe(true);
+      await expect(store.restoreModerator({ ...account, name: 'Other', disabled: false })).resolves.toBe(false);
+      await expect(store.getModerator(account.id)).resolves.toEqual(account);
+      await expect(store.restoreModerator({ ...account, id: testId('m') })).rejects.toBeInstanceOf(ConflictError);
+      expect((await store.listModerators()).filter((m) => m.email === account.email)).toEqual([account]);
     });
   });
 }

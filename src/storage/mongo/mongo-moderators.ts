@@ -62,7 +62,7 @@ moderatorSessionSchema.index({ moderatorId: 1 }, { name: 'moderator_sessions_mod
 moderatorSessionSchema.index({ expiresAt: 1 }, { name: 'moderator_sessions_expiry' });
 moderatorSessionSchema.index({ lastSeenAt: 1 }, { name: 'moderator_sessions_idle' });
 
-const toModerator = (d: ModeratorDoc): Moderator => ({
+export const toModerator = (d: ModeratorDoc): Moderator => ({
   id: d._id,
   email: d.email,
   name: d.name,

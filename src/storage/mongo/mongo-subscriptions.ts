@@ -55,7 +55,7 @@ subscriptionSchema.index({ commentId: 1 }, { name: 'subscription_comment' });
 // Unsubscribing from one thread.
 subscriptionSchema.index({ emailKey: 1, threadKey: 1 }, { name: 'subscription_thread' });
 
-const toSubscriber = (d: SubscriberDoc): Subscriber => ({
+export const toSubscriber = (d: SubscriberDoc): Subscriber => ({
   id: d._id,
   emailKey: d.emailKey,
   email: d.email,
@@ -64,7 +64,7 @@ const toSubscriber = (d: SubscriberDoc): Subscriber => ({
   confirmedAt: d.confirmedAt ? new Date(d.confirmedAt) : null,
 });
 
-const toSubscription = (d: SubscriptionDoc): Subscription => ({
+export const toSubscription = (d: SubscriptionDoc): Subscription => ({
   id: d._id,
   emailKey: d.emailKey,
   commentId: d.commentId,

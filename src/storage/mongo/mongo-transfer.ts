@@ -1,10 +1,15 @@
 /** The MongoDB side of the transfer port (see ../transfer-port.ts): whole-store reads in key order and exact restores. */
 import mongoose, { type mongo } from 'mongoose';
 import type { Comment } from '../../domain/comment.js';
+import { ConflictError } from '../../domain/errors.js';
 import type { AuditEntry, Ban } from '../../domain/moderation.js';
+import type { Moderator } from '../../domain/moderator.js';
 import type { ThreadRecord } from '../storage.js';
+import type { Subscriber, Subscription } from '../subscriptions-port.js';
 import { MAX_RESTORE_BATCH, type TransferPort } from '../transfer-port.js';
 import type { BanDoc, CommentDoc, MongoModels, ThreadDoc } from './models.js';
+import type { ModeratorDoc } from './mongo-moderators.js';
+import { toSubscriber, toSubscription, type SubscriberDoc, type SubscriptionDoc } from './mongo-subscriptions.js';
 
 export interface MongoTransferDeps {
   models: MongoModels;
@@ -36,7 +41,7 @@ function duplicatePositions(err: unknown): Set<number> {
 }
 
 export function mongoTransfer({ models, guarded, toComment, toThread, syncCount }: MongoTransferDeps): TransferPort {
-  const { comments, threads, bans, audit } = models;
+  const { comments, threads, bans, audit, subscribers, subscriptions, moderators } = models;
   // String _id order is byte order of the UTF-8 (simple binary comparison), as on SQLite.
   const afterFilter = (after: string | null) => (after === null ? {} : { _id: mongoose.trusted({ $gt: after }) });
 
@@ -71,6 +76,27 @@ export function mongoTransfer({ models, guarded, toComment, toThread, syncCount 
           bans.create({ _id: b.id, kind: b.kind, hash: b.hash, prefix: b.prefix, reason: b.reason, createdAt: b.createdAt, expiresAt: b.expiresAt, actor: b.actor }),
         ),
       );
+    },
+    async listAllSubscribers({ after, limit }) {
+      return guarded(async () => (await subscribers.find(afterFilter(after)).sort({ _id: 1 }).limit(clamp(limit)).lean<SubscriberDoc[]>()).map(toSubscriber));
+    },
+    async listAllSubscriptions({ after, limit }) {
+      return guarded(async () => (await subscriptions.find(afterFilter(after)).sort({ _id: 1 }).limit(clamp(limit)).lean<SubscriptionDoc[]>()).map(toSubscription));
+    },
+    // A duplicate of the id or of the unique address (and comment) means the address is followed already.
+    async restoreSubscriber({ id, ...fields }: Subscriber) {
+      return guarded(() => insertNew(() => subscribers.create({ _id: id, ...fields })));
+    },
+    async restoreSubscription({ id, ...fields }: Subscription) {
+      return guarded(() => insertNew(() => subscriptions.create({ _id: id, ...fields })));
+    },
+    async restoreModerator({ id, ...fields }: Moderator) {
+      return guarded(async () => {
+        if (await moderators.exists({ _id: id })) return false;
+        // The id is new, so a duplicate key is the email of another account.
+        if (await insertNew(() => moderators.create({ _id: id, ...fields } satisfies ModeratorDoc))) return true;
+        throw new ConflictError('conflict', 'Another moderator account has this email.');
+      });
     },
     async restoreAudit({ id, ...fields }: AuditEntry) {
       return guarded(async () => (await audit.updateOne({ _id: id }, { $setOnInsert: fields }, { upsert: true })).upsertedCount > 0);

@@ -5,7 +5,7 @@ import type { Moderator, ModeratorSession } from '../../domain/moderator.js';
 import type { ModeratorsPort } from '../moderators-port.js';
 import { sqliteErrorCode } from './sqlite-errors.js';
 
-interface ModeratorRow {
+export interface ModeratorRow {
   id: string;
   email: string;
   name: string;
@@ -24,7 +24,7 @@ interface SessionRow {
   expires_at: number;
 }
 
-const toModerator = (r: ModeratorRow): Moderator => ({
+export const toModerator = (r: ModeratorRow): Moderator => ({
   id: r.id,
   email: r.email,
   name: r.name,

@@ -3,7 +3,7 @@ import type { Database } from 'better-sqlite3';
 import type { Subscriber, Subscription, SubscriptionsPort } from '../subscriptions-port.js';
 import { placeholders, statementCache } from './sqlite-statements.js';
 
-interface SubscriberRow {
+export interface SubscriberRow {
   id: string;
   email_key: string;
   email: string;
@@ -12,7 +12,7 @@ interface SubscriberRow {
   confirmed_at: number | null;
 }
 
-interface SubscriptionRow {
+export interface SubscriptionRow {
   id: string;
   email_key: string;
   comment_id: string;
@@ -21,7 +21,7 @@ interface SubscriptionRow {
   created_at: number;
 }
 
-const toSubscriber = (r: SubscriberRow): Subscriber => ({
+export const toSubscriber = (r: SubscriberRow): Subscriber => ({
   id: r.id,
   emailKey: r.email_key,
   email: r.email,
@@ -30,7 +30,7 @@ const toSubscriber = (r: SubscriberRow): Subscriber => ({
   confirmedAt: r.confirmed_at === null ? null : new Date(r.confirmed_at),
 });
 
-const toSubscription = (r: SubscriptionRow): Subscription => ({
+export const toSubscription = (r: SubscriptionRow): Subscription => ({
   id: r.id,
   emailKey: r.email_key,
   commentId: r.comment_id,

@@ -1,9 +1,14 @@
 /** The SQLite side of the transfer port (see ../transfer-port.ts): whole-store reads in key order and exact restores. */
 import type { Database } from 'better-sqlite3';
 import type { Comment } from '../../domain/comment.js';
+import { ConflictError } from '../../domain/errors.js';
 import type { AuditEntry, Ban } from '../../domain/moderation.js';
+import type { Moderator } from '../../domain/moderator.js';
 import type { ThreadRecord } from '../storage.js';
-import { MAX_RESTORE_BATCH, type TransferPort } from '../transfer-port.js';
+import type { Subscriber, Subscription } from '../subscriptions-port.js';
+import { MAX_RESTORE_BATCH, type TransferPage, type TransferPort } from '../transfer-port.js';
+import { sqliteErrorCode } from './sqlite-errors.js';
+import { toSubscriber, toSubscription, type SubscriberRow, type SubscriptionRow } from './sqlite-subscriptions.js';
 import { conversationVisibleSql } from './sqlite-storage.js';
 
 export interface SqliteTransferDeps<CommentRow, ThreadRow> {
@@ -69,6 +74,24 @@ export function sqliteTransfer<CommentRow, ThreadRow>({ db, toComment, toThread 
       spam_check, spam_reasons, recheck_attempts, recheck_at, history, author_identity, author_badge, author_avatar_url)
      VALUES (${Array.from({ length: 28 }, () => '?').join(', ')}) ON CONFLICT (id) DO NOTHING`,
   );
+  const insertSubscriber = db.prepare(
+    'INSERT INTO subscribers (id, email_key, email, lang, created_at, confirmed_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+  );
+  const insertSubscription = db.prepare(
+    'INSERT INTO subscriptions (id, email_key, comment_id, thread_key, lang, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+  );
+  // Only the id is "already there": another account with the email is a conflict the import reports.
+  const insertModerator = db.prepare(
+    `INSERT INTO moderators (id, email, name, role, disabled, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (id) DO NOTHING`,
+  );
+  /** Pages of a table by id (byte order under BINARY collation, as on MongoDB). */
+  const pager = <Row, T>(table: string, map: (row: Row) => T) => {
+    const first = db.prepare(`SELECT * FROM ${table} ORDER BY id LIMIT ?`);
+    const after = db.prepare(`SELECT * FROM ${table} WHERE id > ? ORDER BY id LIMIT ?`);
+    return async ({ after: from, limit }: TransferPage): Promise<T[]> =>
+      ((from === null ? first.all(clamp(limit)) : after.all(from, clamp(limit))) as Row[]).map(map);
+  };
   const conversationVisible = db.prepare(conversationVisibleSql());
   const addVisible = db.prepare(
     'INSERT INTO thread_counts (thread_key, visible) VALUES (?, ?) ON CONFLICT (thread_key) DO UPDATE SET visible = visible + excluded.visible',
@@ -119,6 +142,23 @@ export function sqliteTransfer<CommentRow, ThreadRow>({ db, toComment, toThread 
     },
     async restoreAudit(e: AuditEntry) {
       return insertAudit.run(e.id, e.at.getTime(), e.actor, e.action, e.commentId, e.threadKey, e.from, e.to, e.reason).changes > 0;
+    },
+    listAllSubscribers: pager<SubscriberRow, Subscriber>('subscribers', toSubscriber),
+    listAllSubscriptions: pager<SubscriptionRow, Subscription>('subscriptions', toSubscription),
+    async restoreSubscriber(s: Subscriber) {
+      return insertSubscriber.run(s.id, s.emailKey, s.email, s.lang, s.createdAt.getTime(), s.confirmedAt ? s.confirmedAt.getTime() : null).changes > 0;
+    },
+    async restoreSubscription(s: Subscription) {
+      return insertSubscription.run(s.id, s.emailKey, s.commentId, s.threadKey, s.lang, s.createdAt.getTime()).changes > 0;
+    },
+    async restoreModerator(m: Moderator) {
+      try {
+        const params = [m.id, m.email, m.name, m.role, m.disabled ? 1 : 0, m.passwordHash, m.createdAt.getTime(), m.updatedAt.getTime()];
+        return insertModerator.run(...params).changes > 0;
+      } catch (err) {
+        if (sqliteErrorCode(err)?.startsWith('SQLITE_CONSTRAINT')) throw new ConflictError('conflict', 'Another moderator account has this email.');
+        throw err;
+      }
     },
     async restoreComments(batch) {
       if (batch.length > MAX_RESTORE_BATCH) throw new RangeError(`restoreComments takes at most ${MAX_RESTORE_BATCH} comments`);
