@@ -14,7 +14,8 @@ export class CommentBatch {
   constructor(
     private readonly storage: Storage,
     private readonly report: ImportReport,
-    private readonly options: { skipReason: string; touched?: Set<string> | undefined; size?: number },
+    /** `kind`: count the imported comments under this kind in the summary. */
+    private readonly options: { skipReason: string; kind?: string; touched?: Set<string> | undefined; size?: number },
   ) {}
 
   /** `where` names the record in a failure (a line, a source id). */
@@ -30,7 +31,8 @@ export class CommentBatch {
       const inserted = new Set(await this.storage.restoreComments(batch.map((p) => p.comment)));
       for (const { comment } of batch) {
         if (inserted.has(comment.id)) {
-          this.report.imported += 1;
+          if (this.options.kind) this.report.count(this.options.kind);
+          else this.report.imported += 1;
           this.options.touched?.add(comment.threadKey);
         } else {
           this.report.skip(this.options.skipReason);

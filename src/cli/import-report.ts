@@ -3,12 +3,20 @@ export const MAX_PROBLEMS_SHOWN = 50;
 
 export class ImportReport {
   imported = 0;
+  /** The imported records by kind, when an import names them (`count`). */
+  readonly importedByKind = new Map<string, number>();
   readonly skipped = new Map<string, number>();
   readonly failed = new Map<string, number>();
   /** Records imported with a field replaced (e.g. html rendered again from the body), by reason. */
   readonly adjusted = new Map<string, number>();
   /** One line per failure naming the line or record (no email or IP in these). */
   readonly problems: string[] = [];
+
+  /** One more record imported, of this kind. */
+  count(kind: string): void {
+    this.imported += 1;
+    this.importedByKind.set(kind, (this.importedByKind.get(kind) ?? 0) + 1);
+  }
 
   skip(reason: string): void {
     this.skipped.set(reason, (this.skipped.get(reason) ?? 0) + 1);
@@ -32,7 +40,7 @@ export class ImportReport {
 
   summary(dryRun: boolean): string {
     const list = (m: Map<string, number>) => [...m].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `  ${k}: ${v}`);
-    const lines = [`${dryRun ? 'would import' : 'imported'}: ${this.imported}`];
+    const lines = [`${dryRun ? 'would import' : 'imported'}: ${this.imported}`, ...list(this.importedByKind)];
     const skipped = [...this.skipped.values()].reduce((a, b) => a + b, 0);
     lines.push(`skipped: ${skipped}`, ...list(this.skipped));
     lines.push(`failed: ${this.failures}`, ...list(this.failed));

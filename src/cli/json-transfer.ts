@@ -1,17 +1,21 @@
 /**
  * `export json` / `import json`: the whole store as JSON lines — a header, then every thread (by key), every comment
- * (by id), every ban (by id) and every audit entry (newest first), each with every field, dates as ISO strings. Fields are
- * written in a fixed order, so exporting, importing into an empty store and exporting again gives the same bytes,
- * whatever the adapter.
+ * (by id), every ban (by id), every audit entry (newest first), every moderator account (by id), every reply
+ * subscriber and every reply subscription (by id), each with every field, dates as ISO strings. Fields are written in
+ * a fixed order, so exporting, importing into an empty store and exporting again gives the same bytes, whatever the
+ * adapter. Only the fields named here are written: a marker a comment carries on its way through the service (not
+ * part of what it is) never reaches the file.
  *
  * The audit log is part of the store a moderator answers for (who approved, banned, erased what): a move between
- * stores keeps it. The outbox is not exported: it holds deliveries in flight (webhook calls, mails about events that
- * already happened) whose bodies carry names and texts and are pruned; replaying them from another store would
- * notify twice, and imports send no notifications.
+ * stores keeps it, and so do the moderator accounts (their password hashes: they sign in as before; their sessions
+ * are not exported, so everyone signs in again) and readers' reply subscriptions (confirmed or not, so nobody is
+ * asked to confirm twice or silently dropped). The outbox is not exported: it holds deliveries in flight (webhook
+ * calls, mails about events that already happened) whose bodies carry names and texts and are pruned; replaying them
+ * from another store would notify twice, and imports send no notifications.
  *
  * Nothing in the file is trusted to be safe: a comment's html is rendered again from its body through the same
- * pipeline as a new comment (a file edited by hand cannot inject markup), and websites and avatar keys must have the
- * shape the service writes.
+ * pipeline as a new comment (a file edited by hand cannot inject markup), websites and avatar keys must have the
+ * shape the service writes, and accounts the shape the accounts service writes (email, name, role, scrypt hash).
  */
 import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
@@ -21,16 +25,21 @@ import { COMMENT_STATUSES, type Comment } from '../domain/comment.js';
 import { BAN_KINDS } from '../domain/ban.js';
 import { renderBody } from '../domain/markup.js';
 import { ACCOUNT_AUDIT_ACTIONS, MODERATION_ACTIONS, type AuditAction, type AuditEntry, type Ban } from '../domain/moderation.js';
+import { MODERATOR_ROLES, moderatorFieldProblems, normalizeModeratorEmail, type Moderator } from '../domain/moderator.js';
+import { isPasswordHash } from '../moderators/password.js';
+import { MODERATOR_LANGS } from '../notify/mail-lang.js';
 import type { AuditPage, PageCursor, Storage, ThreadRecord } from '../storage/storage.js';
+import type { Subscriber, Subscription } from '../storage/subscriptions-port.js';
+import type { TransferPage } from '../storage/transfer-port.js';
 import { CommentBatch } from './comment-batch.js';
 import { cleanWebsite } from './imported-comment.js';
 import { ImportReport } from './import-report.js';
 import { safeAvatarUrl } from '../domain/commenter.js';
 
 export const EXPORT_FORMAT = 'parley-export';
-/** 2 added the audit log; files of version 1 (without it) still import. */
-export const EXPORT_VERSION = 2;
-const READABLE_VERSIONS: readonly unknown[] = [1, 2];
+/** 2 added the audit log, 3 moderator accounts and reply subscriptions; files of versions 1 and 2 still import. */
+export const EXPORT_VERSION = 3;
+const READABLE_VERSIONS: readonly unknown[] = [1, 2, 3];
 const PAGE = 500;
 
 const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
@@ -101,6 +110,28 @@ export function auditLine(e: AuditEntry): string {
   });
 }
 
+export function moderatorLine(m: Moderator): string {
+  return JSON.stringify({
+    type: 'moderator',
+    id: m.id,
+    email: m.email,
+    name: m.name,
+    role: m.role,
+    disabled: m.disabled,
+    passwordHash: m.passwordHash,
+    createdAt: iso(m.createdAt),
+    updatedAt: iso(m.updatedAt),
+  });
+}
+
+export function subscriberLine(s: Subscriber): string {
+  return JSON.stringify({ type: 'subscriber', id: s.id, emailKey: s.emailKey, email: s.email, lang: s.lang, createdAt: iso(s.createdAt), confirmedAt: iso(s.confirmedAt) });
+}
+
+export function subscriptionLine(s: Subscription): string {
+  return JSON.stringify({ type: 'subscription', id: s.id, emailKey: s.emailKey, commentId: s.commentId, threadKey: s.threadKey, lang: s.lang, createdAt: iso(s.createdAt) });
+}
+
 async function writeLine(out: Writable, line: string): Promise<void> {
   if (!out.write(`${line}\n`)) await once(out, 'drain');
 }
@@ -110,50 +141,45 @@ export interface ExportCounts {
   comments: number;
   bans: number;
   audit: number;
+  moderators: number;
+  subscribers: number;
+  subscriptions: number;
 }
 
 /** Streams the store to `out` page by page (memory bounded by one page), in the order described above. */
 export async function exportJson(storage: Storage, out: Writable, onRecord: () => void = () => undefined): Promise<ExportCounts> {
-  const counts: ExportCounts = { threads: 0, comments: 0, bans: 0, audit: 0 };
-  await writeLine(out, JSON.stringify({ format: EXPORT_FORMAT, version: EXPORT_VERSION }));
-  for (let after: string | null = null; ; ) {
-    const page: ThreadRecord[] = await storage.listAllThreads({ after, limit: PAGE });
-    for (const t of page) {
-      await writeLine(out, threadLine(t));
-      counts.threads += 1;
-      onRecord();
-    }
-    if (page.length < PAGE) break;
-    after = page[page.length - 1]!.key;
-  }
-  for (let after: string | null = null; ; ) {
-    const page: Comment[] = await storage.listAllComments({ after, limit: PAGE });
-    for (const c of page) {
-      await writeLine(out, commentLine(c));
-      counts.comments += 1;
-      onRecord();
-    }
-    if (page.length < PAGE) break;
-    after = page[page.length - 1]!.id;
-  }
-  // Bans are few (moderators add them by hand): one read, sorted by id like the rest.
-  const bans = (await storage.listBans()).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  for (const b of bans) {
-    await writeLine(out, banLine(b));
-    counts.bans += 1;
+  const counts: ExportCounts = { threads: 0, comments: 0, bans: 0, audit: 0, moderators: 0, subscribers: 0, subscriptions: 0 };
+  const write = async (kind: keyof ExportCounts, line: string) => {
+    await writeLine(out, line);
+    counts[kind] += 1;
     onRecord();
-  }
+  };
+  /** Every record of a keyed listing, a page at a time. */
+  const paged = async <T>(list: (page: TransferPage) => Promise<T[]>, keyOf: (record: T) => string, kind: keyof ExportCounts, line: (record: T) => string) => {
+    for (let after: string | null = null; ; ) {
+      const page = await list({ after, limit: PAGE });
+      for (const record of page) await write(kind, line(record));
+      if (page.length < PAGE) break;
+      after = keyOf(page[page.length - 1]!);
+    }
+  };
+  const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  await writeLine(out, JSON.stringify({ format: EXPORT_FORMAT, version: EXPORT_VERSION }));
+  await paged<ThreadRecord>((p) => storage.listAllThreads(p), (t) => t.key, 'threads', threadLine);
+  await paged<Comment>((p) => storage.listAllComments(p), (c) => c.id, 'comments', commentLine);
+  // Bans are few (moderators add them by hand): one read, sorted by id like the rest.
+  for (const b of (await storage.listBans()).sort(byId)) await write('bans', banLine(b));
   // The audit log newest first, as moderators read it: (at, id) descending is the same order on every adapter.
   for (let cursor: PageCursor | null = null; ; ) {
     const page: AuditPage = await storage.listAudit({ cursor, limit: PAGE });
-    for (const e of page.entries) {
-      await writeLine(out, auditLine(e));
-      counts.audit += 1;
-      onRecord();
-    }
+    for (const e of page.entries) await write('audit', auditLine(e));
     if (!page.nextCursor) break;
     cursor = page.nextCursor;
   }
+  // Accounts are few, like bans; sessions stay behind (everyone signs in again).
+  for (const m of (await storage.listModerators()).sort(byId)) await write('moderators', moderatorLine(m));
+  await paged<Subscriber>((p) => storage.listAllSubscribers(p), (s) => s.id, 'subscribers', subscriberLine);
+  await paged<Subscription>((p) => storage.listAllSubscriptions(p), (s) => s.id, 'subscriptions', subscriptionLine);
   return counts;
 }
 
@@ -234,7 +260,49 @@ const auditSchema = z
     reason: nstr,
   })
   .strict();
-const recordSchema = z.discriminatedUnion('type', [threadSchema, commentSchema, banSchema, auditSchema]);
+// An account as the accounts service writes it: a normalised email, a display name, a role and a scrypt string.
+const moderatorSchema = z
+  .object({
+    type: z.literal('moderator'),
+    id: str.min(1),
+    email: str.refine((e) => normalizeModeratorEmail(e) === e && !moderatorFieldProblems({ email: e }).email),
+    name: str.refine((n) => n.trim() === n && !moderatorFieldProblems({ name: n }).name),
+    role: z.enum(MODERATOR_ROLES),
+    disabled: z.boolean(),
+    passwordHash: str.refine(isPasswordHash),
+    createdAt: date,
+    updatedAt: date,
+  })
+  .strict();
+// Reply mails go to these addresses: one line, no control characters; a language the mails are written in.
+const mailAddress = str.min(3).max(254).regex(/^[^\s@]+@[^\s@]+$/);
+const mailLang = z.enum(MODERATOR_LANGS);
+const subscriberSchema = z
+  .object({ type: z.literal('subscriber'), id: str.min(1), emailKey: str.min(1), email: mailAddress, lang: mailLang, createdAt: date, confirmedAt: nullableDate })
+  .strict();
+const subscriptionSchema = z
+  .object({ type: z.literal('subscription'), id: str.min(1), emailKey: str.min(1), commentId: str.min(1), threadKey: str.min(1), lang: mailLang, createdAt: date })
+  .strict();
+const recordSchema = z.discriminatedUnion('type', [threadSchema, commentSchema, banSchema, auditSchema, moderatorSchema, subscriberSchema, subscriptionSchema]);
+type ImportRecord = z.infer<typeof recordSchema>;
+
+/** Stores one record other than a comment; false when it is there already. */
+function restoreRecord(storage: Storage, { type, ...record }: Exclude<ImportRecord, { type: 'comment' }>): Promise<boolean> {
+  switch (type) {
+    case 'thread':
+      return storage.restoreThread(record as ThreadRecord);
+    case 'ban':
+      return storage.restoreBan(record as Ban);
+    case 'audit':
+      return storage.restoreAudit(record as AuditEntry);
+    case 'moderator':
+      return storage.restoreModerator(record as Moderator);
+    case 'subscriber':
+      return storage.restoreSubscriber(record as Subscriber);
+    case 'subscription':
+      return storage.restoreSubscription(record as Subscription);
+  }
+}
 
 export interface ImportJsonOptions {
   dryRun: boolean;
@@ -247,7 +315,7 @@ export interface ImportJsonOptions {
 export async function importJson(storage: Storage | null, input: Readable, options: ImportJsonOptions): Promise<ImportReport> {
   const report = new ImportReport();
   const lines = createInterface({ input, crlfDelay: Infinity });
-  const batch = storage && !options.dryRun ? new CommentBatch(storage, report, { skipReason: 'already_present (comment)', touched: options.touched }) : null;
+  const batch = storage && !options.dryRun ? new CommentBatch(storage, report, { skipReason: 'already_present (comment)', kind: 'comment', touched: options.touched }) : null;
   let lineNo = 0;
   let bytes = 0;
   for await (const line of lines) {
@@ -276,30 +344,25 @@ export async function importJson(storage: Storage | null, input: Readable, optio
       report.fail(`invalid_record (${field})`, `line ${lineNo}`);
       continue;
     }
-    const { type, ...record } = parsed.data;
-    if (type === 'comment') {
-      const comment = record as Comment;
+    const rec = parsed.data;
+    if (rec.type === 'comment') {
+      const { type: _type, ...comment } = rec;
       const html = renderBody(comment.body);
       if (html !== comment.html) report.adjust('html_rendered_from_body', `line ${lineNo}`);
-      if (batch) await batch.add({ ...comment, html }, `line ${lineNo}`);
-      else report.imported += 1;
+      if (batch) await batch.add({ ...(comment as Comment), html }, `line ${lineNo}`);
+      else report.count('comment');
       continue;
     }
     if (!batch || !storage) {
-      report.imported += 1;
+      report.count(rec.type);
       continue;
     }
-    // Comments before this line go in first: the file's order (threads, comments, bans, audit) is kept.
+    // Comments before this line go in first: the file's order (threads, comments, bans, audit, accounts,
+    // subscriptions) is kept.
     await batch.flush();
     try {
-      const inserted =
-        type === 'thread'
-          ? await storage.restoreThread(record as ThreadRecord)
-          : type === 'ban'
-            ? await storage.restoreBan(record as Ban)
-            : await storage.restoreAudit(record as AuditEntry);
-      if (inserted) report.imported += 1;
-      else report.skip(`already_present (${type})`);
+      if (await restoreRecord(storage, rec)) report.count(rec.type);
+      else report.skip(`already_present (${rec.type})`);
     } catch (err) {
       report.fail(`storage_error (${(err as { code?: string }).code ?? 'unknown'})`, `line ${lineNo}`);
     }

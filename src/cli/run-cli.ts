@@ -136,7 +136,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const exportCmd = program.command('export').description('Write comments out of Parley.').exitOverride();
   exportCmd
     .command('json')
-    .description('Every thread, comment (every status, history, private fields), ban and audit entry, as JSON lines. Lossless: importing it into an empty store and exporting again gives the same file.')
+    .description(
+      'Every thread, comment (every status, history, private fields), ban, audit entry, moderator account (with its password hash; not its sessions) and reply subscriber and subscription, as JSON lines (format version 3). Lossless: importing it into an empty store and exporting again gives the same file. Outbox messages (deliveries in flight) are left out. The file holds emails, IPs and password hashes: keep it like the database.',
+    )
     .option('--out <file>', 'write to this file (mode 0600) instead of stdout')
     .exitOverride()
     .action(async (opts: { out?: string }) => {
@@ -147,7 +149,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
           out.end();
           await finished(out);
         }
-        say(`exported: ${counts.threads} threads, ${counts.comments} comments, ${counts.bans} bans, ${counts.audit} audit entries`);
+        say(
+          `exported: ${counts.threads} threads, ${counts.comments} comments, ${counts.bans} bans, ${counts.audit} audit entries, ` +
+            `${counts.moderators} moderator accounts, ${counts.subscribers} reply subscribers, ${counts.subscriptions} reply subscriptions`,
+        );
       });
     });
 
@@ -171,8 +176,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const importCmd = program.command('import').description('Bring comments into Parley. Safe to run twice: what is already there is skipped.').exitOverride();
   importCmd
     .command('json <file>')
-    .description('Restore a file written by `export json` (into an empty store, or to finish an interrupted import). Comment HTML is rendered again from the body.')
-    .option('--dry-run', 'parse, validate and report; write nothing', false)
+    .description(
+      'Restore a file written by `export json` (format versions 1 to 3; into an empty store, or to finish an interrupted import): threads, comments, bans, audit entries, moderator accounts, reply subscribers and subscriptions. What is already there is skipped, so a second run adds nothing; the summary counts each kind. Comment HTML is rendered again from the body through the safe renderer (a hostile file cannot plant a script).',
+    )
+    .option('--dry-run', 'parse, validate and report what would be imported, by kind; write nothing', false)
     .exitOverride()
     .action(async (file: string, opts: { dryRun: boolean }) => {
       const { stream, size } = openInput(file);

@@ -49,6 +49,11 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return timingSafeEqual(key, parsed.key);
 }
 
+/** True when `stored` has the shape and bounds of a hash this module writes (an import checks the hashes it restores). */
+export function isPasswordHash(stored: string): boolean {
+  return parse(stored) !== null;
+}
+
 /** True when the hash was made with other parameters than today's (rehash it at the next sign-in). */
 export function needsRehash(stored: string): boolean {
   const parsed = parse(stored);
