@@ -342,7 +342,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
         [
           { ...jobs.recheck, intervalMs: RECHECK_INTERVAL_MS },
           { ...jobs.retention, intervalMs: RETENTION_INTERVAL_MS },
-          { ...jobs.outbox, intervalMs: OUTBOX_INTERVAL_MS },
+          // tick, not runOnce: one slow receiver must not hold the next pass (and the mail it would claim) back.
+          { name: jobs.outbox.name, runOnce: jobs.outbox.tick, intervalMs: OUTBOX_INTERVAL_MS },
           { name: 'outbox-prune', runOnce: jobs.outbox.prune, intervalMs: RETENTION_INTERVAL_MS },
         ],
         logger,
@@ -351,6 +352,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     async close() {
       try {
         await scheduler?.stop();
+        await jobs.outbox.drain();
         await moderation.drain();
         notifications.close();
         await storage.close();

@@ -1,8 +1,13 @@
 /**
  * Delivers the outbox (src/storage/outbox-port.ts): claims due messages under a lease, hands each to its channel
- * (webhook, mail) in parallel, and records the outcome: delivered; or retried with exponential backoff; or failed after
+ * (webhook, mail) concurrently, and records the outcome: delivered; or retried with exponential backoff; or failed after
  * `maxAttempts` (kept, listed in the admin API, retryable by hand). At least once: a message whose sender dies is
  * claimed again when its lease runs out.
+ *
+ * No receiver holds up another: the scheduler calls `tick()`, which claims and starts deliveries but does not wait for
+ * them, so a webhook receiver that accepts the connection and never answers keeps only its own message busy (until the
+ * channel's timeout, and at most `deliveryTimeoutMs`), while the next tick claims the mail queued meanwhile. Deliveries
+ * in flight are bounded (`maxInFlight`); `drain()` waits for them at shutdown.
  */
 import type { Logger } from '../logger.js';
 import type { OutboxChannel, OutboxMessage, OutboxPort } from '../storage/outbox-port.js';
@@ -21,6 +26,10 @@ export interface OutboxJobDeps {
   /** Longer than one delivery may take (the channels' own timeouts). */
   leaseMs?: number;
   batchSize?: number;
+  /** Deliveries under way at once, across ticks; a tick claims no more than the free slots. */
+  maxInFlight?: number;
+  /** Every delivery is given up (and retried later) after this long, whatever its channel does; below leaseMs. */
+  deliveryTimeoutMs?: number;
   /** Settled messages are deleted after this many days (RETENTION_DAYS): their bodies hold names and texts. */
   keepDays?: number;
   /** Told each attempt's outcome (metrics); latency is enqueue to delivery. */
@@ -50,12 +59,28 @@ export function createOutboxJob(deps: OutboxJobDeps) {
   const baseDelayMs = deps.baseDelayMs ?? 30_000;
   const maxDelayMs = deps.maxDelayMs ?? 6 * 3_600_000;
   const leaseMs = deps.leaseMs ?? 120_000;
+  const batchSize = deps.batchSize ?? 25;
+  const maxInFlight = deps.maxInFlight ?? 100;
+  // Settled before the lease runs out, so no other instance claims a message this one is still sending.
+  const deliveryTimeoutMs = Math.min(deps.deliveryTimeoutMs ?? 60_000, leaseMs / 2);
+  const inFlight = new Set<Promise<void>>();
+
+  /** The channel's send, given up after deliveryTimeoutMs (the send itself may still finish: at least once). */
+  function send(deliver: Deliver, m: OutboxMessage): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const sending = deliver(m);
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no outcome after ${deliveryTimeoutMs} ms`)), deliveryTimeoutMs);
+    });
+    sending.catch(() => undefined);
+    return Promise.race([sending, timeout]).finally(() => clearTimeout(timer));
+  }
 
   async function deliverOne(m: OutboxMessage, report: OutboxReport): Promise<void> {
     const channel = channels[m.channel];
     try {
       if (!channel) throw new Error(`${m.channel} delivery is not configured`);
-      await channel(m);
+      await send(channel, m);
       const at = clock();
       await outbox.settleOutbox(m.id, { kind: 'delivered', at });
       report.delivered += 1;
@@ -75,17 +100,50 @@ export function createOutboxJob(deps: OutboxJobDeps) {
     }
   }
 
+  /** Claims due messages up to the free slots and starts delivering them; returns the started deliveries. */
+  async function claimAndStart(report: OutboxReport): Promise<Promise<void>[]> {
+    const started: Promise<void>[] = [];
+    for (;;) {
+      const free = maxInFlight - inFlight.size;
+      if (free <= 0) break;
+      const limit = Math.min(batchSize, free);
+      const now = clock();
+      const claimed = await outbox.claimDueOutbox({ now, leaseUntil: new Date(now.getTime() + leaseMs), limit });
+      report.claimed += claimed.length;
+      for (const m of claimed) {
+        const delivery: Promise<void> = deliverOne(m, report)
+          .catch((err: unknown) => logger.error({ err, outboxId: m.id }, 'outbox settle failed'))
+          .finally(() => inFlight.delete(delivery));
+        inFlight.add(delivery);
+        started.push(delivery);
+      }
+      if (claimed.length < limit) break;
+    }
+    return started;
+  }
+
+  const logPass = (report: OutboxReport) => {
+    if (report.claimed > 0) logger.info({ ...report }, 'outbox pass');
+  };
+
   return {
     name: 'outbox',
+    /** Claims what is due and delivers it, waiting for every delivery it started (tests, and a manual run). */
     async runOnce(): Promise<OutboxReport> {
-      const now = clock();
-      const claimed = await outbox.claimDueOutbox({ now, leaseUntil: new Date(now.getTime() + leaseMs), limit: deps.batchSize ?? 25 });
-      const report: OutboxReport = { claimed: claimed.length, delivered: 0, retried: 0, failed: 0 };
-      await Promise.all(
-        claimed.map((m) => deliverOne(m, report).catch((err: unknown) => logger.error({ err, outboxId: m.id }, 'outbox settle failed'))),
-      );
-      if (claimed.length > 0) logger.info({ ...report }, 'outbox pass');
+      const report: OutboxReport = { claimed: 0, delivered: 0, retried: 0, failed: 0 };
+      await Promise.all(await claimAndStart(report));
+      logPass(report);
       return report;
+    },
+    /** What the scheduler runs: claims what is due and starts it, without waiting for the receivers. */
+    async tick(): Promise<void> {
+      const report: OutboxReport = { claimed: 0, delivered: 0, retried: 0, failed: 0 };
+      const started = await claimAndStart(report);
+      void Promise.all(started).then(() => logPass(report));
+    },
+    /** Waits for the deliveries under way (shutdown: after the scheduler has stopped). */
+    async drain(): Promise<void> {
+      while (inFlight.size > 0) await Promise.all([...inFlight]);
     },
     /** Deletes settled messages older than keepDays; run hourly. */
     async prune(): Promise<number> {
