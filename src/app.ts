@@ -316,6 +316,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     ? fastHitFront({
         express: expressApp,
         keyOf: fastReads.keyOf,
+        fillOf: fastReads.fillOf,
         pageOf: fastReads.pageOf,
         peek: (key) => readCache.peek(key),
         cacheHeaders: readCacheHeaders,

@@ -482,6 +482,42 @@ describe('the front door (hits answered below Express)', () => {
     expect(app.logText()).not.toContain('127.0.0.1');
   });
 
+  it.each([
+    ['thread', '/api/v1/threads', 'Written between two reads.'],
+    ['counts', '/api/v1/counts', `"${ARTICLE}":1`],
+  ])('loads a miss itself once the URL has loaded before: fresh after a write, with the headers Express sends (%s)', async (_label, path, fresh) => {
+    const app = await start({ ALLOWED_ORIGINS: ORIGIN });
+    const get = (via: 'http' | 'express') =>
+      request(app[via]).get(path).query({ url: ARTICLE }).set({ Origin: ORIGIN, 'X-Request-Id': ID }) as unknown as Promise<Res>;
+    await get('http');
+    const spy = passedOn(app);
+    await post(app, { body: 'Written between two reads.' });
+    expect(spy).toHaveBeenCalledTimes(1);
+    const misses = app.cache!.stats().misses;
+    const fast = await get('http');
+    // The post was Express's; the read after it was a miss, loaded and answered without it.
+    expect(spy).toHaveBeenCalledTimes(1);
+    expect(app.cache!.stats().misses).toBe(misses + 1);
+    expect(fast.status).toBe(200);
+    expect(fast.text).toContain(fresh);
+    const slow = await get('express');
+    expect(raw(fast)).toEqual(raw(slow));
+    expect(fast.text).toBe(slow.text);
+    const lines = app.logText().split('\n').filter((l) => l.includes(`"requestId":"${ID}"`)).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.map((l) => [l.route, l.status])).toEqual([[path, 200], [path, 200], [path, 200]]);
+  });
+
+  it('leaves input the use case refused to Express every time, counted once in the read limit', async () => {
+    const app = await start({ RATE_LIMIT_READS_PER_MINUTE: '10' });
+    const bad = () => request(app.http).get('/api/v1/threads').query({ url: ARTICLE, cursor: 'bm90IGEgY3Vyc29y' });
+    const spy = passedOn(app);
+    const answers = [await bad(), await bad(), await bad()];
+    expect(answers.map((r) => r.status)).toEqual([400, 400, 400]);
+    expect(answers.map((r) => r.body.error.code)).toEqual(['validation_failed', 'validation_failed', 'validation_failed']);
+    expect(answers.map((r) => /r=(\d+)/.exec(r.headers.ratelimit ?? '')?.[1])).toEqual(['9', '8', '7']);
+    expect(spy).toHaveBeenCalledTimes(3);
+  });
+
   it('answers the no-JavaScript page too: the bytes and headers Express sends, with a fresh form token each time', async () => {
     const app = await start();
     await post(app, { body: 'Seen on the plain page.' });

@@ -34,6 +34,13 @@ export interface CachedReads {
    */
   keyOf(url: string): string | null;
   /**
+   * For such a URL whose entry is not cached: a load of it through the cache (single flight, stored), or null when
+   * the front door should leave the URL to the normal handler. Only URLs that loaded without an error before are
+   * offered, so input the use case refuses (a bad cursor) is always answered, and rate-limited once, by Express.
+   * The load resolves to null on an AppError, and rejects on any other error: the normal handler answers both.
+   */
+  fillOf(url: string): (() => Promise<CachedEntry<unknown> | null>) | null;
+  /**
    * The same for GET /threads/html: the page's cache key, and its bytes from an entry with a fresh form token spliced
    * in (null when the entry has no single slot or no token can be issued: the page handler answers then).
    */
@@ -105,9 +112,16 @@ function parsedByUrl<T>(limit = 10_000): ((url: string, parse: () => T) => T | n
   return Object.assign(parsedOf, { known: (url: string) => memo.get(url) });
 }
 
+/** An accepted JSON read: its cache key, its load, and whether a load of it has succeeded (fillOf offers only those). */
+interface KnownRead {
+  key: string;
+  load: () => Promise<Loaded<unknown>>;
+  loaded: boolean;
+}
+
 export function cachedReads({ cache, service, threadPolicy, cacheHeaders = NO_CACHE_HEADERS }: CachedReadDeps): CachedReads {
-  const threadInput = parsedByUrl<{ key: string; input: ReturnType<typeof parseListThread>; ref: ReturnType<typeof resolveThread> }>();
-  const countsInput = parsedByUrl<{ key: string; urls: string[]; threadKeys: string[] }>();
+  const threadInput = parsedByUrl<KnownRead>();
+  const countsInput = parsedByUrl<KnownRead>();
   const pageInput = parsedByUrl<{ key: string; view: ReturnType<typeof threadPageView>; input: ReturnType<typeof parseListThread>; ref: ReturnType<typeof resolveThread> }>();
   /** The page with a fresh form token in its slot, or null (no single slot, or no token for this selector). */
   const renderPage = (entry: CachedEntry<unknown>, view: ReturnType<typeof threadPageView>): Buffer | null => {
@@ -121,8 +135,19 @@ export function cachedReads({ cache, service, threadPolicy, cacheHeaders = NO_CA
     }
     return Buffer.concat([entry.body.subarray(0, slot), Buffer.from(token), entry.body.subarray(slot + TOKEN_SLOT.length)]);
   };
+  /** The entry of an accepted read, through the cache; null when the use case refused it (an AppError). */
+  const entryOf = async (known: KnownRead): Promise<CachedEntry<unknown> | null> => {
+    const entry = await cachedOrPass(cache, known.key, known.load);
+    if (entry) known.loaded = true;
+    return entry;
+  };
   return {
     keyOf: (url) => (threadInput.known(url) ?? countsInput.known(url))?.key ?? null,
+
+    fillOf(url) {
+      const known = threadInput.known(url) ?? countsInput.known(url);
+      return known?.loaded ? () => entryOf(known) : null;
+    },
 
     pageOf(url) {
       const known = pageInput.known(url);
@@ -133,14 +158,14 @@ export function cachedReads({ cache, service, threadPolicy, cacheHeaders = NO_CA
       const parsed = threadInput(req.originalUrl, () => {
         const input = parseListThread(req.query);
         const ref = resolveThread(input, threadPolicy);
-        return { input, ref, key: ['t', ref.key, ref.url ?? '', input.sort, input.limit, input.cursor ?? ''].join(SEP) };
+        return {
+          key: ['t', ref.key, ref.url ?? '', input.sort, input.limit, input.cursor ?? ''].join(SEP),
+          load: async () => ({ body: Buffer.from(JSON.stringify(toThreadResponse(await service.listThread(input)))), threadKeys: [ref.key] }),
+          loaded: false,
+        };
       });
       if (!parsed) return next();
-      const { input, ref, key } = parsed;
-      const entry = await cachedOrPass(cache, key, async () => ({
-        body: Buffer.from(JSON.stringify(toThreadResponse(await service.listThread(input)))),
-        threadKeys: [ref.key],
-      }));
+      const entry = await entryOf(parsed);
       if (!entry) return next();
       sendJson(req, res, entry, cacheHeaders);
     },
@@ -148,14 +173,18 @@ export function cachedReads({ cache, service, threadPolicy, cacheHeaders = NO_CA
     async counts(req, res, next) {
       const parsed = countsInput(req.originalUrl, () => {
         const urls = parseCounts(req.query);
-        return { urls, threadKeys: urls.map((u) => threadKeyFromUrl(u, threadPolicy).key), key: `c${SEP}${JSON.stringify(urls)}` };
+        const threadKeys = urls.map((u) => threadKeyFromUrl(u, threadPolicy).key);
+        return {
+          key: `c${SEP}${JSON.stringify(urls)}`,
+          load: async () => {
+            const body: CountsResponse = { counts: await service.countThreads(urls) };
+            return { body: Buffer.from(JSON.stringify(body)), threadKeys };
+          },
+          loaded: false,
+        };
       });
       if (!parsed) return next();
-      const { urls, threadKeys, key } = parsed;
-      const entry = await cachedOrPass(cache, key, async () => {
-        const body: CountsResponse = { counts: await service.countThreads(urls) };
-        return { body: Buffer.from(JSON.stringify(body)), threadKeys };
-      });
+      const entry = await entryOf(parsed);
       if (!entry) return next();
       sendJson(req, res, entry, cacheHeaders);
     },

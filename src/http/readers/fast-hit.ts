@@ -1,7 +1,9 @@
 /**
- * The front door: a plain node:http listener in front of the Express app. It answers read-cache HITS of
- * GET/HEAD /api/v1/threads and /api/v1/counts itself and hands every other request to Express untouched (misses,
- * input the normal handlers have not accepted yet, other paths, origins it is unsure about, rate-limited clients).
+ * The front door: a plain node:http listener in front of the Express app. It answers read-cache hits of
+ * GET/HEAD /api/v1/threads and /api/v1/counts itself, and misses of URLs that loaded before (loaded through the cache,
+ * so a cold read skips Express's per-request work too), and hands every other request to Express untouched (input
+ * the normal handlers have not accepted and loaded yet, other paths, origins it is unsure about, rate-limited
+ * clients, a load that fails).
  *
  * A hit does what the Express path does, with everything that is the same for every request computed once: the
  * request id, the security headers (helmet's, captured at start), CORS from the same origin rule, the read rate limit
@@ -27,6 +29,8 @@ export interface FastHitDeps {
   express: RequestListener;
   /** The cache key a raw URL was already accepted under by the normal path (cached-read.ts), or null. */
   keyOf(url: string): string | null;
+  /** For such a URL whose entry is not cached: its load through the cache, or null to leave it to Express (cached-read.ts). */
+  fillOf?: ((url: string) => (() => Promise<CachedEntry<unknown> | null>) | null) | undefined;
   /** The no-JavaScript page's key and renderer for a raw URL the page handler already accepted (cached-read.ts), or null. */
   pageOf?: ((url: string) => { key: string; render(entry: CachedEntry<unknown>): Buffer | null } | null) | undefined;
   /** The entry if it is cached and fresh (counts as a hit). */
@@ -196,7 +200,9 @@ export function fastHitFront(deps: FastHitDeps): RequestListener {
     // Refused origins get the normal path's 403.
     if (verdict.kind === 'refused') return express(req, res);
     const entry = peek(key);
-    if (entry === undefined) return express(req, res);
+    // A miss of a URL that loaded before is loaded here too, under the same limit and with the same headers.
+    const fill = entry === undefined ? deps.fillOf?.(url) : undefined;
+    if (entry === undefined && !fill) return express(req, res);
     const cors: Headers =
       verdict.kind === 'allowed'
         ? [
@@ -206,14 +212,22 @@ export function fastHitFront(deps: FastHitDeps): RequestListener {
         : [];
     const incoming = req.headers['x-request-id'];
     const id = typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    if (!readHit) return send(req, res, route, entry, cors, [], id, start);
+    const answer = (limitHeaders: ReadonlyArray<readonly [string, string]>) => {
+      if (entry !== undefined) return send(req, res, route, entry, cors, limitHeaders, id, start);
+      // Refused by the use case (null) or failed: the normal handler answers, as it would have without the front door.
+      fill!().then(
+        (loaded) => (loaded ? send(req, res, route, loaded, cors, limitHeaders, id, start) : express(req, res)),
+        () => express(req, res),
+      );
+    };
+    if (!readHit) return answer([]);
     const forwarded = req.headers['x-forwarded-for'];
     const ip = clientIp(remote, Array.isArray(forwarded) ? forwarded.join(', ') : forwarded, trustProxy);
     readHit(ip).then(
       (counted) => {
         // Over the limit: the normal path counts once more and answers 429 with its own headers and body.
         if (counted.limited) return express(req, res);
-        send(req, res, route, entry, cors, counted.headers, id, start);
+        answer(counted.headers);
       },
       () => express(req, res),
     );
