@@ -106,6 +106,33 @@ export interface DuplicateQuery {
   since: Date;
 }
 
+/**
+ * Notification work recorded IN the write that causes it (outbox crash safety, src/notify/notifier.ts): a comment
+ * inserted, or moved to a status that notifies. The write stores it on the comment (the same SQLite transaction, the
+ * same MongoDB document write); the notifier queues the event's outbox messages and subscription, then clears it with
+ * `clearNotifications`; `listPendingNotifications` finds what a crash left in between, for a sweep to replay. An entry
+ * is identified by (event, status, at). Never part of a Comment read, nor of an export.
+ */
+export interface PendingNotification {
+  /** `created`: the comment was inserted; `status`: it was moved to `status`. */
+  event: 'created' | 'status';
+  /** The status the event is about: the inserted one, or the one moved to. */
+  status: CommentStatus;
+  /** The event's instant: the notifier derives its idempotency keys from it, so a replay stores nothing twice. */
+  at: Date;
+  /** `created` only: the author asked to be mailed replies (notifyReplies), in this language (null: the default). */
+  subscribe?: { lang: string | null };
+}
+
+/** What identifies an entry among a comment's pending notifications. */
+export const pendingNotificationKey = (p: PendingNotification): string => `${p.event}:${p.status}:${p.at.getTime()}`;
+
+/** A comment with the pending notifications a sweep should replay. */
+export interface PendingNotifications {
+  comment: Comment;
+  pending: PendingNotification[];
+}
+
 export interface InsertOptions {
   /**
    * The duplicate rule, enforced atomically with the insert: when this author already posted exactly this body in
@@ -118,6 +145,8 @@ export interface InsertOptions {
    * MongoDB without transactions the comment carries the entry and the repair pass at open completes it.
    */
   audit?: AuditEntry;
+  /** Recorded on the comment by the insert itself (see PendingNotification). */
+  notify?: PendingNotification;
 }
 
 export interface QueueQuery {
@@ -156,6 +185,8 @@ export interface UpdateOptions {
    * on a MongoDB without transactions the change carries the entry and the repair pass at open completes it.
    */
   audit?: AuditEntry;
+  /** Added to the comment's pending notifications by the same write, only when the patch applies (see PendingNotification). */
+  notify?: PendingNotification;
 }
 
 export interface CommentsPort {
@@ -188,6 +219,15 @@ export interface CommentsPort {
   countUnchecked(): Promise<number>;
   /** Erases ip, user agent and referrer of comments created before `before`; returns how many were erased. */
   eraseContextBefore(before: Date): Promise<number>;
+
+  // --- notification work recorded with a write (see PendingNotification)
+  /** Removes these entries (matched by event, status and at) from the comment's pending notifications; others stay. No-op when absent. */
+  clearNotifications(commentId: string, done: readonly PendingNotification[]): Promise<void>;
+  /**
+   * Comments with a pending notification recorded at or before `before`, each with only those entries (oldest first);
+   * at most `limit` comments, in no particular order. Found through an index that holds only marked comments.
+   */
+  listPendingNotifications(query: { before: Date; limit: number }): Promise<PendingNotifications[]>;
 
   // --- what moderators read and change of comments and threads
   /** The moderation queue: comments in `statuses`, newest first, optionally one thread's, optionally searched. */

@@ -45,6 +45,8 @@ export type {
   ListThreadPublicRequest,
   ListThreadRequest,
   PageCursor,
+  PendingNotification,
+  PendingNotifications,
   PublicCommentRow,
   PublicThreadPage,
   QueuePage,
@@ -56,7 +58,7 @@ export type {
   ThreadRecord,
   UpdateOptions,
 } from './comments-port.js';
-export { MAX_PAGE_LIMIT } from './comments-port.js';
+export { MAX_PAGE_LIMIT, pendingNotificationKey } from './comments-port.js';
 export type { AuditPage, AuditQuery, ModerationPort } from './moderation-port.js';
 export type { ModeratorsPort } from './moderators-port.js';
 

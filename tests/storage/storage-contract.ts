@@ -11,6 +11,7 @@ import { describeOutboxContract } from './outbox-contract.js';
 import { describeModeratorsContract } from './moderators-contract.js';
 import { describeTransferContract } from './transfer-contract.js';
 import { describeSubscriptionsContract } from './subscriptions-contract.js';
+import { describePendingNotificationsContract } from './pending-notifications-contract.js';
 
 export function describeStorageContract(adapterName: string, open: () => Promise<Storage>): void {
   describe(`storage contract: ${adapterName}`, () => {
@@ -25,6 +26,7 @@ export function describeStorageContract(adapterName: string, open: () => Promise
     });
 
     describeCommentsContract(() => storage);
+    describePendingNotificationsContract(() => storage);
     describeModerationContract(() => storage);
 
     describe('health', () => {

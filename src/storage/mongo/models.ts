@@ -45,6 +45,21 @@ export interface CommentDoc {
    * at open. One, not a list: FerretDB v1's $pull cannot remove by condition.
    */
   pendingAudit?: PendingAuditDoc;
+  /**
+   * Notification work recorded by the insert or status move that causes it (../comments-port.ts PendingNotification),
+   * until the notifier has stored its outbox messages; `notifyPending` is true while the list is not empty (the sweep
+   * finds marked comments by that equality, which FerretDB serves from an index). Appended with $push in the write
+   * itself; removed by a compare-and-set on the whole list (FerretDB v1's $pull cannot remove by condition).
+   */
+  notify?: NotifyDoc[];
+  notifyPending?: boolean;
+}
+
+export interface NotifyDoc {
+  event: 'created' | 'status';
+  status: CommentStatus;
+  at: Date;
+  subscribe?: { lang: string | null };
 }
 
 /** An audit entry carried by the write it records, keyed by its own id. */
@@ -166,6 +181,16 @@ const pendingAuditSchema = new Schema<PendingAuditDoc>(
   { _id: false, versionKey: false, strict: 'throw' },
 );
 
+const notifySchema = new Schema<NotifyDoc>(
+  {
+    event: { type: String, enum: ['created', 'status'], required: true },
+    status: { type: String, enum: COMMENT_STATUSES, required: true },
+    at: { type: Date, required: true },
+    subscribe: { type: new Schema({ lang: nullableString }, { _id: false, versionKey: false, strict: 'throw' }), default: undefined },
+  },
+  { _id: false, versionKey: false, strict: 'throw' },
+);
+
 const commentSchema = new Schema<CommentDoc>(
   {
     _id: { type: String, required: true },
@@ -217,6 +242,8 @@ const commentSchema = new Schema<CommentDoc>(
     dedupeKey: { type: String },
     threadPending: { type: Boolean },
     pendingAudit: { type: pendingAuditSchema, default: undefined },
+    notify: { type: [notifySchema], default: undefined },
+    notifyPending: { type: Boolean },
   },
   { ...schemaOptions, collection: 'comments' },
 );
@@ -236,6 +263,7 @@ commentSchema.index({ dedupeKey: 1 }, { name: 'comment_dedupe', unique: true });
 // What the repair pass at open looks for: nearly every comment has neither, so both stay tiny.
 commentSchema.index({ threadPending: 1 }, { name: 'thread_pending' });
 commentSchema.index({ 'pendingAudit.id': 1 }, { name: 'audit_pending' });
+commentSchema.index({ notifyPending: 1 }, { name: 'notify_pending' });
 // The unchecked backlog and the re-check job's due list.
 commentSchema.index({ spamCheck: 1, 'recheck.nextAt': 1 }, { name: 'recheck_due' });
 

@@ -8,7 +8,7 @@
  * `repair`. Every status move is followed by a recount of its thread's public count (syncCount), so a count read is one
  * find in thread_counts.
  */
-import { refuseEmptyKey } from '../comments-port.js';
+import { pendingNotificationKey, refuseEmptyKey } from '../comments-port.js';
 import { createHash, randomUUID } from 'node:crypto';
 import mongoose, { type ClientSession, type Model } from 'mongoose';
 import { emptyStatusCounts, HIDING_STATUSES, PUBLIC_STATUSES, THREAD_READ_STATUSES, type Comment, type CommentStatus } from '../../domain/comment.js';
@@ -26,6 +26,8 @@ import type {
   ListThreadPublicRequest,
   ListThreadRequest,
   PageCursor,
+  PendingNotification,
+  PendingNotifications,
   SortOrder,
   PublicCommentRow,
   PublicThreadPage,
@@ -39,7 +41,7 @@ import { MAX_PAGE_LIMIT } from '../comments-port.js';
 import { assertCursor, assertStrings, guarded, isDuplicateKey } from './mongo-errors.js';
 import { toPendingAudit, type UpsertAudit } from './mongo-moderation.js';
 import { inSession, type MongoPart, type MongoWrites, type RepairedThreads } from './mongo-writes.js';
-import type { CommentDoc, IntentDoc, MongoModels, PendingAuditDoc, ThreadCountDoc, ThreadDoc } from './models.js';
+import type { CommentDoc, IntentDoc, MongoModels, NotifyDoc, PendingAuditDoc, ThreadCountDoc, ThreadDoc } from './models.js';
 
 const { trusted } = mongoose;
 
@@ -106,6 +108,17 @@ function toCommentDoc(c: Comment): CommentDoc {
     history: c.history.map((h) => ({ body: h.body, editedAt: h.editedAt, by: h.by })),
   };
 }
+
+const toNotifyDoc = (p: PendingNotification): NotifyDoc => ({ event: p.event, status: p.status, at: p.at, ...(p.subscribe ? { subscribe: { lang: p.subscribe.lang } } : {}) });
+const fromNotifyDoc = (d: NotifyDoc): PendingNotification => ({
+  event: d.event,
+  status: d.status,
+  at: new Date(d.at),
+  ...(d.subscribe ? { subscribe: { lang: d.subscribe.lang ?? null } } : {}),
+});
+
+/** A clear that keeps losing to concurrent writes of the same comment's list gives up, leaving entries for the sweep (a replay stores nothing twice). */
+const MAX_CLEAR_ROUNDS = 10;
 
 /** The fields a public page reads: no email, IP, user agent, token hash or history leaves the database. */
 const PUBLIC_PROJECTION = {
@@ -325,11 +338,13 @@ export function mongoComments({ models, writes, upsertAudit }: MongoCommentsDeps
    * The comment, its thread's lastCommentAt and its audit entry (a moderator's reply) are one transaction where the
    * server has them; without, the comment carries the entry and threadPending until both are done.
    */
-  async function insertOnce(comment: Comment, dedupeKey: string, audit: PendingAuditDoc | null): Promise<'ok' | 'id' | 'dedupe'> {
+  async function insertOnce(comment: Comment, dedupeKey: string, audit: PendingAuditDoc | null, notify: PendingNotification | undefined): Promise<'ok' | 'id' | 'dedupe'> {
     try {
       await atomic(async (session) => {
         const carried = audit && !session ? { pendingAudit: audit } : {};
-        await comments.create([{ ...toCommentDoc(comment), dedupeKey, threadPending: true, ...carried }], inSession(session));
+        // The pending notification is part of the inserted document: one write, with or without transactions.
+        const marked = notify ? { notify: [toNotifyDoc(notify)], notifyPending: true } : {};
+        await comments.create([{ ...toCommentDoc(comment), dedupeKey, threadPending: true, ...carried, ...marked }], inSession(session));
         step('comment-inserted');
         await touchThread(comment.threadKey, comment.createdAt, session);
         if (audit && session) await upsertAudit(audit, session);
@@ -356,12 +371,12 @@ export function mongoComments({ models, writes, upsertAudit }: MongoCommentsDeps
    * inserted under the rule; a holder that no longer counts (outside the window, or edited) is moved aside, then one
    * more try.
    */
-  async function insertUnique(comment: Comment, since: Date, audit: PendingAuditDoc | null): Promise<void> {
+  async function insertUnique(comment: Comment, since: Date, audit: PendingAuditDoc | null, notify: PendingNotification | undefined): Promise<void> {
     const duplicate = () => new ConflictError('duplicate_comment', 'You already posted this comment here.');
     if (await findDuplicate({ threadKey: comment.threadKey, emailKey: comment.author.emailKey, body: comment.body, since })) throw duplicate();
     const key = dedupeKeyOf(comment.threadKey, comment.author.emailKey, comment.body);
     for (let attempt = 0; attempt < 3; attempt += 1) {
-      const outcome = await insertOnce(comment, key, audit);
+      const outcome = await insertOnce(comment, key, audit, notify);
       if (outcome === 'ok') return;
       if (outcome === 'id') throw new ConflictError('conflict', `A comment with id ${comment.id} already exists.`);
       const holder = await comments.findOne({ dedupeKey: key }).lean<CommentDoc>();
@@ -380,12 +395,49 @@ export function mongoComments({ models, writes, upsertAudit }: MongoCommentsDeps
       const audit = options.audit ? toPendingAudit(options.audit) : null;
       if (since === undefined) {
         // Outside the rule (imports, moderators' replies, tests): a key of its own, so it neither blocks nor is blocked.
-        if ((await insertOnce(comment, `none:${comment.id}`, audit)) !== 'ok') {
+        if ((await insertOnce(comment, `none:${comment.id}`, audit, options.notify)) !== 'ok') {
           throw new ConflictError('conflict', `A comment with id ${comment.id} already exists.`);
         }
       } else {
-        await insertUnique(comment, since, audit);
+        await insertUnique(comment, since, audit, options.notify);
       }
+    });
+  }
+
+  /**
+   * Removes the done entries by a compare-and-set on the whole list (no $pull by condition on FerretDB v1): an entry a
+   * concurrent write appended meanwhile makes the set miss, and the next round reads it. The last entry takes the
+   * sweep's marker with it.
+   */
+  async function clearNotifications(commentId: string, done: readonly PendingNotification[]): Promise<void> {
+    return guarded(async () => {
+      const gone = new Set(done.map(pendingNotificationKey));
+      for (let round = 0; round < MAX_CLEAR_ROUNDS; round += 1) {
+        const doc = await comments.findOne({ _id: commentId }, { notify: 1 }).lean<Pick<CommentDoc, 'notify'>>();
+        const current = doc?.notify ?? [];
+        const remaining = current.filter((d) => !gone.has(pendingNotificationKey(fromNotifyDoc(d))));
+        if (remaining.length === current.length) return;
+        const update = remaining.length > 0 ? { $set: { notify: remaining } } : { $unset: { notify: 1, notifyPending: 1 } };
+        const result = await comments.collection.updateOne({ _id: commentId, notify: current } as Record<string, unknown>, update);
+        if (result.matchedCount > 0) return;
+      }
+    });
+  }
+
+  async function listPendingNotifications(query: { before: Date; limit: number }): Promise<PendingNotifications[]> {
+    return guarded(async () => {
+      // Equality on the marker (an index FerretDB uses too); marked comments are the few in flight or left by a crash.
+      const docs = await comments.find({ notifyPending: true }).lean<CommentDoc[]>();
+      const found: PendingNotifications[] = [];
+      for (const d of docs) {
+        const pending = (d.notify ?? [])
+          .map(fromNotifyDoc)
+          .filter((p) => p.at.getTime() <= query.before.getTime())
+          .sort((a, b) => a.at.getTime() - b.at.getTime());
+        if (pending.length > 0) found.push({ comment: toComment(d), pending });
+        if (found.length >= query.limit) break;
+      }
+      return found;
     });
   }
 
@@ -425,6 +477,11 @@ export function mongoComments({ models, writes, upsertAudit }: MongoCommentsDeps
       // A status move marks the comment until its thread is recounted (after the write, on every server).
       const moves = patch.status !== undefined;
       if (moves) $set.threadPending = true;
+      // The pending notification goes in with the change (the same document write).
+      if (options?.notify) {
+        push.notify = toNotifyDoc(options.notify);
+        $set.notifyPending = true;
+      }
       if (Object.keys($set).length > 0) update.$set = $set;
       if (Object.keys(push).length > 0) update.$push = push;
       const apply = async (session: ClientSession | null): Promise<CommentDoc | null> => {
@@ -842,6 +899,8 @@ export function mongoComments({ models, writes, upsertAudit }: MongoCommentsDeps
       listDueRechecks,
       countUnchecked,
       eraseContextBefore,
+      clearNotifications,
+      listPendingNotifications,
       listQueue,
       countByStatus,
       countByThreadStatus,

@@ -176,6 +176,12 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX IF NOT EXISTS moderator_sessions_expiry ON moderator_sessions (expires_at);
   CREATE INDEX IF NOT EXISTS moderator_sessions_idle ON moderator_sessions (last_seen_at);
   `,
+  `
+  -- Notification work recorded with the write that causes it (a JSON array; NULL when none): the notifier clears it
+  -- once the outbox messages are stored, a sweep replays what a crash left. The partial index holds marked rows only.
+  ALTER TABLE comments ADD COLUMN notify TEXT;
+  CREATE INDEX IF NOT EXISTS comments_notify ON comments (id) WHERE notify IS NOT NULL;
+  `,
 ];
 
 export function migrate(db: Database): void {

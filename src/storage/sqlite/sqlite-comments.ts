@@ -3,7 +3,7 @@
  * Writes that change what readers see keep `thread_counts` right in their own (immediate) transaction; writes that
  * carry an audit entry (a decision, a lock, an erase) write it with `insertAudit` in that same transaction.
  */
-import { refuseEmptyKey } from '../comments-port.js';
+import { pendingNotificationKey, refuseEmptyKey } from '../comments-port.js';
 import type { Database, Statement } from 'better-sqlite3';
 import type { Comment, CommentStatus, EditRecord, SpamCheckState } from '../../domain/comment.js';
 import { emptyStatusCounts, PUBLIC_STATUSES, THREAD_READ_STATUSES } from '../../domain/comment.js';
@@ -16,6 +16,8 @@ import type {
   CountRequest,
   ListThreadPublicRequest,
   ListThreadRequest,
+  PendingNotification,
+  PendingNotifications,
   PublicCommentRow,
   PublicThreadPage,
   StatusCounts,
@@ -129,6 +131,18 @@ function toRow(c: Comment): CommentRow {
     history: JSON.stringify(c.history.map(storedEdit)),
   };
 }
+
+/** A pending notification as the `notify` column's JSON array holds it. */
+interface StoredNotify {
+  event: PendingNotification['event'];
+  status: CommentStatus;
+  at: number;
+  subscribe?: { lang: string | null };
+}
+
+const storedNotify = (p: PendingNotification): StoredNotify => ({ event: p.event, status: p.status, at: p.at.getTime(), ...(p.subscribe ? { subscribe: { lang: p.subscribe.lang } } : {}) });
+const fromStoredNotify = (n: StoredNotify): PendingNotification => ({ event: n.event, status: n.status, at: new Date(n.at), ...(n.subscribe ? { subscribe: { lang: n.subscribe.lang } } : {}) });
+const readNotify = (json: string | null): PendingNotification[] => (json ? (JSON.parse(json) as StoredNotify[]).map(fromStoredNotify) : []);
 
 function storedEdit(h: EditRecord): StoredEdit {
   return { body: h.body, editedAt: h.editedAt.getTime(), by: h.by };
@@ -276,10 +290,10 @@ export function sqliteComments({ db, insertAudit }: SqliteCommentsDeps): Comment
 
   const insertSql = `INSERT INTO comments (id, thread_key, parent_id, root_id, depth, status, author_name, author_email,
       author_email_key, author_website, avatar, body, html, created_at, edited_at, edit_token_hash, ip, user_agent, referrer,
-      spam_check, spam_reasons, recheck_attempts, recheck_at, history, author_moderator, author_identity, author_badge, author_avatar_url)
+      spam_check, spam_reasons, recheck_attempts, recheck_at, history, author_moderator, author_identity, author_badge, author_avatar_url, notify)
     VALUES (@id, @thread_key, @parent_id, @root_id, @depth, @status, @author_name, @author_email, @author_email_key,
       @author_website, @avatar, @body, @html, @created_at, @edited_at, @edit_token_hash, @ip, @user_agent, @referrer,
-      @spam_check, @spam_reasons, @recheck_attempts, @recheck_at, @history, @author_moderator, @author_identity, @author_badge, @author_avatar_url)`;
+      @spam_check, @spam_reasons, @recheck_attempts, @recheck_at, @history, @author_moderator, @author_identity, @author_badge, @author_avatar_url, @notify)`;
 
   const getComment = (id: string): Comment | undefined => {
     const row = stmt('SELECT * FROM comments WHERE id = ?').get(id) as CommentRow | undefined;
@@ -302,6 +316,18 @@ export function sqliteComments({ db, insertAudit }: SqliteCommentsDeps): Comment
     conversations.forEach((c, i) => addVisible(c.threadKey, conversationVisible(c.rootId) - before[i]!));
     return result;
   };
+
+  const notifyOf = (id: string): PendingNotification[] => readNotify((stmt('SELECT notify FROM comments WHERE id = ?').get(id) as { notify: string | null } | undefined)?.notify ?? null);
+  const writeNotify = (id: string, entries: readonly PendingNotification[]): void => {
+    stmt('UPDATE comments SET notify = ? WHERE id = ?').run(entries.length > 0 ? JSON.stringify(entries.map(storedNotify)) : null, id);
+  };
+  const addNotify = (id: string, entry: PendingNotification): void => writeNotify(id, [...notifyOf(id), entry]);
+  const clearNotifyTx = db.transaction((id: string, done: readonly PendingNotification[]): void => {
+    const current = notifyOf(id);
+    const gone = new Set(done.map(pendingNotificationKey));
+    const remaining = current.filter((p) => !gone.has(pendingNotificationKey(p)));
+    if (remaining.length !== current.length) writeNotify(id, remaining);
+  });
 
   const updateTx = db.transaction((id: string, patch: CommentPatch, options: UpdateOptions): Comment | undefined => {
     const current = getComment(id);
@@ -327,17 +353,19 @@ export function sqliteComments({ db, insertAudit }: SqliteCommentsDeps): Comment
       WHERE id = @id`).run(r);
     if (next.status === current.status) write();
     else keepingCounts([current], write);
+    if (options.notify) addNotify(id, options.notify);
     if (options.audit) insertAudit(options.audit);
     return next;
   });
 
   // IMMEDIATE (insertTx.immediate) takes the write lock before the duplicate read, so another process on the file
   // cannot interleave between the check and the insert.
-  const insertTx = db.transaction((comment: Comment, duplicateSince: Date | undefined, audit: AuditEntry | undefined): void => {
+  const insertTx = db.transaction((comment: Comment, duplicateSince: Date | undefined, audit: AuditEntry | undefined, notify: PendingNotification | undefined): void => {
     if (duplicateSince !== undefined && hasDuplicate(comment.threadKey, comment.author.emailKey, comment.body, duplicateSince)) {
       throw new ConflictError('duplicate_comment', 'You already posted this comment here.');
     }
-    keepingCounts([comment], () => stmt(insertSql).run(toRow(comment)));
+    // The pending notification is one more column of the same insert.
+    keepingCounts([comment], () => stmt(insertSql).run({ ...toRow(comment), notify: notify ? JSON.stringify([storedNotify(notify)]) : null }));
     stmt('UPDATE threads SET last_comment_at = max(last_comment_at, ?) WHERE key = ?').run(comment.createdAt.getTime(), comment.threadKey);
     if (audit) insertAudit(audit);
   });
@@ -385,7 +413,7 @@ export function sqliteComments({ db, insertAudit }: SqliteCommentsDeps): Comment
 
     async insertComment(comment, options = {}) {
       try {
-        insertTx.immediate(comment, options.duplicateSince, options.audit);
+        insertTx.immediate(comment, options.duplicateSince, options.audit, options.notify);
       } catch (err) {
         if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
           throw new ConflictError('conflict', 'A comment with this id already exists.');
@@ -503,6 +531,22 @@ export function sqliteComments({ db, insertAudit }: SqliteCommentsDeps): Comment
         `UPDATE comments SET ip = NULL, user_agent = NULL, referrer = NULL
          WHERE created_at < ? AND (ip IS NOT NULL OR user_agent IS NOT NULL OR referrer IS NOT NULL)`,
       ).run(before.getTime()).changes;
+    },
+
+    async clearNotifications(commentId, done) {
+      if (done.length > 0) clearNotifyTx.immediate(commentId, done);
+    },
+
+    async listPendingNotifications({ before, limit }): Promise<PendingNotifications[]> {
+      // The partial index holds marked rows only: a handful (in-flight writes and what crashes left).
+      const rows = stmt('SELECT * FROM comments INDEXED BY comments_notify WHERE notify IS NOT NULL').all() as (CommentRow & { notify: string | null })[];
+      const found: PendingNotifications[] = [];
+      for (const r of rows) {
+        const pending = readNotify(r.notify).filter((p) => p.at.getTime() <= before.getTime()).sort((a, b) => a.at.getTime() - b.at.getTime());
+        if (pending.length > 0) found.push({ comment: toComment(r), pending });
+        if (found.length >= limit) break;
+      }
+      return found;
     },
 
     async listQueue({ statuses, threadKey, search, cursor, limit }) {
