@@ -238,7 +238,15 @@ export async function createApp(deps: AppDeps): Promise<App> {
       notifier,
     }),
     retention: createRetentionJob({ storage, clock, retentionDays: config.retentionDays, logger }),
-    outbox: createOutboxJob({ outbox: storage, clock, logger, channels: notifications.channels, keepDays: config.retentionDays, observe: metrics.observeDelivery }),
+    outbox: createOutboxJob({
+      outbox: storage,
+      clock,
+      logger,
+      channels: notifications.channels,
+      keepDays: config.retentionDays,
+      observe: metrics.observeDelivery,
+      sweep: () => notifier.sweep(),
+    }),
   };
   let scheduler: Scheduler | null = null;
 

@@ -13,7 +13,7 @@ import { issueFormToken } from '../spam/form-token.js';
 import { firstRecheck } from './recheck-schedule.js';
 import { issueCommenterToken, verifyCommenterToken } from '../domain/commenter-token.js';
 import type { ReadCacheInvalidator } from '../cache/read-cache.js';
-import type { Notifier } from '../notify/notifier.js';
+import { statusNotification, type Notifier } from '../notify/notifier.js';
 import type { Commenter } from '../domain/commenter.js';
 
 export type { ModerationMode };
@@ -407,8 +407,12 @@ export function createCommentService(deps: CommentServiceDeps) {
         recheck,
         history: [],
       };
+      // Recorded by the insert itself, so a crash before the notifier has stored the messages loses none (notifier.ts).
+      // Spam never subscribes anyone: a confirmation mail must not be a way to mail a stranger.
+      const subscribe = input.notifyReplies && status !== 'spam' ? { lang: input.lang ?? null } : null;
+      const notify = deps.notifier?.pendingFor(comment, 'created', now, subscribe) ?? null;
       try {
-        await storage.insertComment(comment, { duplicateSince });
+        await storage.insertComment(comment, { duplicateSince, ...(notify ? { notify } : {}) });
       } catch (err) {
         const original = err instanceof ConflictError && err.code === 'duplicate_comment' ? await replay() : undefined;
         if (!original) throw err;
@@ -417,9 +421,7 @@ export function createCommentService(deps: CommentServiceDeps) {
       if (status === 'approved' && ref.url !== null && thread.url === null) await storage.ensureThread({ key: ref.key, url: ref.url, now });
       await deps.cache?.invalidate([ref.key]);
       deps.onCommentCreated?.(status);
-      await deps.notifier?.commentCreated(comment);
-      // Spam never subscribes anyone: a confirmation mail must not be a way to mail a stranger.
-      if (input.notifyReplies && status !== 'spam') await deps.notifier?.repliesRequested?.(comment, input.lang);
+      if (notify) await deps.notifier!.complete(comment, notify);
       return { comment, editToken: token, commenterToken: commenterTokenFor(comment) };
     },
 
@@ -506,18 +508,20 @@ export function createCommentService(deps: CommentServiceDeps) {
       if (!comment || comment.author.identity?.key !== commenter.key || comment.status === 'deleted') {
         throw new NotFoundError('comment_not_found', 'No such comment.');
       }
-      const updated = await storage.updateComment(id, { status: 'deleted' }, { ifStatus: comment.status });
+      const notification = statusNotification(deps.notifier, comment, 'deleted', clock());
+      const updated = await storage.updateComment(id, { status: 'deleted' }, { ifStatus: comment.status, ...notification.options });
       await deps.cache?.invalidate([comment.threadKey]);
       if (!updated) throw new NotFoundError('comment_not_found', 'No such comment.');
-      await deps.notifier?.statusChanged(updated);
+      await notification.done(updated);
     },
 
     async deleteOwn(id: string, token: string | undefined): Promise<void> {
       const { comment } = await findOwn(id, token);
-      const updated = await storage.updateComment(id, { status: 'deleted' }, { ifStatus: comment.status });
+      const notification = statusNotification(deps.notifier, comment, 'deleted', clock());
+      const updated = await storage.updateComment(id, { status: 'deleted' }, { ifStatus: comment.status, ...notification.options });
       await deps.cache?.invalidate([comment.threadKey]);
       if (!updated) throw new NotFoundError('comment_not_found', 'No such comment.');
-      await deps.notifier?.statusChanged(updated);
+      await notification.done(updated);
     },
   };
 }

@@ -21,7 +21,7 @@ import { renderBody } from '../domain/markup.js';
 import type { PageCursor, StatusCounts, Storage, ThreadRecord } from '../storage/storage.js';
 import type { Subscriber, Subscription } from '../storage/subscriptions-port.js';
 import type { ReadCacheInvalidator } from '../cache/read-cache.js';
-import type { Notifier } from '../notify/notifier.js';
+import { statusNotification, type Notifier } from '../notify/notifier.js';
 
 /** Sends the commenter's original context to the spam service when a moderator corrects or confirms it. */
 export interface SpamFeedback {
@@ -99,18 +99,20 @@ export function createModerationService(deps: ModerationDeps) {
       throw new ConflictError('conflict', `A ${comment.status} comment cannot be moved to ${to} (${action}).`);
     }
     const verdictSettled = action === 'spam' || action === 'ham' || action === 'approve';
+    // The event's notification is recorded by the decision's write (a crash before it is queued loses nothing).
+    const notification = statusNotification(deps.notifier, comment, to, clock());
     // The audit entry is written with the decision (one transaction, or carried by it and repaired after a crash).
     // Readers' caches are told even when the write fails: it may have applied before the failure (a lost answer).
     const updated = await storage
       .updateComment(
         id,
         { status: to, ...(verdictSettled ? { spamCheck: comment.spamCheck === 'none' ? 'none' : 'checked', recheck: null } : {}) },
-        { ifStatus: comment.status, audit: entry({ actor, action, commentId: id, threadKey: comment.threadKey, from: comment.status, to, reason }) },
+        { ifStatus: comment.status, audit: entry({ actor, action, commentId: id, threadKey: comment.threadKey, from: comment.status, to, reason }), ...notification.options },
       )
       .finally(() => deps.cache?.invalidate([comment.threadKey]));
     // Someone else decided in between: report it rather than overwrite their decision.
     if (!updated) throw new ConflictError('conflict', 'The comment changed while you were deciding; reload and try again.');
-    await deps.notifier?.statusChanged(updated);
+    await notification.done(updated);
     if (action === 'spam') sendFeedback('spam', updated, actor);
     if (action === 'ham') sendFeedback('ham', updated, actor);
     return updated;
@@ -194,13 +196,15 @@ export function createModerationService(deps: ModerationDeps) {
         recheck: null,
         history: [],
       };
-      // The audit entry is written with the reply (one transaction, or carried by it and repaired after a crash).
+      // The audit entry and the notification are written with the reply (one transaction, or carried by it and repaired after a crash).
+      const notify = deps.notifier?.pendingFor(comment, 'created', now) ?? null;
       await storage
         .insertComment(comment, {
           audit: entry({ actor, action: 'reply', commentId: id, threadKey: comment.threadKey, from: null, to: 'approved', reason: `reply to ${parentId}` }),
+          ...(notify ? { notify } : {}),
         })
         .finally(() => deps.cache?.invalidate([comment.threadKey]));
-      await deps.notifier?.commentCreated(comment);
+      if (notify) await deps.notifier!.complete(comment, notify);
       return comment;
     },
 

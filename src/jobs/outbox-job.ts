@@ -8,6 +8,9 @@
  * them, so a webhook receiver that accepts the connection and never answers keeps only its own message busy (until the
  * channel's timeout, and at most `deliveryTimeoutMs`), while the next tick claims the mail queued meanwhile. Deliveries
  * in flight are bounded (`maxInFlight`); `drain()` waits for them at shutdown.
+ *
+ * Each pass (tick or runOnce) first runs `sweep` (the notifier's): the notifications a crash left recorded but not queued
+ * are queued then, and delivered by the same pass.
  */
 import type { Logger } from '../logger.js';
 import type { OutboxChannel, OutboxMessage, OutboxPort } from '../storage/outbox-port.js';
@@ -32,6 +35,8 @@ export interface OutboxJobDeps {
   deliveryTimeoutMs?: number;
   /** Settled messages are deleted after this many days (RETENTION_DAYS): their bodies hold names and texts. */
   keepDays?: number;
+  /** Queues what crashes left recorded but not queued (Notifier.sweep); returns how many events it completed. */
+  sweep?: () => Promise<number>;
   /** Told each attempt's outcome (metrics); latency is enqueue to delivery. */
   observe?: (channel: OutboxChannel, outcome: 'delivered' | 'retried' | 'failed', latencySeconds?: number) => void;
 }
@@ -102,6 +107,8 @@ export function createOutboxJob(deps: OutboxJobDeps) {
 
   /** Claims due messages up to the free slots and starts delivering them; returns the started deliveries. */
   async function claimAndStart(report: OutboxReport): Promise<Promise<void>[]> {
+    // A failing sweep must not stop deliveries: its entries stay for the next pass.
+    if (deps.sweep) await deps.sweep().catch((err: unknown) => logger.error({ err }, 'notification sweep failed'));
     const started: Promise<void>[] = [];
     for (;;) {
       const free = maxInFlight - inFlight.size;

@@ -10,7 +10,7 @@ import { spamInputOfStored } from '../spam/akismet-check.js';
 import type { NamedCheck } from '../spam/pipeline.js';
 import type { Logger } from '../logger.js';
 import type { ReadCacheInvalidator } from '../cache/read-cache.js';
-import type { Notifier } from '../notify/notifier.js';
+import { statusNotification, type Notifier } from '../notify/notifier.js';
 
 export interface RecheckDeps {
   storage: Storage;
@@ -54,19 +54,21 @@ export function createRecheckJob(deps: RecheckDeps) {
     if (verdict?.kind === 'ham') {
       const decided = local.length > 0 ? { status: 'pending' as const } : await publishOrHold(c);
       const reasons = [...local, ...trusted, verdict.reason, ...(decided.reason ? [decided.reason] : [])];
-      const moved = await storage.updateComment(c.id, { status: decided.status, spamCheck: 'checked', spamReasons: reasons, recheck: null }, { ifStatus: 'pending' });
+      const notification = statusNotification(deps.notifier, c, decided.status, now);
+      const moved = await storage.updateComment(c.id, { status: decided.status, spamCheck: 'checked', spamReasons: reasons, recheck: null }, { ifStatus: 'pending', ...notification.options });
       await deps.cache?.invalidate([c.threadKey]);
-      if (moved) await deps.notifier?.statusChanged(moved);
+      await notification.done(moved);
       if (decided.status === 'approved') report.approved += 1;
       else report.held += 1;
     } else if (verdict?.kind === 'spam' || verdict?.kind === 'discard') {
+      const notification = statusNotification(deps.notifier, c, 'spam', now);
       const moved = await storage.updateComment(
         c.id,
         { status: 'spam', spamCheck: 'checked', spamReasons: [...local, ...trusted, verdict.reason], recheck: null },
-        { ifStatus: 'pending' },
+        { ifStatus: 'pending', ...notification.options },
       );
       await deps.cache?.invalidate([c.threadKey]);
-      if (moved) await deps.notifier?.statusChanged(moved);
+      await notification.done(moved);
       report.spam += 1;
     } else {
       const next = nextRecheck(c.createdAt, c.recheck?.attempts ?? 0, now);

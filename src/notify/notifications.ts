@@ -93,6 +93,7 @@ export function createNotifications({ config, storage, clock, newId, logger, sec
   else if (readers && !config.publicUrl!.startsWith('https://')) logger.warn('PUBLIC_URL is not https: mail clients ignore one-click unsubscribe (RFC 8058) over http');
   const notifier = createNotifier({
     outbox: storage,
+    markers: storage,
     clock,
     newId,
     logger,

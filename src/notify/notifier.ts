@@ -1,44 +1,80 @@
 /**
- * The one dependency the use cases tell about comment events (one line each). It turns an event into outbox messages
- * (a webhook per WEBHOOK_URLS entry, a moderator alert for a held comment) and stores them; a job delivers them.
- * Nothing here waits for a receiver.
+ * The one dependency the use cases tell about comment events. It turns an event into outbox messages (a webhook per
+ * WEBHOOK_URLS entry, a moderator alert or digest item for a held comment, reply mails for a public reply) and a
+ * reader's reply subscription, and stores them; a job delivers the messages. Nothing here waits for a receiver.
  *
- * Crash window, honestly: messages are stored right AFTER the write that caused them, not in the same transaction
- * (the use cases' writes go through several port methods, and FerretDB has no transactions). A crash between the two
- * loses that event's notifications; it never loses or delays the comment. A failed enqueue is logged and swallowed
- * for the same reason: a comment is never refused because a notification could not be queued.
+ * Crash safety: the event is recorded IN the write that causes it. Before inserting a comment or moving its status,
+ * the use case asks `pendingFor` for a PendingNotification (null when the event has nothing to notify: no marker, no
+ * extra write) and passes it to the storage write, which stores it on the comment (same SQLite transaction, same
+ * MongoDB document write). After the write, `complete` stores the messages and the subscription, then clears the
+ * entry (one write). A crash in between leaves the entry; `sweep` (the outbox job's every pass, and at start) replays
+ * entries older than SWEEP_GRACE_MS, so a live request finishes its own first. Every idempotency key derives from the
+ * comment and the recorded instant, and subscriptions are upserts, so a replay, or a sweep racing the request, stores
+ * nothing twice. A failed completion is logged and swallowed: a comment is never refused because a notification could
+ * not be queued; its entry stays for the sweep.
  */
 import { createHash } from 'node:crypto';
-import type { Comment } from '../domain/comment.js';
+import type { Comment, CommentStatus } from '../domain/comment.js';
 import type { NewOutboxMessage, OutboxPort } from '../storage/outbox-port.js';
+import type { CommentsPort, PendingNotification } from '../storage/comments-port.js';
 import { webhookBody, type CommentEvent, type WebhookPayload } from './webhook.js';
 
+/** Replays are left to the sweep only this long after their event: a live request completes its own well within it. */
+export const SWEEP_GRACE_MS = 60_000;
+/** Comments one sweep replays at most; the next pass takes the rest. */
+const SWEEP_BATCH = 100;
+
 export interface Notifier {
-  /** A new comment was stored (any status: the webhook carries it). A held one alerts the moderators. */
-  commentCreated(comment: Comment): Promise<void>;
-  /** A comment's status changed to `comment.status`: approved, spam and deleted are events; others are not. */
-  statusChanged(comment: Comment): Promise<void>;
-  /** The author of a stored comment asked to be mailed its replies (notifyReplies); `lang` is the widget's. */
-  repliesRequested?(comment: Comment, lang: string | undefined): Promise<void>;
+  /**
+   * What the write of this event must record: `created` for a comment about to be inserted, `status` for one about to
+   * be moved to `comment.status` (pass the comment with its new status). `subscribe`: the author asked for reply mails
+   * (notifyReplies) in this language. Null when nothing would be notified: the write then records nothing.
+   */
+  pendingFor(comment: Comment, event: PendingNotification['event'], at: Date, subscribe?: { lang: string | null } | null): PendingNotification | null;
+  /** After the write: stores the event's messages (and subscription), then clears its entry. Never throws. */
+  complete(comment: Comment, pending: PendingNotification): Promise<void>;
+  /** Completes the entries a crash left (older than SWEEP_GRACE_MS); returns how many it completed. */
+  sweep(): Promise<number>;
 }
 
-export const NO_NOTIFIER: Notifier = { commentCreated: async () => undefined, statusChanged: async () => undefined };
+export const NO_NOTIFIER: Notifier = { pendingFor: () => null, complete: async () => undefined, sweep: async () => 0 };
+
+/**
+ * A status move's notification for the use cases: `notify` goes into the update's options (recorded by the same
+ * write), `done` runs after it with the updated comment (undefined when the move did not apply: nothing to complete).
+ */
+export function statusNotification(
+  notifier: Notifier | undefined,
+  comment: Comment,
+  to: CommentStatus,
+  at: Date,
+): { options: { notify?: PendingNotification }; done(updated: Comment | undefined): Promise<void> } {
+  const pending = notifier?.pendingFor({ ...comment, status: to }, 'status', at) ?? null;
+  return {
+    options: pending ? { notify: pending } : {},
+    async done(updated) {
+      if (pending && updated) await notifier!.complete(updated, pending);
+    },
+  };
+}
 
 /** Builds the moderator alert for a held comment (see mail.ts); null when mail or moderators are not configured. */
 export type ModeratorAlert = (comment: Comment) => Promise<NewOutboxMessage['payload'] | null>;
 
 export interface NotifierDeps {
   outbox: OutboxPort;
+  /** Where the writes record pending notifications (the comments port). */
+  markers: Pick<CommentsPort, 'clearNotifications' | 'listPendingNotifications'>;
   clock: () => Date;
   newId: () => string;
-  logger: { error(o: object, msg?: string): void };
+  logger: { error(o: object, msg?: string): void; warn(o: object, msg?: string): void };
   webhookUrls: readonly string[];
   moderatorAlert?: ModeratorAlert | null;
   /** MODERATOR_DIGEST_MINUTES: the messages a held comment stores instead of an alert (moderator-digest.ts). */
   moderatorDigest?: ((comment: Comment, at: Date) => NewOutboxMessage[]) | null;
   /** Reader reply notifications (reader-notifications.ts); absent when they are off. */
   readers?: {
-    subscribe(comment: Comment, lang: string | undefined): Promise<void>;
+    subscribe(comment: Comment, lang: string | undefined, at?: Date): Promise<void>;
     replyPublished(reply: Comment): Promise<NewOutboxMessage[]>;
   } | null;
 }
@@ -58,45 +94,68 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     });
   }
 
-  async function store(event: CommentEvent, comment: Comment, build: () => Promise<NewOutboxMessage[]>): Promise<void> {
-    try {
-      const messages = await build();
-      if (messages.length > 0) await outbox.enqueueOutbox(messages);
-    } catch (err) {
-      logger.error({ err, event, commentId: comment.id }, 'notifications could not be queued');
-    }
-  }
-
   const readers = deps.readers ?? null;
+  const moderators = Boolean(deps.moderatorAlert || deps.moderatorDigest);
   /** A public reply to a comment someone may follow. */
   const answers = (comment: Comment) => readers !== null && comment.status === 'approved' && comment.parentId !== null;
 
+  /** The messages of one event, all keyed by the comment and the event's instant. */
+  async function messagesOf(comment: Comment, p: PendingNotification): Promise<NewOutboxMessage[]> {
+    const { at } = p;
+    if (p.event === 'status') {
+      const event = EVENT_OF[p.status];
+      if (!event) return [];
+      return [...webhooks(event, comment, at), ...(answers(comment) ? await readers!.replyPublished(comment) : [])];
+    }
+    const messages = webhooks('comment.created', comment, at);
+    const alert = comment.status === 'pending' && deps.moderatorAlert ? await deps.moderatorAlert(comment) : null;
+    if (alert) messages.push({ id: newId(), idempotencyKey: `mail:held:${comment.id}`, channel: 'mail', payload: alert, nextAt: at, createdAt: at });
+    if (comment.status === 'pending' && deps.moderatorDigest) messages.push(...deps.moderatorDigest(comment, at));
+    if (answers(comment)) messages.push(...(await readers!.replyPublished(comment)));
+    return messages;
+  }
+
+  /** Stores what the entry asks for, then clears it; throws (entry kept) when a part could not be stored. */
+  async function run(stored: Comment, p: PendingNotification): Promise<void> {
+    // The event as it happened: a replay sees the status it was about, whatever the comment has become since.
+    const comment: Comment = { ...stored, status: p.status };
+    const messages = await messagesOf(comment, p);
+    if (messages.length > 0) await outbox.enqueueOutbox(messages);
+    // Spam never subscribes anyone; nor does an erased author (no address left).
+    if (p.subscribe && readers && comment.status !== 'spam' && comment.author.email !== '') await readers.subscribe(comment, p.subscribe.lang ?? undefined, p.at);
+    await deps.markers.clearNotifications(stored.id, [p]);
+  }
+
+  async function complete(comment: Comment, p: PendingNotification): Promise<boolean> {
+    try {
+      await run(comment, p);
+      return true;
+    } catch (err) {
+      logger.error({ err, event: p.event, status: p.status, commentId: comment.id }, 'notifications could not be queued (kept for the sweep)');
+      return false;
+    }
+  }
+
   return {
-    async commentCreated(comment) {
-      if (webhookUrls.length === 0 && !((deps.moderatorAlert || deps.moderatorDigest) && comment.status === 'pending') && !answers(comment)) return;
-      await store('comment.created', comment, async () => {
-        const at = clock();
-        const messages = webhooks('comment.created', comment, at);
-        const alert = comment.status === 'pending' && deps.moderatorAlert ? await deps.moderatorAlert(comment) : null;
-        if (alert) messages.push({ id: newId(), idempotencyKey: `mail:held:${comment.id}`, channel: 'mail', payload: alert, nextAt: at, createdAt: at });
-        if (comment.status === 'pending' && deps.moderatorDigest) messages.push(...deps.moderatorDigest(comment, at));
-        if (answers(comment)) messages.push(...(await readers!.replyPublished(comment)));
-        return messages;
-      });
+    pendingFor(comment, event, at, subscribe) {
+      const wanted =
+        event === 'created'
+          ? webhookUrls.length > 0 || (moderators && comment.status === 'pending') || answers(comment) || (Boolean(subscribe) && readers !== null && comment.status !== 'spam')
+          : EVENT_OF[comment.status] !== undefined && (webhookUrls.length > 0 || answers(comment));
+      if (!wanted) return null;
+      return { event, status: comment.status, at, ...(event === 'created' && subscribe && readers && comment.status !== 'spam' ? { subscribe: { lang: subscribe.lang } } : {}) };
     },
-    async statusChanged(comment) {
-      const event = EVENT_OF[comment.status];
-      if (!event || (webhookUrls.length === 0 && !answers(comment))) return;
-      await store(event, comment, async () => [...webhooks(event, comment, clock()), ...(answers(comment) ? await readers!.replyPublished(comment) : [])]);
+    async complete(comment, p) {
+      await complete(comment, p);
     },
-    async repliesRequested(comment, lang) {
-      if (!readers) return;
-      try {
-        await readers.subscribe(comment, lang);
-      } catch (err) {
-        // Like any notification: a comment is never refused because its subscription could not be stored.
-        logger.error({ err, commentId: comment.id }, 'reply subscription could not be stored');
+    async sweep() {
+      const found = await deps.markers.listPendingNotifications({ before: new Date(clock().getTime() - SWEEP_GRACE_MS), limit: SWEEP_BATCH });
+      let done = 0;
+      for (const { comment, pending } of found) {
+        for (const p of pending) if (await complete(comment, p)) done += 1;
       }
+      if (done > 0) logger.warn({ replayed: done }, 'notifications replayed: a write was not followed by its notifications (a crash or a failed enqueue)');
+      return done;
     },
   };
 }

@@ -60,10 +60,10 @@ export function createReaderNotifications(deps: ReaderNotificationsDeps) {
   return {
     /**
      * The author of `comment` asked for replies: stores the subscription and, while the address is unconfirmed, queues
-     * a confirmation mail (at most one a day per address, so asking repeatedly cannot flood someone's mailbox).
+     * a confirmation mail (at most one a day per address, so asking repeatedly cannot flood someone's mailbox). `at` is
+     * the asking comment's instant, so a replay of the same request (after a crash) keys the same mail.
      */
-    async subscribe(comment: Comment, lang: string | undefined): Promise<void> {
-      const at = clock();
+    async subscribe(comment: Comment, lang: string | undefined, at: Date = clock()): Promise<void> {
       const l = langOf(lang);
       const { subscriber } = await storage.ensureSubscriber({ id: newId(), emailKey: comment.author.emailKey, email: comment.author.email, lang: l, createdAt: at });
       await storage.addSubscription({ id: newId(), emailKey: subscriber.emailKey, commentId: comment.id, threadKey: comment.threadKey, lang: l, createdAt: at });
