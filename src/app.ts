@@ -68,7 +68,7 @@ export interface AppDeps {
 }
 
 export interface App {
-  /** The front door (http/readers/fast-hit.ts with the cache on, else the Express app): what npm start serves. */
+  /** The front door (http/readers/fast-hit.ts) in front of the Express app: what npm start serves. */
   http: RequestListener;
   /** The Express app behind it, for tests that compare the two paths. */
   express: Express;
@@ -303,7 +303,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
   });
   const threadPolicy = { allowedOrigins: config.allowedOrigins };
   const readCacheHeaders = publicReadCacheHeaders(config.cacheSharedMaxAge, config.cacheCdnStaleSeconds);
-  const fastReads = readCache ? cachedReads({ cache: readCache, service, threadPolicy, cacheHeaders: readCacheHeaders }) : null;
+  // With the cache off too: thread pages and counts are then loaded for every request, still below Express.
+  const fastReads = cachedReads({ cache: readCache, service, threadPolicy, cacheHeaders: readCacheHeaders });
   const expressApp = createHttpApp({
     service,
     logger,
@@ -312,31 +313,30 @@ export async function createApp(deps: AppDeps): Promise<App> {
     ops,
     observeRequest: metrics.observeRequest,
     publicCors: publicCors({ allowedOrigins: config.allowedOrigins, publicUrl: config.publicUrl }),
-    site: Router().use(...(oidcPages ? [oidcPages] : []), moderationLinkRoutes({ moderation, getComment: (id) => storage.getComment(id), secret, clock }), ...readerLinks, siteRoutes({ service, publicUrl: config.publicUrl, allowedOrigins: config.allowedOrigins, avatars: config.avatars, rateLimiters, logger, cachedThreadPage: fastReads?.threadPage })),
-    cachedReads: fastReads ?? undefined,
+    site: Router().use(...(oidcPages ? [oidcPages] : []), moderationLinkRoutes({ moderation, getComment: (id) => storage.getComment(id), secret, clock }), ...readerLinks, siteRoutes({ service, publicUrl: config.publicUrl, allowedOrigins: config.allowedOrigins, avatars: config.avatars, rateLimiters, logger, cachedThreadPage: readCache ? fastReads.threadPage : undefined })),
+    cachedReads: fastReads,
     publicReadCacheHeaders: readCacheHeaders,
     identity,
     admin,
     adminPage: adminPage({ enabled: adminEnabled }),
   });
-  // Cache hits of the two busiest reads are answered below Express; everything else goes through it.
-  const http: RequestListener = readCache && fastReads
-    ? fastHitFront({
-        express: expressApp,
-        keyOf: fastReads.keyOf,
-        fillOf: fastReads.fillOf,
-        pageOf: fastReads.pageOf,
-        peek: (key) => readCache.peek(key),
-        cacheHeaders: readCacheHeaders,
-        securityHeaders: securityHeaders(),
-        allowedOrigins: config.allowedOrigins,
-        publicUrl: config.publicUrl,
-        trustProxy: config.trustProxy,
-        readHit: rateLimiters.readHit,
-        logger,
-        observeRequest: metrics.observeRequest,
-      })
-    : expressApp;
+  // The two busiest reads are answered below Express (hits, and loads of URLs Express accepted before); the
+  // no-JavaScript page's hits too. Everything else goes through Express.
+  const http: RequestListener = fastHitFront({
+    express: expressApp,
+    keyOf: fastReads.keyOf,
+    fillOf: fastReads.fillOf,
+    pageOf: readCache ? fastReads.pageOf : undefined,
+    peek: (key) => readCache?.peek(key),
+    cacheHeaders: readCacheHeaders,
+    securityHeaders: securityHeaders(),
+    allowedOrigins: config.allowedOrigins,
+    publicUrl: config.publicUrl,
+    trustProxy: config.trustProxy,
+    readHit: rateLimiters.readHit,
+    logger,
+    observeRequest: metrics.observeRequest,
+  });
   return {
     http,
     express: expressApp,

@@ -27,7 +27,7 @@ export interface HttpAppDeps {
   adminPage?: Router;
   /** Pages and assets: embed.js, count.js, the demo, the no-JavaScript thread page, the moderation page. */
   site?: Router;
-  /** The read cache's fast path for GET /threads and /counts (http/readers/cached-read.ts); absent with CACHE_MAX_MB=0. */
+  /** GET /threads and /counts as ready bytes (http/readers/cached-read.ts), through the read cache unless CACHE_MAX_MB=0. */
   cachedReads?: { threads: RequestHandler; counts: RequestHandler } | undefined;
   /** Caching headers of GET /threads and /counts (http/readers/cache-control.ts); no-cache when absent. */
   publicReadCacheHeaders?: CacheHeaders;
@@ -73,7 +73,7 @@ export function createHttpApp({ service, logger, trustProxy, rateLimiters, ops, 
     // A signed-in commenter deleting their own comments: the same per-IP budget as an author's edits.
     api.use('/me/comments', ...rateLimiters.editPerIp);
   }
-  // Cache hits are answered here: after CORS and the read limit, before any body parsing.
+  // Thread pages and counts are answered here: after CORS and the read limit, before any body parsing.
   if (cachedReads) {
     api.get('/threads', cachedReads.threads);
     api.get('/counts', cachedReads.counts);

@@ -5,6 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { createClient } from 'redis';
+import express from 'express';
 import request from 'supertest';
 import { FAKE_AKISMET_KEY, startFakeAkismet, type FakeAkismet } from '../support/fake-akismet.js';
 import { ARTICLE, createTestApp, validComment, type TestApp } from '../support/test-app.js';
@@ -271,6 +272,38 @@ describe('CACHE_MAX_MB=0', () => {
     const res = await request(app.http).get('/api/v1/threads').query({ url: ARTICLE });
     // Express's own weak ETag: the cache's strong one is not there.
     expect(res.headers.etag).toMatch(/^W\//);
+  });
+
+  it('loads every read of a URL it has seen below Express, fresh after each write, with the headers and ETag Express gives', async () => {
+    const app = await start({ CACHE_MAX_MB: '0' });
+    const get = (via: 'http' | 'express', h: Record<string, string> = {}) =>
+      request(app[via]).get('/api/v1/threads').query({ url: ARTICLE }).set({ 'X-Request-Id': 'fixed-id', ...h });
+    await get('http');
+    const spy = jest.spyOn(app.express as unknown as { handle: (...a: unknown[]) => void }, 'handle');
+    const { comment } = await post(app, { body: 'Seen without a cache.' });
+    const fast = await get('http');
+    const again = await get('http');
+    // Only the post went through Express.
+    expect(spy).toHaveBeenCalledTimes(1);
+    expect(fast.body.comments.map((c: { id: string }) => c.id)).toEqual([comment.id]);
+    expect(again.text).toBe(fast.text);
+    const slow = await get('express');
+    expect(spy).toHaveBeenCalledTimes(2);
+    const rawOf = (res: unknown) => {
+      const lines = (res as { res: { rawHeaders: string[] } }).res.rawHeaders;
+      return lines.map((v, i) => (i % 2 === 1 && lines[i - 1] === 'Date' ? 'date' : i % 2 === 1 && lines[i - 1] === 'RateLimit' ? v.replace(/r=\d+; t=\d+/, 'r=N') : v));
+    };
+    expect(rawOf(fast)).toEqual(rawOf(slow));
+    expect(fast.text).toBe(slow.text);
+    // The ETag is the one Express's res.json gives these bytes, and a 304 answers it.
+    const plain = express().get('/', (_req, res) => {
+      res.json(JSON.parse(fast.text));
+    });
+    expect(fast.headers.etag).toBe((await request(plain).get('/')).headers.etag);
+    const notModified = await get('http', { 'If-None-Match': fast.headers.etag! });
+    expect(notModified.status).toBe(304);
+    expect(spy).toHaveBeenCalledTimes(2);
+    expect(app.cache).toBeNull();
   });
 });
 

@@ -5,7 +5,7 @@
  * loading, passes to the normal handler, so errors stay exactly what they were. A hit sets three headers and writes
  * the bytes; the normal path's other headers (security, CORS, rate limit) were set upstream for both paths alike.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import type { CommentService } from '../../comments/comment-service.js';
 import { AppError } from '../../domain/errors.js';
@@ -17,7 +17,11 @@ import { parseCounts, parseListThread } from './validation.js';
 import { NO_CACHE_HEADERS, type CacheHeaders } from './cache-control.js';
 
 export interface CachedReadDeps {
-  cache: ReadCache;
+  /**
+   * Null with CACHE_MAX_MB=0: thread pages and counts are then loaded for every request (no single flight either), and
+   * carry the weak ETag Express gives a body, as they did when Express sent them; the no-JavaScript page is not served.
+   */
+  cache: ReadCache | null;
   service: CommentService;
   threadPolicy: ThreadPolicy;
   /** Caching headers of a hit: the same as the normal handler's (http/readers/cache-control.ts). */
@@ -81,13 +85,19 @@ function sendJson(req: Request, res: Response, entry: CachedEntry<unknown>, cach
 }
 
 /** Loads through the cache; an AppError (bad cursor, unknown thread…) means "let the normal handler answer". */
-async function cachedOrPass(cache: ReadCache, key: string, load: () => Promise<Loaded<unknown>>): Promise<CachedEntry<unknown> | null> {
+async function cachedOrPass(cache: ReadCache | null, key: string, load: () => Promise<Loaded<unknown>>): Promise<CachedEntry<unknown> | null> {
   try {
-    return await cache.get(key, load);
+    return cache ? await cache.get(key, load) : uncached(await load());
   } catch (err) {
     if (err instanceof AppError) return null;
     throw err;
   }
+}
+
+/** A load with the cache off: nothing kept; the ETag is Express's default one (the etag package's weak tag). */
+function uncached(loaded: Loaded<unknown>): CachedEntry<unknown> {
+  const hash = createHash('sha1').update(loaded.body).digest('base64').substring(0, 27);
+  return { body: loaded.body, etag: `W/"${loaded.body.length.toString(16)}-${hash}"`, threadKeys: loaded.threadKeys, meta: loaded.meta, filledAt: 0 };
 }
 
 /**
