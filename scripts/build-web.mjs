@@ -1,5 +1,6 @@
-// Bundles the browser code with esbuild into dist/public/: embed.js (web/embed/main.ts), count.js
-// (web/embed/count.ts) and, when it exists, admin.js (web/admin/admin.ts). Minified, ES2020. Writes .gz and .br
+// Bundles the browser code with esbuild into dist/public/: embed.js (web/embed/main.ts), me.js (web/embed/me/me.ts,
+// the "My comments" view embed.js loads on first open), count.js (web/embed/count.ts) and, when it exists, admin.js
+// (web/admin/admin.ts). me.js is built first: embed.js gets its hashed path and SRI integrity (__PARLEY_ME__). Minified, ES2020. Writes .gz and .br
 // copies for the server to send as they are, and manifest.json with each file's content hash (pages reference
 // `embed.js?v=<hash>`, cached for a year) and SRI integrity. Prints every size; exits 1 when a budget is exceeded,
 // writing nothing. `--out DIR` builds elsewhere (tests).
@@ -15,35 +16,42 @@ const outArg = process.argv.indexOf('--out');
 const outDir = outArg > 0 ? path.resolve(process.argv[outArg + 1] ?? '') : path.join(root, 'dist', 'public');
 
 const KB = 1024;
+const lazy = { name: 'me.js', entry: 'web/embed/me/me.ts', budgetGzip: 8 * KB };
 const targets = [
   { name: 'embed.js', entry: 'web/embed/main.ts', budgetGzip: 15 * KB },
   { name: 'count.js', entry: 'web/embed/count.ts', budgetGzip: 2 * KB },
   { name: 'admin.js', entry: 'web/admin/admin.ts', optional: true },
 ].filter((t) => !t.optional || fs.existsSync(path.join(root, t.entry)));
 
-const results = await Promise.all(
-  targets.map(async (t) => {
-    const out = await esbuild.build({
-      entryPoints: [path.join(root, t.entry)],
-      bundle: true,
-      minify: true,
-      format: 'iife',
-      target: ['es2020'],
-      platform: 'browser',
-      charset: 'utf8',
-      legalComments: 'none',
-      write: false,
-      logLevel: 'warning',
-    });
-    const code = Buffer.from(out.outputFiles[0].contents);
-    return {
-      ...t,
-      code,
-      gzip: zlib.gzipSync(code, { level: 9 }),
-      br: zlib.brotliCompressSync(code, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }),
-    };
-  }),
-);
+const hashOf = (code) => createHash('sha256').update(code).digest('hex').slice(0, 16);
+const integrityOf = (code) => `sha384-${createHash('sha384').update(code).digest('base64')}`;
+
+async function bundle(t, define = {}) {
+  const out = await esbuild.build({
+    entryPoints: [path.join(root, t.entry)],
+    bundle: true,
+    minify: true,
+    format: 'iife',
+    target: ['es2020'],
+    platform: 'browser',
+    charset: 'utf8',
+    legalComments: 'none',
+    write: false,
+    logLevel: 'warning',
+    define,
+  });
+  const code = Buffer.from(out.outputFiles[0].contents);
+  return {
+    ...t,
+    code,
+    gzip: zlib.gzipSync(code, { level: 9 }),
+    br: zlib.brotliCompressSync(code, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }),
+  };
+}
+
+const me = await bundle(lazy);
+const define = { __PARLEY_ME__: JSON.stringify({ path: `${lazy.name}?v=${hashOf(me.code)}`, integrity: integrityOf(me.code) }) };
+const results = [...(await Promise.all(targets.map((t) => bundle(t, define)))), me];
 
 const kb = (n) => `${(n / KB).toFixed(1)} KB`;
 let failed = false;
@@ -77,8 +85,8 @@ for (const r of results) {
   writeAtomic(`${file}.gz`, r.gzip);
   writeAtomic(`${file}.br`, r.br);
   manifest[r.name] = {
-    hash: createHash('sha256').update(r.code).digest('hex').slice(0, 16),
-    integrity: `sha384-${createHash('sha384').update(r.code).digest('base64')}`,
+    hash: hashOf(r.code),
+    integrity: integrityOf(r.code),
     bytes: r.code.length,
     gzip: r.gzip.length,
   };

@@ -7,6 +7,7 @@
  */
 import fs from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -16,6 +17,7 @@ import { OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, startOidcProvider, type TestProvide
 import { signSsoJwt, ssoClaims, SSO_SECRET } from '../support/sso-token.js';
 
 const CHROMIUM = '/usr/bin/chromium';
+const AXE = path.join(process.cwd(), 'node_modules', 'axe-core', 'axe.min.js');
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 let app: TestApp;
@@ -167,6 +169,91 @@ if (hasBrowser) {
       }
     }, 60_000);
 
+    it('shows my comments across the site (paged view, status words), deletes one from the thread too, downloads them, and signs out on the server', async () => {
+      payloads.set('mine-a', await signSsoJwt(ssoClaims(Date.now(), { sub: 'mine-user', name: 'Mina Mine', email: 'mina.browser@host-site.example' })));
+      payloads.set('mine-b', payloads.get('mine-a')!);
+      const context = await localContext();
+      try {
+        const { page, errors } = await open(context, 'mine-a');
+        await idBar(page).filter({ hasText: 'Signed in as Mina Mine.' }).waitFor();
+        await post(page, 'Mine on article A');
+        await page.goto(`${siteBase}/a/mine-b`);
+        await idBar(page).filter({ hasText: 'Signed in as Mina Mine.' }).waitFor();
+        await post(page, 'Mine on article B');
+        const session = JSON.parse((await page.evaluate('localStorage.getItem("parley:session")')) as string).session as string;
+        const listed = await fetch(`${apiBase}/api/v1/me/comments`, { headers: { Authorization: `Bearer ${session}` } }).then((r) => r.json() as Promise<{ comments: { id: string; url: string }[] }>);
+        const idOf = (slug: string) => listed.comments.find((c) => c.url.endsWith(`/a/${slug}`))!.id;
+        // A moderator holds the first one meanwhile: the view says so.
+        await app.storage.updateComment(idOf('mine-a'), { status: 'pending' });
+
+        const myButton = idBar(page).locator('button', { hasText: 'My comments' });
+        expect(await myButton.getAttribute('aria-expanded')).toBe('false');
+        await myButton.click();
+        const view = page.locator('#parley #me section');
+        const rows = view.locator('ol > li');
+        await rows.nth(1).waitFor();
+        expect(await myButton.getAttribute('aria-expanded')).toBe('true');
+        await expect(page.evaluate('document.querySelector("#parley").shadowRoot.activeElement?.id')).resolves.toBe('me-t');
+        await view.locator('[role=status]').filter({ hasText: '2 comments shown.' }).waitFor();
+        // Newest first, each with its article, date, status words and text.
+        const rowB = rows.nth(0);
+        const rowA = rows.nth(1);
+        await expect(rowB.locator('.body').textContent()).resolves.toContain('Mine on article B');
+        await expect(rowB.locator('a').getAttribute('href')).resolves.toBe(`${siteBase}/a/mine-b`);
+        await expect(rowB.textContent()).resolves.toContain('Published');
+        await expect(rowA.locator('.body').textContent()).resolves.toContain('Mine on article A');
+        await expect(rowA.locator('a').getAttribute('href')).resolves.toBe(`${siteBase}/a/mine-a`);
+        await expect(rowA.locator('.note').textContent()).resolves.toBe('Awaiting moderation');
+        expect(await rowA.locator('time').getAttribute('datetime')).toMatch(/^\d{4}-\d\d-\d\dT/);
+
+        await page.addScriptTag({ path: AXE });
+        const violations = await page.evaluate(
+          "axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id + ': ' + v.nodes.map((n) => n.target).join(' ')))",
+        );
+        expect(violations).toEqual([]);
+
+        // Delete B (shown in this thread) after confirming: gone from the view, the thread and the server.
+        expect(await page.locator('#parley .list .body').filter({ hasText: 'Mine on article B' }).count()).toBe(1);
+        const asked: string[] = [];
+        page.once('dialog', (d) => {
+          asked.push(d.message());
+          void d.accept();
+        });
+        await rowB.locator('button', { hasText: 'Delete' }).click();
+        await view.locator('[role=status]').filter({ hasText: 'Your comment was deleted.' }).waitFor();
+        expect(asked).toEqual(['Delete your comment? This cannot be undone.']);
+        await expect(rows.count()).resolves.toBe(1);
+        await page.locator('#parley .list .body').filter({ hasText: 'Mine on article B' }).waitFor({ state: 'detached' });
+        expect((await app.storage.getComment(idOf('mine-b')))?.status).toBe('deleted');
+        // Focus stays in the view, on the comment that is left.
+        await expect(page.evaluate('document.querySelector("#parley").shadowRoot.activeElement?.tagName')).resolves.toBe('ARTICLE');
+
+        const [download] = await Promise.all([page.waitForEvent('download'), view.locator('button', { hasText: 'Download my comments' }).click()]);
+        expect(download.suggestedFilename()).toBe('parley-my-comments.json');
+        const exported = JSON.parse(fs.readFileSync((await download.path())!, 'utf8')) as { commenter: { name: string }; comments: { body: string; status: string }[] };
+        expect(exported.commenter.name).toBe('Mina Mine');
+        expect(exported.comments.map((c) => [c.body, c.status])).toEqual([['Mine on article A', 'pending']]);
+        expect(JSON.stringify(exported)).not.toContain('mina.browser');
+        await view.locator('[role=status]').filter({ hasText: 'downloaded' }).waitFor();
+
+        // Close returns focus to the button; Sign out ends the session on the server.
+        await view.locator('button', { hasText: 'Close' }).click();
+        expect(await view.count()).toBe(0);
+        expect(await myButton.getAttribute('aria-expanded')).toBe('false');
+        await expect(page.evaluate('document.querySelector("#parley").shadowRoot.activeElement?.textContent')).resolves.toBe('My comments');
+        const [signedOut] = await Promise.all([
+          page.waitForResponse((r) => r.url() === `${apiBase}/api/v1/me/session` && r.request().method() === 'DELETE'),
+          idBar(page).locator('button', { hasText: 'Sign out' }).click(),
+        ]);
+        expect(signedOut.status()).toBe(204);
+        await idBar(page).filter({ hasText: 'Sign in to comment.' }).waitFor();
+        expect((await fetch(`${apiBase}/api/v1/me`, { headers: { Authorization: `Bearer ${session}` } })).status).toBe(401);
+        expect(errors).toEqual([]);
+      } finally {
+        await context.close();
+      }
+    }, 90_000);
+
     it('signs in with OpenID Connect in a popup that hands the session back to the article page, and signs out', async () => {
       const context = await localContext();
       try {
@@ -177,7 +264,8 @@ if (hasBrowser) {
         await popup.locator('input[name=password]').fill('any');
         await popup.locator('button[type=submit]').click();
         await popup.locator('button', { hasText: 'Continue' }).click();
-        await popup.waitForEvent('close');
+        // It may close while the click still waits: a 'close' already fired would never come again.
+        if (!popup.isClosed()) await popup.waitForEvent('close');
         await idBar(page).filter({ hasText: 'Signed in as Alice Popup.' }).waitFor();
         await post(page, 'Posted after the popup sign-in');
         await expect(page.locator('#parley .list article').filter({ hasText: 'Posted after the popup sign-in' }).locator('.who').textContent()).resolves.toBe('Alice Popup');

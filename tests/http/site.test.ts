@@ -30,7 +30,8 @@ describe('the browser bundles', () => {
   it('stay within their size budgets, and the build prints every size raw and gzipped', () => {
     expect(manifest['embed.js']!.gzip).toBeLessThanOrEqual(15 * KB);
     expect(manifest['count.js']!.gzip).toBeLessThanOrEqual(2 * KB);
-    for (const name of ['embed.js', 'count.js']) {
+    expect(manifest['me.js']!.gzip).toBeLessThanOrEqual(8 * KB);
+    for (const name of ['embed.js', 'count.js', 'me.js']) {
       const info = manifest[name]!;
       expect(buildOutput).toMatch(new RegExp(`${name.replace('.', '\\.')}\\s.*KB`));
       expect(buildOutput).toContain(String(info.bytes));
@@ -38,7 +39,7 @@ describe('the browser bundles', () => {
     }
   });
 
-  it.each(['embed.js', 'count.js'])('serves %s as JavaScript that any site may load, briefly cached without the hash', async (name) => {
+  it.each(['embed.js', 'count.js', 'me.js'])('serves %s as JavaScript that any site may load, briefly cached without the hash', async (name) => {
     app = await createTestApp();
     const res = await request(app.http).get(`/${name}`).set('Accept-Encoding', 'identity');
     expect(res.status).toBe(200);
@@ -51,6 +52,12 @@ describe('the browser bundles', () => {
     expect(res.text).toBe(fs.readFileSync(path.join(PUBLIC_DIR, name), 'utf8'));
     // The integrity in the manifest matches what is served (pages may use SRI).
     expect(`sha384-${createHash('sha384').update(res.text).digest('base64')}`).toBe(manifest[name]!.integrity);
+  });
+
+  it('builds into embed.js the hashed path and the integrity of me.js, which it loads on first use', () => {
+    const embed = fs.readFileSync(path.join(PUBLIC_DIR, 'embed.js'), 'utf8');
+    expect(embed).toContain(`me.js?v=${manifest['me.js']!.hash}`);
+    expect(embed).toContain(manifest['me.js']!.integrity);
   });
 
   it('caches a script for a year, immutable, when asked with its current hash, and briefly with any other', async () => {

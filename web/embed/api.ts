@@ -60,8 +60,9 @@ export function query(params: Record<string, string | number | null | undefined>
   return q.toString();
 }
 
-export function createApi(base: string) {
-  async function call<T>(method: string, path: string, body?: unknown, token?: string): Promise<T> {
+/** One JSON call to the API at `base`; `token`: an edit token or a commenter session (Authorization: Bearer). */
+export function createCall(base: string) {
+  return async function call<T>(method: string, path: string, body?: unknown, token?: string): Promise<T> {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (token) headers.Authorization = `Bearer ${token}`;
@@ -84,14 +85,18 @@ export function createApi(base: string) {
       throw new ApiError(res.status, err?.code ?? 'http_error', err?.fields ?? {});
     }
     return data as T;
-  }
+  };
+}
 
+export function createApi(base: string) {
+  const call = createCall(base);
   return {
     thread: (sel: ThreadSelector, sort: Sort, cursor?: string | null) =>
       call<ThreadResponse>('GET', `/threads?${query({ ...sel, sort, limit: PAGE_SIZE, cursor })}`),
     formToken: (sel: ThreadSelector) => call<FormTokenResponse>('GET', `/form-token?${query({ ...sel })}`),
     post: (input: PostInput, session?: string) => call<PostCommentResponse>('POST', '/comments', input, session),
     sso: (token: string) => call<SessionResponse>('POST', '/sso/session', { token }),
+    signOut: (session: string) => call<void>('DELETE', '/me/session', undefined, session),
     mine: (comments: { id: string; editToken: string }[]) => call<OwnCommentsResponse>('POST', '/comments/mine', { comments }),
     edit: (id: string, token: string, body: string) =>
       call<{ comment: PublicComment; status: PublicStatus }>('PATCH', `/comments/${encodeURIComponent(id)}`, { body }, token),

@@ -8,6 +8,7 @@ import { attr, h } from './dom.js';
 import { countText, fill, fullDate, relativeTime, strings, type Strings } from './i18n.js';
 import { dropOwn, findOwn, keepTrust, loadAuthor, loadSession, normEmail, ownIn, putOwn, saveAuthor, saveSession, trustFor, type Kept } from './store.js';
 import { CSS } from './styles.js';
+import './me/contract.js';
 
 export interface WidgetOptions {
   host: HTMLElement;
@@ -149,6 +150,9 @@ export function mount(o: WidgetOptions): WidgetControl {
   const status = h('div', { class: 'status', role: 'status', 'aria-live': 'polite' });
   // Signed in: who, and Sign out; otherwise Sign in (OpenID popup) when the server offers it.
   const idBar = h('p', { id: 'id', class: 'notes', hidden: true });
+  // "My comments" (me.js, loaded on first open) shows in this panel.
+  const mePanel = h('div', { id: 'me' });
+  const meBtn = h('button', { type: 'button', class: 'link', 'aria-expanded': 'false', 'aria-controls': 'me', onclick: () => void openMe() }, s.myComments);
   /** What only guests fill in (a signed-in commenter's name and email come from the sign-in). */
   const guest = [
     h('p', { id: 'notes', class: 'notes' }, noticeA, h('span', { class: 'req' }, '*'), noticeB),
@@ -186,6 +190,7 @@ export function mount(o: WidgetOptions): WidgetControl {
     empty,
     more,
     closed,
+    mePanel,
     respond,
   );
   root.append(section);
@@ -672,7 +677,31 @@ export function mount(o: WidgetOptions): WidgetControl {
   function setMe(k: Kept | null): void {
     me = k;
     saveSession(k);
+    if (!k) {
+      mePanel.replaceChildren();
+      meBtn.setAttribute('aria-expanded', 'false');
+    }
     renderId();
+  }
+
+  /** Ends the session on the server too (best effort: the browser forgets it either way). */
+  function signOut(): void {
+    if (me) api.signOut(me.session).catch(() => undefined);
+    setMe(null);
+  }
+
+  let meJs: Promise<unknown> | undefined;
+  /** "My comments": me.js (next to embed.js, with the hash and integrity the build wrote in) renders and toggles it. */
+  async function openMe(): Promise<void> {
+    try {
+      await (meJs ??= new Promise((onload, onerror) =>
+        document.head.append(h('script', { src: new URL(`../${__PARLEY_ME__.path}`, o.apiBase).href, integrity: __PARLEY_ME__.integrity, crossorigin: 'anonymous', onload, onerror })),
+      ));
+    } catch {
+      meJs = undefined;
+      return say(s.offline, true);
+    }
+    if (me) window.parleyMe?.({ root: mePanel, button: meBtn, apiBase: o.apiBase, session: me.session, lang: o.lang, onDeleted: load, onSignedOut: () => setMe(null) });
   }
 
   function renderId(): void {
@@ -683,7 +712,7 @@ export function mount(o: WidgetOptions): WidgetControl {
     idBar.hidden = !me && !oidc && !closedToGuests;
     idBar.replaceChildren(
       ...(me
-        ? [fill(s.signedIn, 'name', me.commenter.name), ' ', h('button', { type: 'button', class: 'link', onclick: () => setMe(null) }, s.signOut)]
+        ? [fill(s.signedIn, 'name', me.commenter.name), ' ', meBtn, ' ', h('button', { type: 'button', class: 'link', onclick: signOut }, s.signOut)]
         : [closedToGuests ? `${s.signInFirst} ` : '', oidc ? h('button', { type: 'button', class: 'link', onclick: () => void window.open(`${oidc}?origin=${encodeURIComponent(location.origin)}`, 'parley', 'popup,width=480,height=640') }, s.signIn) : '']),
     );
   }
@@ -695,7 +724,7 @@ export function mount(o: WidgetOptions): WidgetControl {
 
   /** The site's signed payload: traded once for a session (a payload is single-use), kept until it expires. */
   async function useSso(t: string | null): Promise<void> {
-    if (!t) return setMe(null);
+    if (!t) return signOut();
     if (me?.sso === t) return;
     try {
       setMe({ ...(await api.sso(t)), sso: t });
@@ -706,7 +735,7 @@ export function mount(o: WidgetOptions): WidgetControl {
 
   renderId();
   if (o.sso) void useSso(o.sso);
-  else if (o.sso === '' && me?.sso) setMe(null);
+  else if (o.sso === '' && me?.sso) signOut();
   void load();
   return { setSso: (t) => void useSso(t) };
 }

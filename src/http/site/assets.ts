@@ -1,7 +1,7 @@
 /**
  * The browser bundles from dist/public/ (scripts/build-web.mjs): /embed.js and /count.js, which other sites load
- * with <script src> (so Cross-Origin-Resource-Policy: cross-origin, and CORS for SRI), and /admin.js for the
- * moderation page (same-origin only). Asked with the current `?v=<hash>` they are cached for a year; otherwise for
+ * with <script src>, and /me.js, which embed.js adds to those pages on first use (so Cross-Origin-Resource-Policy:
+ * cross-origin, and CORS for SRI); /admin.js for the moderation page (same-origin only). Asked with the current `?v=<hash>` they are cached for a year; otherwise for
  * five minutes, revalidated by ETag. Pre-compressed .br/.gz copies are sent when the browser takes them.
  */
 import fs from 'node:fs';
@@ -24,6 +24,8 @@ export const DEFAULT_PUBLIC_DIR = fileURLToPath(new URL('../../../dist/public/',
 const SCRIPTS: Record<string, { crossOrigin: boolean }> = {
   'embed.js': { crossOrigin: true },
   'count.js': { crossOrigin: true },
+  // The "My comments" view, which embed.js loads (with its integrity) into other sites' pages on first open.
+  'me.js': { crossOrigin: true },
   'admin.js': { crossOrigin: false },
 };
 const LONG = 'public, max-age=31536000, immutable';
