@@ -7,13 +7,14 @@
  * No receiver holds up another: the scheduler calls `tick()`, which claims and starts deliveries but does not wait for
  * them, so a webhook receiver that accepts the connection and never answers keeps only its own message busy (until the
  * channel's timeout, and at most `deliveryTimeoutMs`), while the next tick claims the mail queued meanwhile. Deliveries
- * in flight are bounded (`maxInFlight`); `drain()` waits for them at shutdown.
+ * in flight are bounded per channel (`maxInFlight`), so a backlog of hanging webhooks never takes the mail's slots;
+ * `drain()` waits for them at shutdown.
  *
  * Each pass (tick or runOnce) first runs `sweep` (the notifier's): the notifications a crash left recorded but not queued
  * are queued then, and delivered by the same pass.
  */
 import type { Logger } from '../logger.js';
-import type { OutboxChannel, OutboxMessage, OutboxPort } from '../storage/outbox-port.js';
+import { OUTBOX_CHANNELS, type OutboxChannel, type OutboxMessage, type OutboxPort } from '../storage/outbox-port.js';
 
 export type Deliver = (message: OutboxMessage) => Promise<void>;
 
@@ -29,7 +30,7 @@ export interface OutboxJobDeps {
   /** Longer than one delivery may take (the channels' own timeouts). */
   leaseMs?: number;
   batchSize?: number;
-  /** Deliveries under way at once, across ticks; a tick claims no more than the free slots. */
+  /** Deliveries under way at once per channel, across ticks; a tick claims no more than the channel's free slots. */
   maxInFlight?: number;
   /** Every delivery is given up (and retried later) after this long, whatever its channel does; below leaseMs. */
   deliveryTimeoutMs?: number;
@@ -68,7 +69,8 @@ export function createOutboxJob(deps: OutboxJobDeps) {
   const maxInFlight = deps.maxInFlight ?? 100;
   // Settled before the lease runs out, so no other instance claims a message this one is still sending.
   const deliveryTimeoutMs = Math.min(deps.deliveryTimeoutMs ?? 60_000, leaseMs / 2);
-  const inFlight = new Set<Promise<void>>();
+  // Each channel claims into its own slots: hanging webhooks can fill the webhook slots, never the mail's.
+  const inFlight = new Map<OutboxChannel, Set<Promise<void>>>(OUTBOX_CHANNELS.map((c) => [c, new Set()]));
 
   /** The channel's send, given up after deliveryTimeoutMs (the send itself may still finish: at least once). */
   function send(deliver: Deliver, m: OutboxMessage): Promise<void> {
@@ -105,26 +107,28 @@ export function createOutboxJob(deps: OutboxJobDeps) {
     }
   }
 
-  /** Claims due messages up to the free slots and starts delivering them; returns the started deliveries. */
+  /** Claims each channel's due messages up to its free slots and starts delivering them; returns the started deliveries. */
   async function claimAndStart(report: OutboxReport): Promise<Promise<void>[]> {
     // A failing sweep must not stop deliveries: its entries stay for the next pass.
     if (deps.sweep) await deps.sweep().catch((err: unknown) => logger.error({ err }, 'notification sweep failed'));
     const started: Promise<void>[] = [];
-    for (;;) {
-      const free = maxInFlight - inFlight.size;
-      if (free <= 0) break;
-      const limit = Math.min(batchSize, free);
-      const now = clock();
-      const claimed = await outbox.claimDueOutbox({ now, leaseUntil: new Date(now.getTime() + leaseMs), limit });
-      report.claimed += claimed.length;
-      for (const m of claimed) {
-        const delivery: Promise<void> = deliverOne(m, report)
-          .catch((err: unknown) => logger.error({ err, outboxId: m.id }, 'outbox settle failed'))
-          .finally(() => inFlight.delete(delivery));
-        inFlight.add(delivery);
-        started.push(delivery);
+    for (const [channel, busy] of inFlight) {
+      for (;;) {
+        const free = maxInFlight - busy.size;
+        if (free <= 0) break;
+        const limit = Math.min(batchSize, free);
+        const now = clock();
+        const claimed = await outbox.claimDueOutbox({ now, leaseUntil: new Date(now.getTime() + leaseMs), limit, channel });
+        report.claimed += claimed.length;
+        for (const m of claimed) {
+          const delivery: Promise<void> = deliverOne(m, report)
+            .catch((err: unknown) => logger.error({ err, outboxId: m.id }, 'outbox settle failed'))
+            .finally(() => busy.delete(delivery));
+          busy.add(delivery);
+          started.push(delivery);
+        }
+        if (claimed.length < limit) break;
       }
-      if (claimed.length < limit) break;
     }
     return started;
   }
@@ -150,7 +154,8 @@ export function createOutboxJob(deps: OutboxJobDeps) {
     },
     /** Waits for the deliveries under way (shutdown: after the scheduler has stopped). */
     async drain(): Promise<void> {
-      while (inFlight.size > 0) await Promise.all([...inFlight]);
+      const all = () => [...inFlight.values()].flatMap((busy) => [...busy]);
+      while (all().length > 0) await Promise.all(all());
     },
     /** Deletes settled messages older than keepDays; run hourly. */
     async prune(): Promise<number> {

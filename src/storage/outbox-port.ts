@@ -47,8 +47,11 @@ export interface OutboxQuery {
 export interface OutboxPort {
   /** Stores the messages whose idempotency key is new; returns how many were stored. */
   enqueueOutbox(messages: readonly NewOutboxMessage[]): Promise<number>;
-  /** Leases up to `limit` due pending messages until `leaseUntil`, soonest first; returns those this caller won. */
-  claimDueOutbox(query: { now: Date; leaseUntil: Date; limit: number }): Promise<OutboxMessage[]>;
+  /**
+   * Leases up to `limit` due pending messages until `leaseUntil`, soonest first; returns those this caller won. With
+   * `channel`, only that channel's messages (the job gives each channel its own slots, so one cannot starve another).
+   */
+  claimDueOutbox(query: { now: Date; leaseUntil: Date; limit: number; channel?: OutboxChannel | undefined }): Promise<OutboxMessage[]>;
   /** Records one attempt's outcome and releases the lease; undefined when the message does not exist. */
   settleOutbox(id: string, outcome: OutboxOutcome): Promise<OutboxMessage | undefined>;
   getOutbox(id: string): Promise<OutboxMessage | undefined>;

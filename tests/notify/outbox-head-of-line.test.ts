@@ -3,7 +3,7 @@
  * keeps only its own message busy. Through the real app and its scheduler, a real SMTP receiver and a real HTTP
  * receiver; the job's own bounds (every send under a timeout, deliveries in flight capped) on a real SQLite store.
  */
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { createOutboxJob } from '../../src/jobs/outbox-job.js';
 import { createLogger } from '../../src/logger.js';
@@ -18,7 +18,13 @@ const SECRET = `whsec_${Buffer.from('0123456789abcdef0123456789abcdef').toString
 const ADA = 'ada.follower@example.org';
 
 const cleanups: (() => Promise<unknown>)[] = [];
+/** Set when a test has ended (a timed-out one too), so no wait below outlives it. */
+let ended = false;
+beforeEach(() => {
+  ended = false;
+});
 afterEach(async () => {
+  ended = true;
   while (cleanups.length > 0) await cleanups.pop()!();
 });
 
@@ -30,7 +36,10 @@ async function post(app: TestApp, over: Record<string, unknown>): Promise<string
 
 /** Waits (no deadline of its own: the test's timeout is the bound) until `done` holds. */
 async function until(done: () => boolean): Promise<void> {
-  while (!done()) await new Promise((r) => setTimeout(r, 25));
+  while (!done()) {
+    if (ended) throw new Error('the test ended while waiting');
+    await new Promise((r) => setTimeout(r, 25));
+  }
 }
 
 describe('outbox delivery: no head-of-line blocking', () => {
@@ -73,9 +82,9 @@ describe('the outbox job’s bounds', () => {
     await app?.close();
   });
 
-  const enqueue = async (n: number) => {
+  const enqueue = async (n: number, channel: 'webhook' | 'mail' = 'webhook', prefix = 'm') => {
     const at = new Date(app.clock.now);
-    const messages = Array.from({ length: n }, (_, i) => ({ id: `m${i}`, idempotencyKey: `k${i}`, channel: 'webhook' as const, payload: { i }, nextAt: at, createdAt: at }));
+    const messages = Array.from({ length: n }, (_, i) => ({ id: `${prefix}${i}`, idempotencyKey: `${prefix}k${i}`, channel, payload: { i }, nextAt: at, createdAt: at }));
     expect(await app.storage.enqueueOutbox(messages)).toBe(n);
   };
 
@@ -110,6 +119,28 @@ describe('the outbox job’s bounds', () => {
     await job.drain();
     expect(sent.sort()).toEqual(['m0', 'm1', 'm2']);
     expect((await app.storage.listOutbox({ status: 'delivered', limit: 10 })).map((m) => m.id).sort()).toEqual(['m0', 'm1', 'm2']);
+  });
+
+  it('keeps slots for mail while older webhook deliveries hang and fill the webhook slots', async () => {
+    app = await createTestApp();
+    await enqueue(3, 'webhook', 'w');
+    app.clock.advance(1_000);
+    await enqueue(1, 'mail', 'mail');
+    const hanging: (() => void)[] = [];
+    const mailed: string[] = [];
+    const job = createOutboxJob({
+      outbox: app.storage,
+      clock: () => new Date(app.clock.now),
+      logger: silent,
+      channels: { webhook: () => new Promise<void>((resolve) => hanging.push(resolve)), mail: async (m) => void mailed.push(m.id) },
+      maxInFlight: 2,
+    });
+    await job.tick();
+    await until(() => mailed.length === 1);
+    expect(mailed).toEqual(['mail0']);
+    expect(hanging).toHaveLength(2);
+    while (hanging.length > 0) hanging.shift()!();
+    await job.drain();
   });
 });
 

@@ -46,6 +46,18 @@ export function describeOutboxContract(store: () => Storage): void {
       expect(again[0]!.leaseUntil).toEqual(at(241));
     });
 
+    it('claims only the asked channel’s messages when given one, soonest first', async () => {
+      const hook = message({ nextAt: at(350) });
+      const mail = message({ channel: 'mail', nextAt: at(351) });
+      await store().enqueueOutbox([hook, mail]);
+      const ids = [hook.id, mail.id];
+      const claimOn = async (channel: 'mail' | 'webhook') =>
+        (await store().claimDueOutbox({ now: at(360), leaseUntil: at(420), limit: 500, channel })).filter((m) => ids.includes(m.id)).map((m) => m.id);
+      expect(await claimOn('mail')).toEqual([mail.id]);
+      expect(await claimOn('mail')).toEqual([]);
+      expect(await claimOn('webhook')).toEqual([hook.id]);
+    });
+
     it('gives a message to exactly one of two concurrent claimers', async () => {
       const ms = [message({ nextAt: at(300) }), message({ nextAt: at(300) }), message({ nextAt: at(301) })];
       await store().enqueueOutbox(ms);

@@ -107,10 +107,10 @@ export function mongoOutbox(model: mongoose.Model<OutboxDoc>, claims: mongoose.M
         return stored;
       });
     },
-    claimDueOutbox({ now, leaseUntil, limit }) {
+    claimDueOutbox({ now, leaseUntil, limit, channel }) {
       return guarded(async () => {
         const due = await model
-          .find({ status: 'pending', nextAt: mongoose.trusted({ $lte: now }), leaseUntil: mongoose.trusted({ $lte: now }) })
+          .find({ status: 'pending', nextAt: mongoose.trusted({ $lte: now }), leaseUntil: mongoose.trusted({ $lte: now }), ...(channel ? { channel } : {}) })
           .sort({ nextAt: 1, _id: 1 })
           .limit(clamp(limit))
           .lean<OutboxDoc[]>();

@@ -38,6 +38,9 @@ export function sqliteOutbox(db: Database): OutboxPort {
   const due = db.prepare(
     `SELECT * FROM outbox INDEXED BY outbox_due WHERE status = 'pending' AND next_at <= ? AND lease_until <= ? ORDER BY next_at, id LIMIT ?`,
   );
+  const dueOn = db.prepare(
+    `SELECT * FROM outbox INDEXED BY outbox_due WHERE status = 'pending' AND next_at <= ? AND lease_until <= ? AND channel = ? ORDER BY next_at, id LIMIT ?`,
+  );
   const lease = db.prepare(`UPDATE outbox SET lease_until = ? WHERE id = ? AND status = 'pending' AND lease_until = ?`);
   const get = db.prepare('SELECT * FROM outbox WHERE id = ?');
   const settle = db.prepare(
@@ -56,9 +59,10 @@ export function sqliteOutbox(db: Database): OutboxPort {
     return stored;
   });
   // Immediate: another process on the same file waits for the write lock instead of reading the same due rows.
-  const claimTx = db.transaction((now: number, until: number, limit: number): OutboxMessage[] => {
+  const claimTx = db.transaction((now: number, until: number, limit: number, channel: OutboxChannel | undefined): OutboxMessage[] => {
     const won: OutboxMessage[] = [];
-    for (const r of due.all(now, now, limit) as OutboxRow[]) {
+    const rows = (channel ? dueOn.all(now, now, channel, limit) : due.all(now, now, limit)) as OutboxRow[];
+    for (const r of rows) {
       if (lease.run(until, r.id, r.lease_until).changes === 1) won.push(toMessage({ ...r, lease_until: until }));
     }
     return won;
@@ -68,8 +72,8 @@ export function sqliteOutbox(db: Database): OutboxPort {
     async enqueueOutbox(messages) {
       return messages.length === 0 ? 0 : enqueueTx(messages);
     },
-    async claimDueOutbox({ now, leaseUntil, limit }) {
-      return claimTx.immediate(now.getTime(), leaseUntil.getTime(), Math.max(1, Math.min(500, Math.floor(limit))));
+    async claimDueOutbox({ now, leaseUntil, limit, channel }) {
+      return claimTx.immediate(now.getTime(), leaseUntil.getTime(), Math.max(1, Math.min(500, Math.floor(limit))), channel);
     },
     async settleOutbox(id, outcome) {
       const status: OutboxStatus = outcome.kind === 'delivered' ? 'delivered' : outcome.kind === 'retry' ? 'pending' : 'failed';
