@@ -22,6 +22,7 @@ import type { RequestObserver } from '../middleware.js';
 import { SAFE_REQUEST_ID } from '../middleware.js';
 import type { ReadHit } from '../rate-limit.js';
 import type { CacheHeaders } from './cache-control.js';
+import { endWithPage, type SplicedPage } from './cached-read.js';
 import { THREAD_PAGE_HEADERS, THREAD_PAGE_PATH } from '../site/thread-page.js';
 
 export interface FastHitDeps {
@@ -32,7 +33,7 @@ export interface FastHitDeps {
   /** For such a URL whose entry is not cached: its load through the cache, or null to leave it to Express (cached-read.ts). */
   fillOf?: ((url: string) => (() => Promise<CachedEntry<unknown> | null>) | null) | undefined;
   /** The no-JavaScript page's key and renderer for a raw URL the page handler already accepted (cached-read.ts), or null. */
-  pageOf?: ((url: string) => { key: string; render(entry: CachedEntry<unknown>): Buffer | null } | null) | undefined;
+  pageOf?: ((url: string) => { key: string; render(entry: CachedEntry<unknown>): SplicedPage | null } | null) | undefined;
   /** The entry if it is cached and fresh (counts as a hit). */
   peek(key: string): CachedEntry<unknown> | undefined;
   cacheHeaders: CacheHeaders;
@@ -137,14 +138,14 @@ export function fastHitFront(deps: FastHitDeps): RequestListener {
     observeRequest?.({ method, route, status, seconds: ms / 1000 });
   };
 
-  const sendPage = (req: IncomingMessage, res: ServerResponse, page: Buffer, limitHeaders: ReadonlyArray<readonly [string, string]>, id: string, start: bigint) => {
+  const sendPage = (req: IncomingMessage, res: ServerResponse, page: SplicedPage, limitHeaders: ReadonlyArray<readonly [string, string]>, id: string, start: bigint) => {
     const headers: string[] = ['X-Request-Id', id];
     for (const [n, v] of pageSecurity) headers.push(n, v);
     for (const [n, v] of limitHeaders) headers.push(n, v);
     for (const [n, v] of pageHeaders) headers.push(n, v);
     headers.push('Content-Length', String(page.length));
     res.writeHead(200, headers);
-    res.end(page);
+    endWithPage(res, page);
     finish(req, THREAD_PAGE_PATH, 200, id, start);
   };
 
