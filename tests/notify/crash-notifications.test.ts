@@ -16,6 +16,8 @@ import { openMongoStorage } from '../../src/storage/mongo/mongo-storage.js';
 import { openSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
 import type { Storage } from '../../src/storage/storage.js';
 import { SWEEP_GRACE_MS } from '../../src/notify/notifier.js';
+import { createOutboxJob } from '../../src/jobs/outbox-job.js';
+import { createLogger } from '../../src/logger.js';
 import { readMail } from '../support/mime-parts.js';
 import { startSmtpReceiver, type ReceivedMail } from '../support/smtp-receiver.js';
 import { createTestApp, validComment, type TestApp } from '../support/test-app.js';
@@ -170,6 +172,31 @@ function describeCrash(name: string, open: () => Promise<Storage>) {
     });
   });
 }
+
+describe('the outbox job and its sweep', () => {
+  it('still delivers when the sweep fails, and tells the log', async () => {
+    const storage = openSqliteStorage({ dataDir: ':memory:' });
+    let logged = '';
+    const logger = createLogger('info', { write: (line: string) => void (logged += line) });
+    const sent: string[] = [];
+    const now = new Date('2026-06-01T10:00:00.000Z');
+    const job = createOutboxJob({
+      outbox: storage,
+      clock: () => now,
+      logger,
+      channels: { webhook: async (m) => void sent.push(m.id) },
+      sweep: async () => Promise.reject(new Error('sweep broke')),
+    });
+    try {
+      await storage.enqueueOutbox([{ id: 'm1', idempotencyKey: 'k1', channel: 'webhook', payload: {}, nextAt: now, createdAt: now }]);
+      expect(await job.runOnce()).toMatchObject({ claimed: 1, delivered: 1 });
+      expect(sent).toEqual(['m1']);
+      expect(logged).toMatch(/notification sweep failed/);
+    } finally {
+      await storage.close();
+    }
+  });
+});
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-notify-crash-'));
 afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
