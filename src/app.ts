@@ -5,7 +5,7 @@ import type { createClient } from 'redis';
 import { monotonicFactory } from 'ulid';
 import { closeRedis } from './redis-close.js';
 import { NO_CACHE, ReadCache, type ReadCacheInvalidator, type ReadCacheStats } from './cache/read-cache.js';
-import { startRedisBroadcast, type RedisBroadcast } from './cache/redis-broadcast.js';
+import { invalidateChannelFor, startRedisBroadcast, type RedisBroadcast } from './cache/redis-broadcast.js';
 import { registerCacheMetrics } from './cache/cache-metrics.js';
 import { cachedReads } from './http/readers/cached-read.js';
 import { publicReadCacheHeaders } from './http/readers/cache-control.js';
@@ -151,6 +151,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
           publisher: redis.duplicate({ socket: { reconnectStrategy: keepRetrying } }),
           subscriber: redis.duplicate({ disableOfflineQueue: false, socket: { reconnectStrategy: keepRetrying } }),
           logger,
+          channel: invalidateChannelFor(config.redisUrl!),
         })
       : null;
   const cache: ReadCacheInvalidator = broadcast ?? readCache ?? NO_CACHE;

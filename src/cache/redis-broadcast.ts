@@ -15,6 +15,21 @@ import type { ReadCache, ReadCacheInvalidator } from './read-cache.js';
 import { closeRedis } from '../redis-close.js';
 
 export const INVALIDATE_CHANNEL = 'parley:cache:invalidate';
+
+/**
+ * The channel for one Redis URL. Pub/sub channels span a server's databases, so deployments that share one Redis in
+ * different databases would drop each other's pages: each database has its own channel (database 0 keeps the plain name).
+ */
+export function invalidateChannelFor(redisUrl: string): string {
+  let db = 0;
+  try {
+    const n = Number(new URL(redisUrl).pathname.replace(/^\//, '') || '0');
+    if (Number.isInteger(n) && n > 0) db = n;
+  } catch {
+    // Not a URL: node-redis would refuse it before anything is published.
+  }
+  return db === 0 ? INVALIDATE_CHANNEL : `${INVALIDATE_CHANNEL}:${db}`;
+}
 const PROBE_INTERVAL_MS = 1000;
 /** No own probe back for this long: out of sync. */
 const SYNC_TIMEOUT_MS = 2500;

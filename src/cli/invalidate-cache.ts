@@ -6,12 +6,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createClient } from 'redis';
-import { INVALIDATE_CHANNEL } from '../cache/redis-broadcast.js';
+import { invalidateChannelFor } from '../cache/redis-broadcast.js';
 
 export type InvalidationOutcome = 'published' | 'no_redis' | 'failed';
 
-export async function invalidateRunningCaches(redisUrl: string | null, channel = INVALIDATE_CHANNEL): Promise<InvalidationOutcome> {
+export async function invalidateRunningCaches(redisUrl: string | null, channel?: string): Promise<InvalidationOutcome> {
   if (!redisUrl) return 'no_redis';
+  channel ??= invalidateChannelFor(redisUrl);
   const client = createClient({ url: redisUrl, socket: { connectTimeout: 3000, reconnectStrategy: false } });
   client.on('error', () => undefined);
   try {

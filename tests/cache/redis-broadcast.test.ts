@@ -1,7 +1,7 @@
 /** The broadcast's sync logic with in-process stand-ins for the two Redis connections (the real Redis: tests/http/cache.test.ts). */
 import { EventEmitter } from 'node:events';
 import { ReadCache } from '../../src/cache/read-cache.js';
-import { INVALIDATE_CHANNEL, startRedisBroadcast, type RedisBroadcast } from '../../src/cache/redis-broadcast.js';
+import { INVALIDATE_CHANNEL, invalidateChannelFor, startRedisBroadcast, type RedisBroadcast } from '../../src/cache/redis-broadcast.js';
 import { createLogger } from '../../src/logger.js';
 
 /** One fake Redis channel: what is published reaches every subscriber, unless the line is down. */
@@ -170,4 +170,14 @@ it('keeps an invalidation Redis refused and publishes it when back in sync', asy
   await until(() => redis.state.published.some((m) => m.includes('/lost')));
   const sent = redis.state.published.map((m) => JSON.parse(m) as { k?: string[] }).filter((m) => m.k);
   expect(sent).toEqual([expect.objectContaining({ k: ['https://news.example.org/lost'] })]);
+});
+
+describe('the channel for a Redis URL', () => {
+  it('gives each database its own channel, since pub/sub channels span databases', () => {
+    expect(invalidateChannelFor('redis://127.0.0.1:6379')).toBe(INVALIDATE_CHANNEL);
+    expect(invalidateChannelFor('redis://127.0.0.1:6379/0')).toBe(INVALIDATE_CHANNEL);
+    expect(invalidateChannelFor('redis://:secret@cache.internal:6379/3')).toBe(`${INVALIDATE_CHANNEL}:3`);
+    expect(invalidateChannelFor('rediss://cache.internal/14')).toBe(`${INVALIDATE_CHANNEL}:14`);
+    expect(invalidateChannelFor('redis://127.0.0.1:6379/13')).not.toBe(invalidateChannelFor('redis://127.0.0.1:6379/14'));
+  });
 });

@@ -391,12 +391,14 @@ withRedis('several instances', () => {
     const a = await start({ REDIS_URL });
     const b = await start({ REDIS_URL, DATA_DIR: a.dataDir });
     await until(async () => a.cache!.synced() && b.cache!.synced());
-    await post(a, { body: 'Written through A.' });
-    expect((await primed(b)).count).toBe(1);
-    const { comment } = await post(a, { body: 'Second, through A.' });
+    // A thread of its own: another run's invalidation of a shared URL on this database would also make B drop it.
+    const url = `https://news.example.org/broadcast-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+    await post(a, { body: 'Written through A.', url });
+    expect((await primed(b, url)).count).toBe(1);
+    const { comment } = await post(a, { body: 'Second, through A.', url });
     // B's clock stands still, so only the broadcast can make B drop its entry.
-    await until(async () => (await seen(b)).ids.includes(comment.id));
-    expect((await seen(b)).html).toContain('Second, through A.');
+    await until(async () => (await seen(b, url)).ids.includes(comment.id));
+    expect((await seen(b, url)).html).toContain('Second, through A.');
   });
 
   it('counts fast-path hits in the read limit shared through Redis', async () => {
