@@ -67,6 +67,20 @@ export interface RateLimiters {
  * caller lets Express answer (its limiter counts once more and sends the 429). Otherwise the RateLimit headers the
  * read limiter would have set (none when the store failed: reads fail open).
  */
+const READ_COUNTED = Symbol('parley.readCounted');
+
+/**
+ * The front door (readers/fast-hit.ts) counted this read already and hands it to Express only because its load failed:
+ * Express's read limiter must not count it a second time.
+ */
+export function markReadCounted(req: object): void {
+  (req as { [READ_COUNTED]?: true })[READ_COUNTED] = true;
+}
+
+function readCountedBelowExpress(req: object): boolean {
+  return (req as { [READ_COUNTED]?: true })[READ_COUNTED] === true;
+}
+
 export type ReadHit = (ip: string) => Promise<{ limited: true } | { limited: false; headers: ReadonlyArray<readonly [string, string]> }>;
 
 const MINUTE = 60_000;
@@ -89,7 +103,7 @@ export function createRateLimiters(deps: RateLimitDeps): RateLimiters {
   const readStore = newStore(deps, 'read');
   let readLogError: (err: unknown) => void = () => undefined;
   const read = make('read', limits.readsPerMinute, MINUTE, byIp, {
-    skip: (req) => !isRead(req),
+    skip: (req) => !isRead(req) || readCountedBelowExpress(req),
     store: readStore,
     onStoreError: (logError) => (readLogError = logError),
   });

@@ -8,6 +8,10 @@ import { createClient } from 'redis';
 import express from 'express';
 import request from 'supertest';
 import { FAKE_AKISMET_KEY, startFakeAkismet, type FakeAkismet } from '../support/fake-akismet.js';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { openSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
 import { ARTICLE, createTestApp, validComment, type TestApp } from '../support/test-app.js';
 
 const TOKEN = `${'k'.repeat(20)}-moderator-token-0123456789`;
@@ -551,6 +555,32 @@ describe('the front door (hits answered below Express)', () => {
     expect(answers.map((r) => r.body.error.code)).toEqual(['validation_failed', 'validation_failed', 'validation_failed']);
     expect(answers.map((r) => /r=(\d+)/.exec(r.headers.ratelimit ?? '')?.[1])).toEqual(['9', '8', '7']);
     expect(spy).toHaveBeenCalledTimes(3);
+  });
+
+  it('counts a read whose load failed below Express once, and lets Express answer it', async () => {
+    const storage = openSqliteStorage({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'parley-frontdoor-')) });
+    // Spied before the app takes the store (it keeps the methods it was given); passes through until told to fail.
+    const original = storage.listThreadPublic.bind(storage);
+    const fail = jest.spyOn(storage, 'listThreadPublic');
+    const app = await createTestApp({ ...ADMIN_ENV, RATE_LIMIT_READS_PER_MINUTE: '10' }, storage);
+    apps.push(app);
+    const read = () => request(app.http).get('/api/v1/threads').query({ url: ARTICLE });
+    expect((await read()).status).toBe(200);
+    await post(app);
+    // The thread loaded before, so its next miss is loaded below Express; the store fails that load and Express's.
+    fail.mockClear().mockRejectedValue(new Error('the disk went away'));
+    const spy = passedOn(app);
+    const failed = await read();
+    expect(fail).toHaveBeenCalled();
+    expect(spy).toHaveBeenCalledTimes(1);
+    expect(failed.status).toBe(500);
+    expect(failed.body.error.code).toBe('internal_error');
+    fail.mockImplementation(original);
+    await post(app);
+    const again = await read();
+    expect(again.status).toBe(200);
+    // 10, less the first read, the failed one and this one: each counted once.
+    expect(/r=(\d+)/.exec(again.headers.ratelimit ?? '')?.[1]).toBe('7');
   });
 
   it('answers the no-JavaScript page too: the bytes and headers Express sends, with a fresh form token each time', async () => {

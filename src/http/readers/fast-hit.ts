@@ -20,7 +20,7 @@ import type { Logger } from '../../logger.js';
 import { CORS_EXPOSED, originRule, type OriginRequest } from '../cors.js';
 import type { RequestObserver } from '../middleware.js';
 import { SAFE_REQUEST_ID } from '../middleware.js';
-import type { ReadHit } from '../rate-limit.js';
+import { markReadCounted, type ReadHit } from '../rate-limit.js';
 import type { CacheHeaders } from './cache-control.js';
 import { endWithPage, type SplicedPage } from './cached-read.js';
 import { THREAD_PAGE_HEADERS, THREAD_PAGE_PATH } from '../site/thread-page.js';
@@ -215,11 +215,13 @@ export function fastHitFront(deps: FastHitDeps): RequestListener {
     const id = typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
     const answer = (limitHeaders: ReadonlyArray<readonly [string, string]>) => {
       if (entry !== undefined) return send(req, res, route, entry, cors, limitHeaders, id, start);
-      // Refused by the use case (null) or failed: the normal handler answers, as it would have without the front door.
-      fill!().then(
-        (loaded) => (loaded ? send(req, res, route, loaded, cors, limitHeaders, id, start) : express(req, res)),
-        () => express(req, res),
-      );
+      // Refused by the use case (null) or failed: the normal handler answers, as it would have without the front door,
+      // without counting the read in the limit a second time.
+      const toExpress = () => {
+        if (readHit) markReadCounted(req);
+        express(req, res);
+      };
+      fill!().then((loaded) => (loaded ? send(req, res, route, loaded, cors, limitHeaders, id, start) : toExpress()), toExpress);
     };
     if (!readHit) return answer([]);
     const forwarded = req.headers['x-forwarded-for'];
