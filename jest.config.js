@@ -10,7 +10,4 @@ export default {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
   },
   testTimeout: 30000,
-  // Two files at a time on the 2-core machine (Jest's default there is one): most suites wait on sockets, FerretDB,
-  // Chromium or timers rather than on the CPU, so the run takes about half as long.
-  maxWorkers: 2,
 };
