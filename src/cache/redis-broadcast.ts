@@ -30,6 +30,7 @@ export function invalidateChannelFor(redisUrl: string): string {
   }
   return db === 0 ? INVALIDATE_CHANNEL : `${INVALIDATE_CHANNEL}:${db}`;
 }
+
 const PROBE_INTERVAL_MS = 1000;
 /** No own probe back for this long: out of sync. */
 const SYNC_TIMEOUT_MS = 2500;

@@ -62,11 +62,6 @@ export interface RateLimiters {
   readerLink: RequestHandler;
 }
 
-/**
- * Counts one read by the client at this address (req.ip as Express would compute it). `limited`: over the limit; the
- * caller lets Express answer (its limiter counts once more and sends the 429). Otherwise the RateLimit headers the
- * read limiter would have set (none when the store failed: reads fail open).
- */
 const READ_COUNTED = Symbol('parley.readCounted');
 
 /**
@@ -81,6 +76,11 @@ function readCountedBelowExpress(req: object): boolean {
   return (req as { [READ_COUNTED]?: true })[READ_COUNTED] === true;
 }
 
+/**
+ * Counts one read by the client at this address (req.ip as Express would compute it). `limited`: over the limit; the
+ * caller lets Express answer (its limiter counts once more and sends the 429). Otherwise the RateLimit headers the
+ * read limiter would have set (none when the store failed: reads fail open).
+ */
 export type ReadHit = (ip: string) => Promise<{ limited: true } | { limited: false; headers: ReadonlyArray<readonly [string, string]> }>;
 
 const MINUTE = 60_000;
