@@ -114,6 +114,7 @@ export async function importDisqus(storage: Storage | null, input: Readable, opt
     if (!thread) return report.fail('comment_without_thread', where(r));
     if ('reason' in thread) return report.fail(thread.reason, where(r));
     let parent: Placed | null = null;
+    let answered: string | undefined;
     if (r.parentRef !== '') {
       parent = placed.get(r.parentRef) ?? null;
       if (!parent) {
@@ -123,6 +124,7 @@ export async function importDisqus(storage: Storage | null, input: Readable, opt
         waiting.set(r.parentRef, list);
         return;
       }
+      answered = parent.id;
       // The service's depth cap: a reply below the deepest allowed level attaches to that level's comment.
       while (parent && parent.depth + 1 > options.maxDepth - 1 && parent.parentDsq) parent = placed.get(parent.parentDsq) ?? null;
     }
@@ -136,6 +138,7 @@ export async function importDisqus(storage: Storage | null, input: Readable, opt
         id: disqusCommentId(r.dsqId),
         threadKey: thread.key,
         parent,
+        answered,
         status,
         name: r.fields.get('author.name') || r.fields.get('author.username'),
         email: r.fields.get('author.email'),

@@ -19,6 +19,8 @@ export interface ImportedCommentInput {
   id: string;
   threadKey: string;
   parent: ParentRef | null;
+  /** The id of the comment the source says this one answers, when the depth cap attached it higher up. */
+  answered?: string | undefined;
   status: CommentStatus;
   name: string | undefined;
   email: string | undefined;
@@ -62,6 +64,7 @@ export function importedComment(input: ImportedCommentInput, keys: ImportKeys): 
     id: input.id,
     threadKey: input.threadKey,
     parentId: parent ? parent.id : null,
+    ...(input.answered && input.answered !== parent?.id ? { replyTo: input.answered } : {}),
     rootId: parent ? parent.rootId : input.id,
     depth: parent ? parent.depth + 1 : 0,
     status: input.status,

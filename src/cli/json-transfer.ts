@@ -54,6 +54,8 @@ export function commentLine(c: Comment): string {
     id: c.id,
     threadKey: c.threadKey,
     parentId: c.parentId,
+    // Only a reply MAX_DEPTH stored under a shallower ancestor carries the comment it answered.
+    ...(c.replyTo ? { replyTo: c.replyTo } : {}),
     rootId: c.rootId,
     depth: c.depth,
     status: c.status,
@@ -206,6 +208,7 @@ const commentSchema = z
     id: str.min(1),
     threadKey: str.min(1),
     parentId: nstr,
+    replyTo: str.min(1).optional(),
     rootId: str.min(1),
     depth: z.number().int().min(0),
     status: z.enum(COMMENT_STATUSES),

@@ -180,6 +180,7 @@ export async function importWordpress(storage: Storage | null, input: Readable, 
 
     const parentSource = (c.fields.get('wp:comment_parent') ?? '0').trim();
     let parent: Placed | null = null;
+    let answered: string | undefined;
     if (parentSource !== '' && parentSource !== '0') {
       if (!raw.placed.has(parentSource)) {
         // Its parent may come later in the article: it places this reply when it is placed.
@@ -190,6 +191,7 @@ export async function importWordpress(storage: Storage | null, input: Readable, 
       }
       parent = raw.placed.get(parentSource)!;
       if (!parent) return fail('missing_parent');
+      answered = parent.id;
       // The service's depth cap: a reply below the deepest allowed level attaches to that level's comment.
       while (parent.depth + 1 > options.maxDepth - 1 && parent.parentSource !== '') parent = raw.placed.get(parent.parentSource)!;
     }
@@ -202,6 +204,7 @@ export async function importWordpress(storage: Storage | null, input: Readable, 
         id: wordpressCommentId(site, id),
         threadKey: thread.key,
         parent,
+        answered,
         status,
         name: c.fields.get('wp:comment_author'),
         email: c.fields.get('wp:comment_author_email'),

@@ -308,11 +308,13 @@ export function createCommentService(deps: CommentServiceDeps) {
       const personKey = signedIn && !signedIn.email ? keyedHash(signedIn.key, settings.secret, 'identity-person') : null;
       const ref = resolveThread(input, settings.threadPolicy);
       let parent: Comment | null = null;
+      let answered: Comment | null = null;
       if (input.parentId) {
         const found = await storage.getComment(input.parentId);
         if (!found || found.threadKey !== ref.key || !PUBLIC_STATUSES.includes(found.status) || !(await ancestorsVisible(found))) {
           throw new NotFoundError('parent_not_found', 'The comment you are replying to does not exist in this thread.');
         }
+        answered = found;
         parent = await attachPoint(found);
       }
       const now = clock();
@@ -385,6 +387,8 @@ export function createCommentService(deps: CommentServiceDeps) {
         id,
         threadKey: ref.key,
         parentId: parent?.id ?? null,
+        // Stored under a shallower ancestor by MAX_DEPTH: the answered comment's followers are still the ones mailed.
+        ...(answered && answered.id !== parent?.id ? { replyTo: answered.id } : {}),
         rootId: parent?.rootId ?? id,
         depth: parent ? parent.depth + 1 : 0,
         status,

@@ -181,6 +181,7 @@ export function createModerationService(deps: ModerationDeps) {
         id,
         threadKey: answered.threadKey,
         parentId: parent?.id ?? null,
+        ...(answered.id !== parent?.id ? { replyTo: answered.id } : {}),
         rootId: parent?.rootId ?? id,
         depth: parent ? parent.depth + 1 : 0,
         status: 'approved',

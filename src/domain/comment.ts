@@ -88,6 +88,11 @@ export interface Comment {
   threadKey: string;
   /** Direct parent, or null for a top-level comment. */
   parentId: string | null;
+  /**
+   * The comment the author answered, present only when it is not `parentId`: a reply to a comment at the deepest level
+   * (MAX_DEPTH) is stored under a shallower ancestor, and reply notifications still go to the answered comment's followers.
+   */
+  replyTo?: string;
   /** The top-level ancestor (its own id for a top-level comment): one query loads a page's replies. */
   rootId: string;
   /** 0 for top-level comments. */
@@ -110,6 +115,9 @@ export interface Comment {
   recheck: RecheckState | null;
   history: EditRecord[];
 }
+
+/** The comment a reply answered (its parent, unless MAX_DEPTH stored it higher up); null for a top-level comment. */
+export const answeredId = (c: Pick<Comment, 'parentId' | 'replyTo'>): string | null => c.replyTo ?? c.parentId;
 
 const TRANSITIONS: Record<CommentStatus, readonly CommentStatus[]> = {
   pending: ['approved', 'spam', 'rejected', 'deleted'],

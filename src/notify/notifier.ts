@@ -14,7 +14,7 @@
  * not be queued; its entry stays for the sweep.
  */
 import { createHash } from 'node:crypto';
-import type { Comment, CommentStatus } from '../domain/comment.js';
+import { answeredId, type Comment, type CommentStatus } from '../domain/comment.js';
 import type { NewOutboxMessage, OutboxPort } from '../storage/outbox-port.js';
 import type { CommentsPort, PendingNotification } from '../storage/comments-port.js';
 import { webhookBody, type CommentEvent, type WebhookPayload } from './webhook.js';
@@ -97,7 +97,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
   const readers = deps.readers ?? null;
   const moderators = Boolean(deps.moderatorAlert || deps.moderatorDigest);
   /** A public reply to a comment someone may follow. */
-  const answers = (comment: Comment) => readers !== null && comment.status === 'approved' && comment.parentId !== null;
+  const answers = (comment: Comment) => readers !== null && comment.status === 'approved' && answeredId(comment) !== null;
 
   /** The messages of one event, all keyed by the comment and the event's instant. */
   async function messagesOf(comment: Comment, p: PendingNotification): Promise<NewOutboxMessage[]> {

@@ -6,7 +6,7 @@
  * replier themselves. Everything goes through the outbox, keyed so that a repeat of the same event sends nothing new;
  * a reply mail whose subscription was removed before delivery is dropped at delivery.
  */
-import type { Comment } from '../domain/comment.js';
+import { answeredId, type Comment } from '../domain/comment.js';
 import type { NewOutboxMessage, OutboxMessage } from '../storage/outbox-port.js';
 import type { Storage } from '../storage/storage.js';
 import type { Subscriber, Subscription } from '../storage/subscriptions-port.js';
@@ -80,8 +80,9 @@ export function createReaderNotifications(deps: ReaderNotificationsDeps) {
 
     /** The mails a reply that just became public sends: one per confirmed follower of the comment it answers. */
     async replyPublished(reply: Comment): Promise<NewOutboxMessage[]> {
-      if (reply.status !== 'approved' || !reply.parentId) return [];
-      const follows = (await storage.listSubscriptionsTo([reply.parentId])).filter((s) => s.emailKey !== reply.author.emailKey);
+      const to = answeredId(reply);
+      if (reply.status !== 'approved' || !to) return [];
+      const follows = (await storage.listSubscriptionsTo([to])).filter((s) => s.emailKey !== reply.author.emailKey);
       if (follows.length === 0) return [];
       const at = clock();
       const threadUrl = await threadUrlOf(reply.threadKey);

@@ -37,7 +37,8 @@ async function seed(dataDir: string): Promise<void> {
   const spam = makeComment({ id: '01SPAM', threadKey: key, status: 'spam', createdAt: d('2026-01-01T12:00:00.000Z'), author: { name: '李', email: 'li@example.com', emailKey: 'e'.repeat(64), website: 'https://li.example/', avatar: 'b'.repeat(32), identity: { key: 'i'.repeat(64), badge: 'Member', avatarUrl: 'https://img.example/g.png' } } });
   const deleted = makeComment({ id: '01DEL', threadKey: key, status: 'deleted', createdAt: d('2026-01-01T13:00:00.000Z'), editTokenHash: 'f'.repeat(64), context: { ip: '2001:db8::5', userAgent: 'UA "quoted"', referrer: 'https://ref.example/' } });
   const rejected = makeComment({ id: '01REJ', threadKey: 'id:locked-thread', status: 'rejected', createdAt: d('2026-01-02T13:00:00.000Z') });
-  const modReply = makeReply(root, { id: '01MOD', createdAt: d('2026-01-01T11:30:00.000Z'), author: { name: 'Desk editor', email: '', emailKey: '', website: null, avatar: '', moderator: true } });
+  // A moderator's answer to 01REPLY that MAX_DEPTH stored under the root: it keeps the comment it answered.
+  const modReply = makeReply(root, { id: '01MOD', replyTo: '01REPLY', createdAt: d('2026-01-01T11:30:00.000Z'), author: { name: 'Desk editor', email: '', emailKey: '', website: null, avatar: '', moderator: true } });
   for (const c of [root, reply, modReply, spam, deleted, rejected]) await s.insertComment(c);
   await s.updateComment('01ROOT', { body: 'Root *two*', html: '<p>Root <em>two</em></p>\n', editedAt: d('2026-01-01T10:05:00.000Z'), appendHistory: { body: 'Root *one*', editedAt: d('2026-01-01T10:05:00.000Z'), by: 'author' } });
   await s.insertBan({ id: '01BANB', kind: 'ip', hash: 'a'.repeat(64), prefix: 24, reason: 'flood', createdAt: d('2026-01-05T00:00:00.000Z'), expiresAt: d('2026-02-05T00:00:00.000Z'), actor: 'ops' });
@@ -98,6 +99,8 @@ describe('export json / import json', () => {
     expect(lines.find((l) => l.id === '01ROOT')!.author).not.toHaveProperty('identity');
     expect((lines.find((l) => l.id === '01MOD')!.author as { moderator?: boolean }).moderator).toBe(true);
     expect(lines.find((l) => l.id === '01ROOT')!.author).not.toHaveProperty('moderator');
+    expect(lines.find((l) => l.id === '01MOD')!.replyTo).toBe('01REPLY');
+    expect(lines.find((l) => l.id === '01ROOT')!).not.toHaveProperty('replyTo');
     expect(lines.filter((l) => l.type === 'ban').map((l) => l.id)).toEqual(['01BANA', '01BANB']);
     expect(lines.filter((l) => l.type === 'audit')).toEqual([
       { type: 'audit', id: '01AUDA', at: '2026-01-06T01:00:00.000Z', actor: 'ops', action: 'lock_thread', commentId: null, threadKey: 'id:locked-thread', from: null, to: null, reason: null },
@@ -142,6 +145,7 @@ describe('export json / import json', () => {
     const s = openSqliteStorage({ dataDir: b });
     expect((await s.countVisible(['https://blog.example/ünïcödé-post'])).get('https://blog.example/ünïcödé-post')).toBe(2);
     expect((await s.getComment('01MOD'))?.author.moderator).toBe(true);
+    expect((await s.getComment('01MOD'))?.replyTo).toBe('01REPLY');
     expect((await s.getComment('01SPAM'))?.author.identity).toEqual({ key: 'i'.repeat(64), badge: 'Member', avatarUrl: 'https://img.example/g.png' });
     expect((await s.getThread('id:locked-thread'))?.locked).toBe(true);
     expect((await s.listAudit({ commentId: '01SPAM', cursor: null, limit: 10 })).entries.map((e) => e.reason)).toEqual(['links']);

@@ -142,7 +142,9 @@ describe('import wordpress', () => {
     const dir = tempDir();
     await cli(['import', 'wordpress', FIXTURE], { DATA_DIR: dir, MAX_DEPTH: '2' });
     const comments = await allComments(dir);
-    expect(comments.get(idOf(12))).toMatchObject({ parentId: idOf(10), rootId: idOf(10), depth: 1 });
+    // It keeps the comment it answered (11), so replies to it still reach that comment's followers.
+    expect(comments.get(idOf(12))).toMatchObject({ parentId: idOf(10), replyTo: idOf(11), rootId: idOf(10), depth: 1 });
+    expect(comments.get(idOf(11))).not.toHaveProperty('replyTo');
   });
 
   it('refuses articles of a site that ALLOWED_ORIGINS does not list', async () => {

@@ -204,6 +204,31 @@ describe('reply notifications', () => {
     expect(readMail(mails[0]!.raw).subject).toBe('Editor Eve replied to your comment');
   });
 
+  it('mails the follower of the answered comment when MAX_DEPTH stores the reply under a shallower ancestor', async () => {
+    // MAX_DEPTH 2: levels 0 and 1. A reply to Ada's level-1 comment is stored under Carol's top-level comment.
+    app = await openApp(smtp, { MAX_DEPTH: '2' });
+    const carol = await post(app, { email: 'carol@example.org', name: 'Carol', body: 'carol asks', notifyReplies: true });
+    const carolConfirm = (await deliver(app, smtp)).find((m) => m.to.includes('carol@example.org'))!;
+    expect((await request(app.http).post(linkAfter(carolConfirm, 'Confirm'))).status).toBe(200);
+    const ada = await post(app, { email: ADA, name: 'Ada', body: 'ada answers carol', notifyReplies: true, parentId: carol });
+    const first = await deliver(app, smtp);
+    // Ada's reply to Carol's top-level comment mails Carol; Ada gets her confirmation.
+    expect(first.map((m) => m.to).sort()).toEqual([[ADA], ['carol@example.org']]);
+    expect((await request(app.http).post(linkAfter(first.find((m) => m.to.includes(ADA))!, 'Confirm'))).status).toBe(200);
+
+    const bob = await post(app, { email: BOB, name: 'Bob', body: 'answering ada deep down', parentId: ada });
+    expect(await app.storage.getComment(bob)).toMatchObject({ parentId: carol, replyTo: ada, depth: 1 });
+    let mails = await deliver(app, smtp);
+    expect(mails.map((m) => m.to)).toEqual([[ADA]]);
+    expect(readMail(mails[0]!.raw).text).toContain('answering ada deep down');
+
+    // A moderator's reply from the admin page is stored the same way and mails the same reader.
+    const eve = await app.moderation.reply('Editor Eve', ada, 'Noted, Ada.');
+    expect(eve).toMatchObject({ parentId: carol, replyTo: ada });
+    mails = await deliver(app, smtp);
+    expect(mails.map((m) => m.to)).toEqual([[ADA]]);
+  });
+
   it('never mails the replier about their own reply, nor anyone who did not confirm', async () => {
     app = await openApp(smtp);
     const ada = await optInAndConfirm(app, smtp);

@@ -132,6 +132,19 @@ export function describeCommentsContract(store: () => Storage): void {
         expect(back?.createdAt).toBeInstanceOf(Date);
       });
 
+      it('keeps the comment a reply answered when it is stored under a shallower ancestor, and no such field otherwise', async () => {
+        const threadKey = uniqueThreadKey();
+        const root = makeComment({ threadKey });
+        const answered = makeComment({ threadKey, parentId: root.id, rootId: root.id, depth: 1 });
+        const reply = makeComment({ threadKey, parentId: root.id, rootId: root.id, depth: 1, replyTo: answered.id });
+        for (const c of [root, answered, reply]) await storage.insertComment(c);
+        expect(await storage.getComment(reply.id)).toEqual(reply);
+        expect((await storage.getComment(reply.id))?.replyTo).toBe(answered.id);
+        expect(await storage.getComment(answered.id)).not.toHaveProperty('replyTo');
+        const page = await storage.listThread({ threadKey, statuses: ['approved'], sort: 'oldest', cursor: null, limit: 10 });
+        expect(page.replies.find((r) => r.id === reply.id)?.replyTo).toBe(answered.id);
+      });
+
       it('returns undefined for an unknown comment id', async () => {
         await expect(storage.getComment(testId('missing'))).resolves.toBeUndefined();
       });

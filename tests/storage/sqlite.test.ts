@@ -133,7 +133,7 @@ describe('sqlite adapter', () => {
     // Back to a version-4 database: without the later migrations' table, index and column.
     db.exec('DROP TABLE thread_counts; DROP INDEX comments_parent; ALTER TABLE comments DROP COLUMN author_moderator; ' +
         'DROP INDEX comments_identity; ALTER TABLE comments DROP COLUMN author_identity; ALTER TABLE comments DROP COLUMN author_badge; ' +
-        'ALTER TABLE comments DROP COLUMN author_avatar_url; DROP INDEX comments_notify; ALTER TABLE comments DROP COLUMN notify; PRAGMA user_version = 4;');
+        'ALTER TABLE comments DROP COLUMN author_avatar_url; DROP INDEX comments_notify; ALTER TABLE comments DROP COLUMN notify; ALTER TABLE comments DROP COLUMN reply_to; PRAGMA user_version = 4;');
     db.close();
     const second = openSqliteStorage({ dataDir: dir });
     expect((await second.countVisible([key])).get(key)).toBe(2);

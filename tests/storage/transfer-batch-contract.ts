@@ -42,8 +42,10 @@ export function describeTransferBatchContract(adapterName: string, open: () => P
         createdAt: at(5),
         author: { name: 'Grace', email: 'g@example.com', emailKey: 'g'.repeat(64), website: null, avatar: 'gav', identity: { key: 'i'.repeat(64), badge: 'Member', avatarUrl: 'https://img.example/g.png' } },
       });
-      await expect(store.restoreComments([root, reply, edited, signedIn])).resolves.toEqual([root.id, reply.id, edited.id, signedIn.id]);
-      for (const c of [root, reply, edited, signedIn]) await expect(store.getComment(c.id)).resolves.toEqual(c);
+      // A reply MAX_DEPTH stored under its answered comment's parent keeps the answered comment.
+      const flattened = makeReply(root, { id: testId('b'), createdAt: at(6), replyTo: reply.id });
+      await expect(store.restoreComments([root, reply, edited, signedIn, flattened])).resolves.toEqual([root.id, reply.id, edited.id, signedIn.id, flattened.id]);
+      for (const c of [root, reply, edited, signedIn, flattened]) await expect(store.getComment(c.id)).resolves.toEqual(c);
       await expect(store.restoreComments([])).resolves.toEqual([]);
     });
 

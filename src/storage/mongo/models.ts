@@ -11,6 +11,8 @@ export interface CommentDoc {
   _id: string;
   threadKey: string;
   parentId: string | null;
+  /** The answered comment when MAX_DEPTH stored the reply under a shallower ancestor (absent: the parent). */
+  replyTo?: string;
   rootId: string;
   depth: number;
   status: CommentStatus;
@@ -196,6 +198,7 @@ const commentSchema = new Schema<CommentDoc>(
     _id: { type: String, required: true },
     threadKey: { type: String },
     parentId: nullableString,
+    replyTo: { type: String },
     rootId: { type: String },
     depth: { type: Number, required: true, min: 0 },
     status: { type: String, enum: COMMENT_STATUSES, required: true },

@@ -182,6 +182,10 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE comments ADD COLUMN notify TEXT;
   CREATE INDEX IF NOT EXISTS comments_notify ON comments (id) WHERE notify IS NOT NULL;
   `,
+  `
+  -- The comment a reply answered when MAX_DEPTH stored it under a shallower ancestor (NULL: its parent).
+  ALTER TABLE comments ADD COLUMN reply_to TEXT;
+  `,
 ];
 
 export function migrate(db: Database): void {

@@ -32,6 +32,7 @@ export interface CommentRow {
   id: string;
   thread_key: string;
   parent_id: string | null;
+  reply_to: string | null;
   root_id: string;
   depth: number;
   status: string;
@@ -78,6 +79,7 @@ export function toComment(r: CommentRow): Comment {
     id: r.id,
     threadKey: r.thread_key,
     parentId: r.parent_id,
+    ...(r.reply_to ? { replyTo: r.reply_to } : {}),
     rootId: r.root_id,
     depth: r.depth,
     status: r.status as CommentStatus,
@@ -104,6 +106,7 @@ function toRow(c: Comment): CommentRow {
     id: c.id,
     thread_key: c.threadKey,
     parent_id: c.parentId,
+    reply_to: c.replyTo ?? null,
     root_id: c.rootId,
     depth: c.depth,
     status: c.status,
@@ -290,10 +293,10 @@ export function sqliteComments({ db, insertAudit }: SqliteCommentsDeps): Comment
 
   const insertSql = `INSERT INTO comments (id, thread_key, parent_id, root_id, depth, status, author_name, author_email,
       author_email_key, author_website, avatar, body, html, created_at, edited_at, edit_token_hash, ip, user_agent, referrer,
-      spam_check, spam_reasons, recheck_attempts, recheck_at, history, author_moderator, author_identity, author_badge, author_avatar_url, notify)
+      spam_check, spam_reasons, recheck_attempts, recheck_at, history, author_moderator, author_identity, author_badge, author_avatar_url, notify, reply_to)
     VALUES (@id, @thread_key, @parent_id, @root_id, @depth, @status, @author_name, @author_email, @author_email_key,
       @author_website, @avatar, @body, @html, @created_at, @edited_at, @edit_token_hash, @ip, @user_agent, @referrer,
-      @spam_check, @spam_reasons, @recheck_attempts, @recheck_at, @history, @author_moderator, @author_identity, @author_badge, @author_avatar_url, @notify)`;
+      @spam_check, @spam_reasons, @recheck_attempts, @recheck_at, @history, @author_moderator, @author_identity, @author_badge, @author_avatar_url, @notify, @reply_to)`;
 
   const getComment = (id: string): Comment | undefined => {
     const row = stmt('SELECT * FROM comments WHERE id = ?').get(id) as CommentRow | undefined;

@@ -49,6 +49,7 @@ const commentParams = (c: Comment): unknown[] => [
   c.author.identity?.key ?? null,
   c.author.identity?.badge ?? null,
   c.author.identity?.avatarUrl ?? null,
+  c.replyTo ?? null,
 ];
 
 export function sqliteTransfer<CommentRow, ThreadRow>({ db, toComment, toThread }: SqliteTransferDeps<CommentRow, ThreadRow>): TransferPort {
@@ -71,8 +72,8 @@ export function sqliteTransfer<CommentRow, ThreadRow>({ db, toComment, toThread 
   const insertComment = db.prepare(
     `INSERT INTO comments (id, thread_key, parent_id, root_id, depth, status, author_name, author_email, author_email_key,
       author_website, avatar, author_moderator, body, html, created_at, edited_at, edit_token_hash, ip, user_agent, referrer,
-      spam_check, spam_reasons, recheck_attempts, recheck_at, history, author_identity, author_badge, author_avatar_url)
-     VALUES (${Array.from({ length: 28 }, () => '?').join(', ')}) ON CONFLICT (id) DO NOTHING`,
+      spam_check, spam_reasons, recheck_attempts, recheck_at, history, author_identity, author_badge, author_avatar_url, reply_to)
+     VALUES (${Array.from({ length: 29 }, () => '?').join(', ')}) ON CONFLICT (id) DO NOTHING`,
   );
   const insertSubscriber = db.prepare(
     'INSERT INTO subscribers (id, email_key, email, lang, created_at, confirmed_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
