@@ -481,9 +481,13 @@ export function createCommentService(deps: CommentServiceDeps) {
       if (comment.status === 'approved' && status !== 'approved') reasons.push(EDITED_AFTER_APPROVAL);
       const recheck: RecheckState | null = verdict.spamCheck === 'unchecked' && status === 'pending' ? firstRecheck(now) : null;
       const patch: CommentPatch = { ...bodyEdit(comment, body, now, 'author'), status, spamCheck: verdict.spamCheck, spamReasons: reasons, recheck };
-      const updated = await storage.updateComment(id, patch, { ifStatus: comment.status });
+      // A status the edit changed is an event like a moderator's move: held again (the moderators hear of it),
+      // published (followers of the answered comment are mailed) or spam; recorded with the update.
+      const notify = status !== comment.status ? (deps.notifier?.pendingFor({ ...comment, status }, 'edited', now) ?? null) : null;
+      const updated = await storage.updateComment(id, patch, { ifStatus: comment.status, ...(notify ? { notify } : {}) });
       await deps.cache?.invalidate([comment.threadKey]);
       if (!updated) throw new NotFoundError('comment_not_found', 'No such comment.');
+      if (notify) await deps.notifier!.complete(updated, notify);
       return updated;
     },
 

@@ -80,11 +80,14 @@ export function createModeratorDigest(deps: ModeratorDigestDeps) {
   let queue: Promise<void> = Promise.resolve();
 
   return {
-    /** The messages a held comment stores: its parked item and its window's digest (a no-op if already queued). */
-    held(comment: Comment, at: Date): NewOutboxMessage[] {
+    /**
+     * The messages a held comment stores: its parked item and its window's digest (a no-op if already queued). `key`:
+     * the held event's key (`mail:held:<id>`, or with the instant for a comment held again by its author's edit).
+     */
+    held(comment: Comment, at: Date, key = `mail:held:${comment.id}`): NewOutboxMessage[] {
       const item: DigestItem = { commentId: comment.id };
       return [
-        { id: newId(), idempotencyKey: `mail:held:${comment.id}`, channel: 'digest-item', payload: item, nextAt: PARKED, createdAt: at },
+        { id: newId(), idempotencyKey: key, channel: 'digest-item', payload: item, nextAt: PARKED, createdAt: at },
         digestFor(Math.floor(at.getTime() / windowMs), at),
       ];
     },

@@ -27,7 +27,8 @@ const SWEEP_BATCH = 100;
 export interface Notifier {
   /**
    * What the write of this event must record: `created` for a comment about to be inserted, `status` for one about to
-   * be moved to `comment.status` (pass the comment with its new status). `subscribe`: the author asked for reply mails
+   * be moved to `comment.status` (pass the comment with its new status), `edited` for one its author's edit is about to
+   * move to `comment.status`. `subscribe`: the author asked for reply mails
    * (notifyReplies) in this language. Null when nothing would be notified: the write then records nothing.
    */
   pendingFor(comment: Comment, event: PendingNotification['event'], at: Date, subscribe?: { lang: string | null } | null): PendingNotification | null;
@@ -70,8 +71,11 @@ export interface NotifierDeps {
   logger: { error(o: object, msg?: string): void; warn(o: object, msg?: string): void };
   webhookUrls: readonly string[];
   moderatorAlert?: ModeratorAlert | null;
-  /** MODERATOR_DIGEST_MINUTES: the messages a held comment stores instead of an alert (moderator-digest.ts). */
-  moderatorDigest?: ((comment: Comment, at: Date) => NewOutboxMessage[]) | null;
+  /**
+   * MODERATOR_DIGEST_MINUTES: the messages a held comment stores instead of an alert (moderator-digest.ts); `key` is
+   * the held event's idempotency key.
+   */
+  moderatorDigest?: ((comment: Comment, at: Date, key: string) => NewOutboxMessage[]) | null;
   /** Reader reply notifications (reader-notifications.ts); absent when they are off. */
   readers?: {
     subscribe(comment: Comment, lang: string | undefined, at?: Date): Promise<void>;
@@ -99,18 +103,26 @@ export function createNotifier(deps: NotifierDeps): Notifier {
   /** A public reply to a comment someone may follow. */
   const answers = (comment: Comment) => readers !== null && comment.status === 'approved' && answeredId(comment) !== null;
 
+  /** The moderators' alert, or digest item, for a held comment. */
+  async function heldMessages(comment: Comment, at: Date, key: string): Promise<NewOutboxMessage[]> {
+    const alert = deps.moderatorAlert ? await deps.moderatorAlert(comment) : null;
+    const messages: NewOutboxMessage[] = alert ? [{ id: newId(), idempotencyKey: key, channel: 'mail', payload: alert, nextAt: at, createdAt: at }] : [];
+    if (deps.moderatorDigest) messages.push(...deps.moderatorDigest(comment, at, key));
+    return messages;
+  }
+
   /** The messages of one event, all keyed by the comment and the event's instant. */
   async function messagesOf(comment: Comment, p: PendingNotification): Promise<NewOutboxMessage[]> {
     const { at } = p;
-    if (p.event === 'status') {
+    if (p.event === 'status' || p.event === 'edited') {
       const event = EVENT_OF[p.status];
-      if (!event) return [];
-      return [...webhooks(event, comment, at), ...(answers(comment) ? await readers!.replyPublished(comment) : [])];
+      // Held again by its author's edit: the moderators hear of it like of a new held comment (its own key: the
+      // first hold's alert was sent already).
+      const held = p.event === 'edited' && comment.status === 'pending' ? await heldMessages(comment, at, `mail:held:${comment.id}:${at.getTime()}`) : [];
+      return [...(event ? webhooks(event, comment, at) : []), ...held, ...(answers(comment) ? await readers!.replyPublished(comment) : [])];
     }
     const messages = webhooks('comment.created', comment, at);
-    const alert = comment.status === 'pending' && deps.moderatorAlert ? await deps.moderatorAlert(comment) : null;
-    if (alert) messages.push({ id: newId(), idempotencyKey: `mail:held:${comment.id}`, channel: 'mail', payload: alert, nextAt: at, createdAt: at });
-    if (comment.status === 'pending' && deps.moderatorDigest) messages.push(...deps.moderatorDigest(comment, at));
+    if (comment.status === 'pending') messages.push(...(await heldMessages(comment, at, `mail:held:${comment.id}`)));
     if (answers(comment)) messages.push(...(await readers!.replyPublished(comment)));
     return messages;
   }
@@ -141,7 +153,8 @@ export function createNotifier(deps: NotifierDeps): Notifier {
       const wanted =
         event === 'created'
           ? webhookUrls.length > 0 || (moderators && comment.status === 'pending') || answers(comment) || (Boolean(subscribe) && readers !== null && comment.status !== 'spam')
-          : EVENT_OF[comment.status] !== undefined && (webhookUrls.length > 0 || answers(comment));
+          : (EVENT_OF[comment.status] !== undefined && (webhookUrls.length > 0 || answers(comment))) ||
+            (event === 'edited' && moderators && comment.status === 'pending');
       if (!wanted) return null;
       return { event, status: comment.status, at, ...(event === 'created' && subscribe && readers && comment.status !== 'spam' ? { subscribe: { lang: subscribe.lang } } : {}) };
     },

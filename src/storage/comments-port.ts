@@ -114,8 +114,11 @@ export interface DuplicateQuery {
  * is identified by (event, status, at). Never part of a Comment read, nor of an export.
  */
 export interface PendingNotification {
-  /** `created`: the comment was inserted; `status`: it was moved to `status`. */
-  event: 'created' | 'status';
+  /**
+   * `created`: the comment was inserted; `status`: a moderator or a job moved it to `status`; `edited`: its author's edit
+   * moved it to `status` (held again, published, or marked as spam by the edit's spam check).
+   */
+  event: 'created' | 'status' | 'edited';
   /** The status the event is about: the inserted one, or the one moved to. */
   status: CommentStatus;
   /** The event's instant: the notifier derives its idempotency keys from it, so a replay stores nothing twice. */

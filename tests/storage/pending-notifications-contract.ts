@@ -59,6 +59,10 @@ export function describePendingNotificationsContract(getStorage: () => Storage):
       expect(moved?.status).toBe('approved');
       expect(await pendingOf(c.id)).toEqual([created, approved]);
       expect(await pendingOf(c.id, at(2))).toEqual([created]);
+      // An author's edit that moves the status records its own kind of entry.
+      const edited: PendingNotification = { event: 'edited', status: 'pending', at: at(7) };
+      await getStorage().updateComment(c.id, { status: 'pending', body: 'edited' }, { ifStatus: 'approved', notify: edited });
+      expect(await pendingOf(c.id)).toEqual([created, approved, edited]);
     });
 
     it('clears the given entries only, then the comment is no longer listed', async () => {

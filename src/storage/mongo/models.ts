@@ -58,7 +58,7 @@ export interface CommentDoc {
 }
 
 export interface NotifyDoc {
-  event: 'created' | 'status';
+  event: 'created' | 'status' | 'edited';
   status: CommentStatus;
   at: Date;
   subscribe?: { lang: string | null };
@@ -185,7 +185,7 @@ const pendingAuditSchema = new Schema<PendingAuditDoc>(
 
 const notifySchema = new Schema<NotifyDoc>(
   {
-    event: { type: String, enum: ['created', 'status'], required: true },
+    event: { type: String, enum: ['created', 'status', 'edited'], required: true },
     status: { type: String, enum: COMMENT_STATUSES, required: true },
     at: { type: Date, required: true },
     subscribe: { type: new Schema({ lang: nullableString }, { _id: false, versionKey: false, strict: 'throw' }), default: undefined },
