@@ -314,7 +314,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     ops,
     observeRequest: metrics.observeRequest,
     publicCors: publicCors({ allowedOrigins: config.allowedOrigins, publicUrl: config.publicUrl }),
-    site: Router().use(...(oidcPages ? [oidcPages] : []), moderationLinkRoutes({ moderation, getComment: (id) => storage.getComment(id), secret, clock }), ...readerLinks, siteRoutes({ service, publicUrl: config.publicUrl, allowedOrigins: config.allowedOrigins, avatars: config.avatars, rateLimiters, logger, cachedThreadPage: readCache ? fastReads.threadPage : undefined })),
+    site: Router().use(...(oidcPages ? [oidcPages] : []), moderationLinkRoutes({ moderation, getComment: (id) => storage.getComment(id), audit: storage, secret, clock }), ...readerLinks, siteRoutes({ service, publicUrl: config.publicUrl, allowedOrigins: config.allowedOrigins, avatars: config.avatars, rateLimiters, logger, cachedThreadPage: readCache ? fastReads.threadPage : undefined })),
     cachedReads: fastReads,
     publicReadCacheHeaders: readCacheHeaders,
     identity,

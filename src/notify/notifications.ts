@@ -11,7 +11,7 @@ import { createModeratorDigest, isDigestDue } from './moderator-digest.js';
 import type { ModeratorLang } from './mail-lang.js';
 import { createNotifier, type ModeratorAlert, type Notifier } from './notifier.js';
 import { webhookChannel } from './webhook.js';
-import { LINK_VALID_MS, signModerationLink } from './moderation-link.js';
+import { heldState, LINK_VALID_MS, signModerationLink } from './moderation-link.js';
 import { createReaderNotifications, type ReaderNotifications } from './reader-notifications.js';
 
 export interface NotificationsDeps {
@@ -52,7 +52,8 @@ export function createNotifications({ config, storage, clock, newId, logger, sec
   const heldItem = async (comment: Comment): Promise<HeldItem> => {
     const threadUrl = comment.threadKey.startsWith('http') ? comment.threadKey : ((await storage.getThread(comment.threadKey))?.url ?? null);
     const expiresAt = new Date(clock().getTime() + LINK_VALID_MS);
-    const link = (action: 'approve' | 'spam') => `${config.publicUrl}/moderate/${signModerationLink(secret, { commentId: comment.id, action, expiresAt })}`;
+    const state = config.publicUrl ? await heldState(storage, comment) : '';
+    const link = (action: 'approve' | 'spam') => `${config.publicUrl}/moderate/${signModerationLink(secret, { commentId: comment.id, action, expiresAt, state })}`;
     return { comment, threadUrl, links: config.publicUrl ? { approve: link('approve'), spam: link('spam') } : null };
   };
   const moderators = mail !== null && n.moderatorEmails.length > 0;

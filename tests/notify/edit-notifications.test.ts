@@ -88,10 +88,18 @@ describe('notifications of an author edit that changes the status', () => {
     expect((await edit(c, links('casino casino'))).status).toBe(200);
     out = await deliver();
     expect(out.mails.map((m) => m.to)).toEqual([[MOD]]);
-    expect(readMail(out.mails[0]!.raw).text).toContain('casino casino');
-    // An edit that keeps the status notifies nothing.
+    const again = readMail(out.mails[0]!.raw).text;
+    expect(again).toContain('casino casino');
+    // The first alert's link was for the first hold: it cannot approve the new text; the new alert's link can.
+    expect((await request(app.http).post(approve)).status).toBe(409);
+    expect((await app.storage.getComment(c.id))?.status).toBe('pending');
+    const approveAgain = /Approve: https:\/\/comments\.example\.com(\/moderate\/[A-Za-z0-9_.-]+)/.exec(again)![1]!;
+    expect(approveAgain).not.toBe(approve);
+    // An edit that keeps the status notifies nothing, and voids the links of the text it replaced.
     expect((await edit(c, links('casino casino casino'))).status).toBe(200);
     expect(await deliver()).toEqual({ mails: [], events: [] });
+    expect((await request(app.http).post(approveAgain)).status).toBe(409);
+    expect((await app.storage.getComment(c.id))?.status).toBe('pending');
   });
 
   it('parks a digest item of its own when the moderators take digests', async () => {

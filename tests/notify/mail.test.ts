@@ -80,6 +80,13 @@ describe('moderator alerts by mail', () => {
     expect((await request(app.http).post(links.approve)).status).toBe(409);
     expect((await request(app.http).post(links.spam)).status).toBe(409);
     expect((await app.storage.getComment(first))?.status).toBe('approved');
+    // Back in the queue (deleted, then restored by a moderator): the old links stay used.
+    await app.moderation.act('mod', first, 'delete', null);
+    await app.moderation.act('mod', first, 'restore', null);
+    expect((await app.storage.getComment(first))?.status).toBe('pending');
+    expect((await request(app.http).get(links.spam)).status).toBe(409);
+    expect((await request(app.http).post(links.spam)).status).toBe(409);
+    expect((await app.storage.getComment(first))?.status).toBe('pending');
 
     const forged = mails.get(second)!.approve.replace(/.$/, (ch) => (ch === 'A' ? 'B' : 'A'));
     expect((await request(app.http).post(forged)).status).toBe(400);

@@ -3,7 +3,7 @@ import request from 'supertest';
 import { createTestApp, TEST_SECRET, validComment, type TestApp } from '../support/test-app.js';
 import { openSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
 import { openMongoStorage } from '../../src/storage/mongo/mongo-storage.js';
-import { LINK_VALID_MS, signModerationLink } from '../../src/notify/moderation-link.js';
+import { heldState, LINK_VALID_MS, signModerationLink } from '../../src/notify/moderation-link.js';
 import { startSmtpReceiver } from '../support/smtp-receiver.js';
 import { readMail } from '../support/mime-parts.js';
 
@@ -89,7 +89,8 @@ describe('moderator digests (MODERATOR_DIGEST_MINUTES)', () => {
     const decided = await hold(app, 'decided on the admin page');
     const junk = await hold(app, 'spam me from the digest');
     // Another moderator decides one before the digest goes out (through the same signed-link use case).
-    const early = signModerationLink(TEST_SECRET, { commentId: decided, action: 'approve', expiresAt: new Date(app.clock.now + LINK_VALID_MS) });
+    const state = await heldState(app.storage, (await app.storage.getComment(decided))!);
+    const early = signModerationLink(TEST_SECRET, { commentId: decided, action: 'approve', expiresAt: new Date(app.clock.now + LINK_VALID_MS), state });
     expect((await request(app.http).post(`/moderate/${early}`)).status).toBe(200);
     app.clock.advance(15 * MINUTE);
     await app.jobs.outbox.runOnce();

@@ -7,7 +7,8 @@ import { Router, type Response } from 'express';
 import type { ModerationService } from '../../comments/moderation-service.js';
 import type { Comment } from '../../domain/comment.js';
 import { AppError } from '../../domain/errors.js';
-import { verifyModerationLink } from '../../notify/moderation-link.js';
+import { heldState, verifyModerationLink } from '../../notify/moderation-link.js';
+import type { ModerationPort } from '../../storage/moderation-port.js';
 import { html, type Html } from '../html.js';
 import { plainPage } from '../plain-page.js';
 
@@ -15,8 +16,19 @@ const page = (res: Response, status: number, title: string, body: Html) => plain
 
 const WORDS = { approve: 'Approve', spam: 'Mark as spam' } as const;
 
-export function moderationLinkRoutes(deps: { moderation: ModerationService; getComment: (id: string) => Promise<Comment | undefined>; secret: string; clock: () => Date }): Router {
+export function moderationLinkRoutes(deps: {
+  moderation: ModerationService;
+  getComment: (id: string) => Promise<Comment | undefined>;
+  audit: Pick<ModerationPort, 'listAudit'>;
+  secret: string;
+  clock: () => Date;
+}): Router {
   const router = Router();
+  /** The comment while it is still held as the link's mail showed it; undefined once decided, edited or re-queued. */
+  const stillHeld = async (v: { commentId: string; state: string }): Promise<Comment | undefined> => {
+    const c = await deps.getComment(v.commentId);
+    return c && c.status === 'pending' && (await heldState(deps.audit, c)) === v.state ? c : undefined;
+  };
   const check = (res: Response, token: string) => {
     const v = verifyModerationLink(deps.secret, token, deps.clock());
     if (!v.ok) {
@@ -30,9 +42,9 @@ export function moderationLinkRoutes(deps: { moderation: ModerationService; getC
   router.get('/moderate/:token', async (req, res) => {
     const v = check(res, req.params.token);
     if (!v) return;
-    const c = await deps.getComment(v.commentId);
-    if (!c || c.status !== 'pending') {
-      page(res, 409, 'Already decided', html`<p>This comment is no longer waiting for a decision.</p>`);
+    const c = await stillHeld(v);
+    if (!c) {
+      page(res, 409, 'Already decided', html`<p>This comment is no longer waiting for this decision. If it was held again, a newer alert has its links.</p>`);
       return;
     }
     page(
@@ -46,9 +58,9 @@ export function moderationLinkRoutes(deps: { moderation: ModerationService; getC
   router.post('/moderate/:token', async (req, res) => {
     const v = check(res, req.params.token);
     if (!v) return;
-    // Only a comment still held: a used link, or one someone else decided meanwhile, never overrides a decision.
-    const c = await deps.getComment(v.commentId);
-    if (!c || c.status !== 'pending') {
+    // Only a comment still held as the mail showed it: a used link, one someone else decided meanwhile, or one of an
+    // earlier hold of a comment held again, never overrides a decision.
+    if (!(await stillHeld(v))) {
       page(res, 409, 'Already decided', html`<p>This link was used already, or someone decided meanwhile.</p>`);
       return;
     }
