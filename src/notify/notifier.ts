@@ -23,6 +23,14 @@ import { webhookBody, type CommentEvent, type WebhookPayload } from './webhook.j
 export const SWEEP_GRACE_MS = 60_000;
 /** Comments one sweep replays at most; the next pass takes the rest. */
 const SWEEP_BATCH = 100;
+/**
+ * A comment whose replay keeps failing waits before the next try: 30 s after the first failure, doubling up to an hour
+ * (a sweep runs every few seconds; without this, one broken record would log an error on each pass). Kept in memory:
+ * a restart tries everything again once. Bounded: past this many comments the oldest backoff is forgotten.
+ */
+const REPLAY_BACKOFF_MS = 30_000;
+const REPLAY_BACKOFF_MAX_MS = 3_600_000;
+const REPLAY_BACKOFF_ENTRIES = 10_000;
 
 export interface Notifier {
   /**
@@ -148,6 +156,9 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     }
   }
 
+  /** Comments whose replay failed: how often, and when the sweep may try again. */
+  const backoff = new Map<string, { failures: number; nextAt: number }>();
+
   return {
     pendingFor(comment, event, at, subscribe) {
       const wanted =
@@ -162,10 +173,24 @@ export function createNotifier(deps: NotifierDeps): Notifier {
       await complete(comment, p);
     },
     async sweep() {
-      const found = await deps.markers.listPendingNotifications({ before: new Date(clock().getTime() - SWEEP_GRACE_MS), limit: SWEEP_BATCH });
+      const now = clock().getTime();
+      const found = await deps.markers.listPendingNotifications({ before: new Date(now - SWEEP_GRACE_MS), limit: SWEEP_BATCH });
       let done = 0;
       for (const { comment, pending } of found) {
-        for (const p of pending) if (await complete(comment, p)) done += 1;
+        const waiting = backoff.get(comment.id);
+        if (waiting && waiting.nextAt > now) continue;
+        let failed = false;
+        for (const p of pending) {
+          if (await complete(comment, p)) done += 1;
+          else failed = true;
+        }
+        if (!failed) backoff.delete(comment.id);
+        else {
+          const failures = (waiting?.failures ?? 0) + 1;
+          backoff.delete(comment.id); // re-inserted last: the map's order is the eviction order
+          backoff.set(comment.id, { failures, nextAt: now + Math.min(REPLAY_BACKOFF_MS * 2 ** (failures - 1), REPLAY_BACKOFF_MAX_MS) });
+          if (backoff.size > REPLAY_BACKOFF_ENTRIES) backoff.delete(backoff.keys().next().value!);
+        }
       }
       if (done > 0) logger.warn({ replayed: done }, 'notifications replayed: a write was not followed by its notifications (a crash or a failed enqueue)');
       return done;
