@@ -84,7 +84,8 @@ export interface App {
     retention: ReturnType<typeof createRetentionJob>;
     outbox: ReturnType<typeof createOutboxJob>;
   };
-  startJobs(): void;
+  /** `outboxIntervalMs`: tests that go through the scheduler tick the outbox faster than production does. */
+  startJobs(opts?: { outboxIntervalMs?: number }): void;
   close(): Promise<void>;
 }
 
@@ -347,13 +348,13 @@ export async function createApp(deps: AppDeps): Promise<App> {
     jobs,
     moderation,
     cache: readCache ? { stats: () => readCache.stats(), synced: () => broadcast?.synced() ?? false } : null,
-    startJobs() {
+    startJobs(opts = {}) {
       scheduler ??= startScheduler(
         [
           { ...jobs.recheck, intervalMs: RECHECK_INTERVAL_MS },
           { ...jobs.retention, intervalMs: RETENTION_INTERVAL_MS },
           // tick, not runOnce: one slow receiver must not hold the next pass (and the mail it would claim) back.
-          { name: jobs.outbox.name, runOnce: jobs.outbox.tick, intervalMs: OUTBOX_INTERVAL_MS },
+          { name: jobs.outbox.name, runOnce: jobs.outbox.tick, intervalMs: opts.outboxIntervalMs ?? OUTBOX_INTERVAL_MS },
           { name: 'outbox-prune', runOnce: jobs.outbox.prune, intervalMs: RETENTION_INTERVAL_MS },
         ],
         logger,
