@@ -65,6 +65,8 @@ export interface AppDeps {
   /** Tests may pass an already-open store (for example MongoDB); otherwise it is opened from config. */
   storage?: Storage;
   clock?: () => Date;
+  /** How long start-up waits for Redis before going on without it (2 s); tests of an unreachable Redis wait less. */
+  redisStartWaitMs?: number;
 }
 
 export interface App {
@@ -84,7 +86,8 @@ export interface App {
     retention: ReturnType<typeof createRetentionJob>;
     outbox: ReturnType<typeof createOutboxJob>;
   };
-  startJobs(): void;
+  /** `outboxIntervalMs`: tests that go through the scheduler tick the outbox faster than production does. */
+  startJobs(opts?: { outboxIntervalMs?: number }): void;
   close(): Promise<void>;
 }
 
@@ -139,7 +142,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   ];
 
   // Opened before the services: the read cache's broadcast needs it, and the services need the cache.
-  const redis = config.redisUrl ? await openRedis(config.redisUrl, logger) : null;
+  const redis = config.redisUrl ? await openRedis(config.redisUrl, logger, deps.redisStartWaitMs ?? REDIS_START_WAIT_MS) : null;
   const readCache = config.cacheMaxBytes > 0 ? new ReadCache({ maxBytes: config.cacheMaxBytes, now: () => clock().getTime() }) : null;
   const broadcast: RedisBroadcast | null =
     readCache && redis
@@ -347,13 +350,13 @@ export async function createApp(deps: AppDeps): Promise<App> {
     jobs,
     moderation,
     cache: readCache ? { stats: () => readCache.stats(), synced: () => broadcast?.synced() ?? false } : null,
-    startJobs() {
+    startJobs(opts = {}) {
       scheduler ??= startScheduler(
         [
           { ...jobs.recheck, intervalMs: RECHECK_INTERVAL_MS },
           { ...jobs.retention, intervalMs: RETENTION_INTERVAL_MS },
           // tick, not runOnce: one slow receiver must not hold the next pass (and the mail it would claim) back.
-          { name: jobs.outbox.name, runOnce: jobs.outbox.tick, intervalMs: OUTBOX_INTERVAL_MS },
+          { name: jobs.outbox.name, runOnce: jobs.outbox.tick, intervalMs: opts.outboxIntervalMs ?? OUTBOX_INTERVAL_MS },
           { name: 'outbox-prune', runOnce: jobs.outbox.prune, intervalMs: RETENTION_INTERVAL_MS },
         ],
         logger,
@@ -381,7 +384,7 @@ const keepRetrying = (retries: number) => Math.min(2 ** retries * 50, 1000);
  * The rate-limit store's client. Commands fail at once while disconnected (no offline queue: a request must not
  * wait for Redis), the client keeps reconnecting in the background, and start-up waits for it only briefly.
  */
-async function openRedis(url: string, logger: Logger): Promise<ReturnType<typeof createClient>> {
+async function openRedis(url: string, logger: Logger, startWaitMs: number): Promise<ReturnType<typeof createClient>> {
   // Imported only with REDIS_URL: node-redis is some 580 modules (a large part of an idle process's memory).
   const { createClient } = await import('redis');
   const client = createClient({ url, disableOfflineQueue: true });
@@ -405,7 +408,7 @@ async function openRedis(url: string, logger: Logger): Promise<ReturnType<typeof
   );
   let timer: NodeJS.Timeout | undefined;
   const waited = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), REDIS_START_WAIT_MS);
+    timer = setTimeout(() => resolve(false), startWaitMs);
   });
   if (!(await Promise.race([connected, waited]))) logger.warn('redis not reachable at start-up; retrying in the background');
   clearTimeout(timer);

@@ -30,6 +30,8 @@ export interface RateLimitDeps {
   onLimited?: (limiter: string) => void;
   /** RATE_LIMIT_READER_LINKS_PER_MINUTE (config.notify); 10 when not given. */
   readerLinksPerMinute?: number;
+  /** How long a limiter waits for Redis (REDIS_TIMEOUT_MS); tests of a hung store wait less. */
+  redisTimeoutMs?: number;
 }
 
 export interface RateLimiters {
@@ -160,7 +162,7 @@ interface LimiterOptions {
 }
 
 function newStore(deps: RateLimitDeps, name: string): Store {
-  return deps.redis ? redisStore(deps.redis, `parley:rl:${name}:`) : new MemoryStore();
+  return deps.redis ? redisStore(deps.redis, `parley:rl:${name}:`, deps.redisTimeoutMs ?? REDIS_TIMEOUT_MS) : new MemoryStore();
 }
 
 const notEdit = (req: Request): boolean => req.method !== 'PATCH' && req.method !== 'DELETE';
@@ -271,12 +273,12 @@ function bodyEmail(req: Request): string | undefined {
   return typeof email === 'string' && email.trim() !== '' ? email : undefined;
 }
 
-function redisStore(redis: RedisLike, prefix: string): RedisStore {
+function redisStore(redis: RedisLike, prefix: string, timeoutMs: number): RedisStore {
   return new RedisStore({
     prefix,
     sendCommand: async (...args: string[]) => {
       try {
-        return (await withTimeout(redis.sendCommand(args), REDIS_TIMEOUT_MS)) as RedisReply;
+        return (await withTimeout(redis.sendCommand(args), timeoutMs)) as RedisReply;
       } catch (err) {
         // rate-limit-redis keeps the promise of its start-up SCRIPT LOAD forever: if Redis is down then, every later
         // EVALSHA would fail even after Redis is back. Answering with the SHA1 Redis would have returned lets the

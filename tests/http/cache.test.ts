@@ -12,15 +12,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
-import { ARTICLE, createTestApp, validComment, type TestApp } from '../support/test-app.js';
+import { ARTICLE, BRIEF_REDIS_WAIT, createTestApp, validComment, type TestApp } from '../support/test-app.js';
 
 const TOKEN = `${'k'.repeat(20)}-moderator-token-0123456789`;
 const ADMIN_ENV = { ADMIN_TOKEN: `alice:${TOKEN}` };
 const REDIS_URL = 'redis://127.0.0.1:6379/14';
 
 const apps: TestApp[] = [];
-async function start(env: Record<string, string> = {}): Promise<TestApp> {
-  const app = await createTestApp({ ...ADMIN_ENV, ...env });
+async function start(env: Record<string, string> = {}, deps: typeof BRIEF_REDIS_WAIT = {}): Promise<TestApp> {
+  const app = await createTestApp({ ...ADMIN_ENV, ...env }, undefined, deps);
   apps.push(app);
   return app;
 }
@@ -432,7 +432,7 @@ withRedis('several instances', () => {
 
 describe('Redis unreachable', () => {
   it('serves hits while the rate-limit store is down (reads fail open), without RateLimit headers', async () => {
-    const app = await start({ REDIS_URL: 'redis://127.0.0.1:1', RATE_LIMIT_READS_PER_MINUTE: '1' });
+    const app = await start({ REDIS_URL: 'redis://127.0.0.1:1', RATE_LIMIT_READS_PER_MINUTE: '1' }, BRIEF_REDIS_WAIT);
     await request(app.http).get('/api/v1/threads').query({ url: ARTICLE });
     const spy = jest.spyOn(app.express as unknown as { handle: (...x: unknown[]) => void }, 'handle');
     for (let i = 0; i < 3; i += 1) {
@@ -445,8 +445,8 @@ describe('Redis unreachable', () => {
 
   it('serves entries at most a second, then reads the store again', async () => {
     const env = { REDIS_URL: 'redis://127.0.0.1:1' };
-    const a = await start(env);
-    const b = await start({ ...env, DATA_DIR: a.dataDir });
+    const a = await start(env, BRIEF_REDIS_WAIT);
+    const b = await start({ ...env, DATA_DIR: a.dataDir }, BRIEF_REDIS_WAIT);
     expect(b.cache!.synced()).toBe(false);
     expect((await primed(b)).count).toBe(0);
     await post(a);

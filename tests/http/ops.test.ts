@@ -11,7 +11,7 @@ import { HONEYPOT_FIELD } from '../../src/domain/comment.js';
 import { createLogger } from '../../src/logger.js';
 import { AKISMET_REVERIFY_MS } from '../../src/spam/akismet.js';
 import { FAKE_AKISMET_KEY, startFakeAkismet, type FakeAkismet } from '../support/fake-akismet.js';
-import { ARTICLE, createTestApp, validComment, type TestApp } from '../support/test-app.js';
+import { ARTICLE, BRIEF_REDIS_WAIT, createTestApp, validComment, type TestApp } from '../support/test-app.js';
 
 const METRICS_TOKEN = 'metrics-token-0123456789-abcdefghijklmnop';
 const REDIS_URL = 'redis://127.0.0.1:6379/15';
@@ -36,8 +36,8 @@ function akismetEnv(extra: Record<string, string> = {}): Record<string, string> 
   return { AKISMET_KEY: FAKE_AKISMET_KEY, AKISMET_ENDPOINT: fake.url, AKISMET_TIMEOUT_MS: '300', AKISMET_TEST: '1', ...extra };
 }
 
-async function start(env: Record<string, string> = {}): Promise<TestApp> {
-  app = await createTestApp(env);
+async function start(env: Record<string, string> = {}, deps: typeof BRIEF_REDIS_WAIT = {}): Promise<TestApp> {
+  app = await createTestApp(env, undefined, deps);
   return app;
 }
 
@@ -153,7 +153,7 @@ describe('GET /readyz', () => {
   });
 
   it('stays ready (200) but reports Redis as degraded when REDIS_URL is set and nothing answers there, and keeps serving', async () => {
-    const a = await start({ REDIS_URL: 'redis://127.0.0.1:1' });
+    const a = await start({ REDIS_URL: 'redis://127.0.0.1:1' }, BRIEF_REDIS_WAIT);
     const res = await request(a.http).get('/readyz');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
@@ -167,7 +167,7 @@ describe('GET /readyz', () => {
   });
 
   it('is still not ready (503) when storage fails while Redis is down: only storage is failing', async () => {
-    const a = await start({ REDIS_URL: 'redis://127.0.0.1:1' });
+    const a = await start({ REDIS_URL: 'redis://127.0.0.1:1' }, BRIEF_REDIS_WAIT);
     await a.storage.close();
     const res = await request(a.http).get('/readyz');
     expect(res.status).toBe(503);

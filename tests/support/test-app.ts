@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { createApp, type App } from '../../src/app.js';
+import { createApp, type App, type AppDeps } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import type { Storage } from '../../src/storage/storage.js';
@@ -33,7 +33,13 @@ const GENEROUS_RATE_LIMITS = {
   RATE_LIMIT_SIGNIN_ACCOUNT_FAILURES_PER_HOUR: '10000',
 };
 
-export async function createTestApp(env: Record<string, string> = {}, storage?: Storage): Promise<TestApp> {
+/**
+ * For an app whose REDIS_URL nothing answers: start-up gives up waiting for Redis after 0.1 s instead of 2 s (it goes
+ * on without Redis either way, which is what those tests are about).
+ */
+export const BRIEF_REDIS_WAIT: Pick<AppDeps, 'redisStartWaitMs'> = { redisStartWaitMs: 100 };
+
+export async function createTestApp(env: Record<string, string> = {}, storage?: Storage, deps: Pick<AppDeps, 'redisStartWaitMs'> = {}): Promise<TestApp> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-app-'));
   // MODERATION=none: tests of other features see their comments published; moderation tests set their mode.
   const config = loadConfig({
@@ -63,6 +69,7 @@ export async function createTestApp(env: Record<string, string> = {}, storage?: 
     logger: createLogger(config.logLevel, sink),
     clock: () => new Date(clock.now),
     ...(storage ? { storage } : {}),
+    ...deps,
   });
   return {
     ...app,
