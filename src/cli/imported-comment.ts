@@ -1,5 +1,5 @@
 /** A comment from another system, shaped like a new one: keyed email and avatar, Markdown body rendered safely. */
-import type { Comment, CommentStatus } from '../domain/comment.js';
+import { placement, type Comment, type CommentStatus } from '../domain/comment.js';
 import { renderBody } from '../domain/markup.js';
 import { avatarKey, emailKeyOf, type AvatarMode } from '../domain/privacy.js';
 import { htmlToMarkdown } from './html-to-markdown.js';
@@ -59,14 +59,10 @@ export function importedComment(input: ImportedCommentInput, keys: ImportKeys): 
   if (body === '') return { reason: 'empty_content' };
   const email = (input.email ?? '').trim();
   const name = cleanName(input.name);
-  const parent = input.parent;
   return {
     id: input.id,
     threadKey: input.threadKey,
-    parentId: parent ? parent.id : null,
-    ...(input.answered && input.answered !== parent?.id ? { replyTo: input.answered } : {}),
-    rootId: parent ? parent.rootId : input.id,
-    depth: parent ? parent.depth + 1 : 0,
+    ...placement(input.id, input.parent, input.answered ?? null),
     status: input.status,
     author: {
       name,

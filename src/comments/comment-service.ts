@@ -1,6 +1,6 @@
 /** Readers' use cases: read a thread, count threads, post a comment, edit or delete one's own within the window. */
 import type { Comment, CommentStatus, ModerationMode, RecheckState } from '../domain/comment.js';
-import { EDITED_AFTER_APPROVAL, isReasonNote, THREAD_READ_STATUSES, TRUSTED_SIGN_IN, PUBLIC_STATUSES } from '../domain/comment.js';
+import { attachPoint, EDITED_AFTER_APPROVAL, isReasonNote, placement, THREAD_READ_STATUSES, TRUSTED_SIGN_IN, PUBLIC_STATUSES } from '../domain/comment.js';
 import { AppError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../domain/errors.js';
 import { decodeKeyset, encodeKeyset } from '../domain/cursor.js';
 import { renderBody } from '../domain/markup.js';
@@ -190,15 +190,6 @@ export function createCommentService(deps: CommentServiceDeps) {
     return current.parentId === null;
   }
 
-  /** WordPress-style depth cap: a reply below the deepest allowed level attaches to that level's comment. */
-  async function attachPoint(parent: Comment): Promise<Comment | null> {
-    let target: Comment | null = parent;
-    while (target && target.depth + 1 > settings.maxDepth - 1) {
-      target = target.parentId ? ((await storage.getComment(target.parentId)) ?? null) : null;
-    }
-    return target;
-  }
-
   /**
    * After the spam checks passed: publish, or hold per the moderation mode. `proven` says the post showed it comes
    * from this email's returning commenter (a valid commenter token); an email alone makes a first-time commenter.
@@ -315,7 +306,7 @@ export function createCommentService(deps: CommentServiceDeps) {
           throw new NotFoundError('parent_not_found', 'The comment you are replying to does not exist in this thread.');
         }
         answered = found;
-        parent = await attachPoint(found);
+        parent = await attachPoint(found, settings.maxDepth, (up) => storage.getComment(up));
       }
       const now = clock();
       // The thread's public URL comes only from a comment that is published (below): a spam or held first post must
@@ -386,11 +377,8 @@ export function createCommentService(deps: CommentServiceDeps) {
       const comment: Comment = {
         id,
         threadKey: ref.key,
-        parentId: parent?.id ?? null,
-        // Stored under a shallower ancestor by MAX_DEPTH: the answered comment's followers are still the ones mailed.
-        ...(answered && answered.id !== parent?.id ? { replyTo: answered.id } : {}),
-        rootId: parent?.rootId ?? id,
-        depth: parent ? parent.depth + 1 : 0,
+        // Stored under a shallower ancestor by MAX_DEPTH, it keeps the answered comment (whose followers are mailed).
+        ...placement(id, parent, answered?.id ?? null),
         status,
         author: {
           name: input.name,
@@ -483,11 +471,11 @@ export function createCommentService(deps: CommentServiceDeps) {
       const patch: CommentPatch = { ...bodyEdit(comment, body, now, 'author'), status, spamCheck: verdict.spamCheck, spamReasons: reasons, recheck };
       // A status the edit changed is an event like a moderator's move: held again (the moderators hear of it),
       // published (followers of the answered comment are mailed) or spam; recorded with the update.
-      const notify = status !== comment.status ? (deps.notifier?.pendingFor({ ...comment, status }, 'edited', now) ?? null) : null;
-      const updated = await storage.updateComment(id, patch, { ifStatus: comment.status, ...(notify ? { notify } : {}) });
+      const notification = status !== comment.status ? statusNotification(deps.notifier, comment, status, now, 'edited') : null;
+      const updated = await storage.updateComment(id, patch, { ifStatus: comment.status, ...notification?.options });
       await deps.cache?.invalidate([comment.threadKey]);
       if (!updated) throw new NotFoundError('comment_not_found', 'No such comment.');
-      if (notify) await deps.notifier!.complete(updated, notify);
+      await notification?.done(updated);
       return updated;
     },
 

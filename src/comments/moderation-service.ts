@@ -3,7 +3,7 @@
  * per-author export and erasure. Every decision writes an audit entry naming the moderator's token label.
  */
 import type { Comment, CommentStatus } from '../domain/comment.js';
-import { canTransition, emptyStatusCounts } from '../domain/comment.js';
+import { attachPoint, canTransition, emptyStatusCounts, placement } from '../domain/comment.js';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.js';
 import {
   ACTION_TARGET,
@@ -172,18 +172,13 @@ export function createModerationService(deps: ModerationDeps) {
     async reply(actor: string, parentId: string, body: string, displayName: string = actor): Promise<Comment> {
       const answered = await storage.getComment(parentId);
       if (!answered || answered.status === 'deleted') throw new NotFoundError('comment_not_found', 'No such comment.');
-      const maxDepth = deps.maxDepth ?? Number.POSITIVE_INFINITY;
-      let parent: Comment | undefined = answered;
-      while (parent && parent.depth + 1 > maxDepth - 1) parent = parent.parentId ? await storage.getComment(parent.parentId) : undefined;
+      const parent = await attachPoint(answered, deps.maxDepth ?? Number.POSITIVE_INFINITY, (up) => storage.getComment(up));
       const now = clock();
       const id = newId();
       const comment: Comment = {
         id,
         threadKey: answered.threadKey,
-        parentId: parent?.id ?? null,
-        ...(answered.id !== parent?.id ? { replyTo: answered.id } : {}),
-        rootId: parent?.rootId ?? id,
-        depth: parent ? parent.depth + 1 : 0,
+        ...placement(id, parent, answered.id),
         status: 'approved',
         author: { name: displayName, email: '', emailKey: '', website: null, avatar: avatarKey(`${actor}@moderators.invalid`, secret, 'identicon'), moderator: true },
         body,

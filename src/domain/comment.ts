@@ -119,6 +119,33 @@ export interface Comment {
 /** The comment a reply answered (its parent, unless MAX_DEPTH stored it higher up); null for a top-level comment. */
 export const answeredId = (c: Pick<Comment, 'parentId' | 'replyTo'>): string | null => c.replyTo ?? c.parentId;
 
+/**
+ * The MAX_DEPTH cap, as WordPress applies it: the comment a reply to `answered` is stored under — `answered` itself, or
+ * the nearest ancestor a reply to which stays within `maxDepth` levels (0 .. maxDepth-1); null: the top level.
+ */
+export async function attachPoint(answered: Comment, maxDepth: number, load: (id: string) => Promise<Comment | undefined>): Promise<Comment | null> {
+  let target: Comment | null = answered;
+  while (target && target.depth + 1 > maxDepth - 1) target = target.parentId ? ((await load(target.parentId)) ?? null) : null;
+  return target;
+}
+
+/**
+ * Where a new comment `id` goes in its tree: under `parent` (the comment it answers, or the ancestor the MAX_DEPTH cap
+ * attached it to; null: top level), keeping `answered` as `replyTo` when the two differ.
+ */
+export function placement(
+  id: string,
+  parent: Pick<Comment, 'id' | 'rootId' | 'depth'> | null,
+  answered: string | null,
+): Pick<Comment, 'parentId' | 'replyTo' | 'rootId' | 'depth'> {
+  return {
+    parentId: parent?.id ?? null,
+    ...(answered !== null && answered !== parent?.id ? { replyTo: answered } : {}),
+    rootId: parent?.rootId ?? id,
+    depth: parent ? parent.depth + 1 : 0,
+  };
+}
+
 const TRANSITIONS: Record<CommentStatus, readonly CommentStatus[]> = {
   pending: ['approved', 'spam', 'rejected', 'deleted'],
   approved: ['pending', 'spam', 'rejected', 'deleted'],

@@ -51,14 +51,16 @@ export const NO_NOTIFIER: Notifier = { pendingFor: () => null, complete: async (
 /**
  * A status move's notification for the use cases: `notify` goes into the update's options (recorded by the same
  * write), `done` runs after it with the updated comment (undefined when the move did not apply: nothing to complete).
+ * `event`: `status` for a moderator's or a job's move, `edited` for one its author's edit caused.
  */
 export function statusNotification(
   notifier: Notifier | undefined,
   comment: Comment,
   to: CommentStatus,
   at: Date,
+  event: 'status' | 'edited' = 'status',
 ): { options: { notify?: PendingNotification }; done(updated: Comment | undefined): Promise<void> } {
-  const pending = notifier?.pendingFor({ ...comment, status: to }, 'status', at) ?? null;
+  const pending = notifier?.pendingFor({ ...comment, status: to }, event, at) ?? null;
   return {
     options: pending ? { notify: pending } : {},
     async done(updated) {
