@@ -2,7 +2,7 @@
  * Signed links in a moderator alert: approve or mark as spam one held comment without signing in. The link names the
  * comment, the action, an expiry and the held state it was made for, signed with a key derived from SECRET. It is
  * single-use: it acts only on a comment still pending (the moderation use case's compare-and-set) and still in that
- * state — the comment's latest audit entry and latest edit — so a second use, a use after anyone else decided, and a
+ * state — the comment's audit entries and its edits (see heldState) — so a second use, a use after anyone else decided, and a
  * use after the comment went back to the queue (a moderator's move, or its author's edit held again: a new alert with
  * new links goes out then) are all refused.
  */
@@ -22,8 +22,8 @@ const STATE_AUDIT_ENTRIES = 100;
 
 /**
  * The held state a link is bound to: the comment's audit entries (every moderator decision writes one) and its edits
- * (how many, and the latest's time). 16 base64url characters; not secret (the link's MAC covers it). The entries' ids are hashed as a set, so a new
- * entry changes the state even when it shares its millisecond with the one before.
+ * (how many, and the latest's time). 16 base64url characters; not secret (the link's MAC covers it). The entries' ids
+ * are hashed as a set, so a new entry changes the state even when it shares its millisecond with the one before.
  */
 export async function heldState(audit: Pick<ModerationPort, 'listAudit'>, comment: Pick<Comment, 'id' | 'editedAt' | 'history'>): Promise<string> {
   const { entries } = await audit.listAudit({ commentId: comment.id, cursor: null, limit: STATE_AUDIT_ENTRIES });
