@@ -9,7 +9,9 @@
  * over the run divided by the requests it answered.
  * Env: BENCH_SECONDS (10 per row), BENCH_CONNECTIONS (50), BENCH_SCALE (100,1000,10000: comments in the scale
  * threads; 0 skips the scale rows), BENCH_ARTICLES (999: the small articles of 5 comments; fewer seeds a slow store faster),
- * BENCH_TIMEOUT (30s: wrk's per-request timeout; a request slower than that counts as a timeout, not an answer).
+ * BENCH_TIMEOUT (30s: wrk's per-request timeout; a request slower than that counts as a timeout, not an answer),
+ * BENCH_WARMUP (1: seconds of the same load before each row, not measured: the first second of a fresh process is
+ * V8 compiling its hot paths, and with 50 connections waiting on it that second alone set the p99 of a 5 s row).
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -27,6 +29,7 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const ARTICLES = Math.max(20, Number(process.env.BENCH_ARTICLES ?? 999));
 // wrk's own default (2 s) drops every answer of a store slower than that, and the row then reads 0 req/s.
 const TIMEOUT = process.env.BENCH_TIMEOUT ?? '30s';
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 1);
 const SCALE = (process.env.BENCH_SCALE ?? '100,1000,10000').split(',').map(Number).filter((n) => n > 0);
 const TICK_MS = 1000 / Number(execFileSync('getconf', ['CLK_TCK']).toString().trim() || 100);
 const SITE = 'https://news.example.org';
@@ -141,17 +144,22 @@ function ms(v: string, unit: string): number {
   return unit === 'us' ? Number(v) / 1000 : unit === 's' ? Number(v) * 1000 : unit === 'm' ? Number(v) * 60000 : Number(v);
 }
 
+function wrk(seconds: number, server: Server, urlPath: string, extra: string[], scriptArgs: string[]): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const run = spawn('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, `--timeout`, TIMEOUT, '--latency', ...extra, `${server.origin}${urlPath}`, ...(scriptArgs.length ? ['--', ...scriptArgs] : [])]);
+    let text = '';
+    run.stdout.on('data', (d: Buffer) => (text += d.toString()));
+    run.stderr.on('data', (d: Buffer) => (text += d.toString()));
+    run.on('error', reject);
+    run.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`wrk failed (${code}): ${text}`))));
+  });
+}
+
 async function load(name: string, server: Server, urlPath: string, extra: string[] = [], scriptArgs: string[] = []): Promise<Row> {
   const pid = server.proc.pid!;
+  if (WARMUP > 0) await wrk(WARMUP, server, urlPath, extra, scriptArgs);
   const before = cpuMs(pid);
-  const out = await new Promise<string>((resolve, reject) => {
-    const wrk = spawn('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${SECONDS}s`, `--timeout`, TIMEOUT, '--latency', ...extra, `${server.origin}${urlPath}`, ...(scriptArgs.length ? ['--', ...scriptArgs] : [])]);
-    let text = '';
-    wrk.stdout.on('data', (d: Buffer) => (text += d.toString()));
-    wrk.stderr.on('data', (d: Buffer) => (text += d.toString()));
-    wrk.on('error', reject);
-    wrk.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`wrk failed (${code}): ${text}`))));
-  });
+  const out = await wrk(SECONDS, server, urlPath, extra, scriptArgs);
   const cpu = cpuMs(pid) - before;
   const total = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
@@ -363,7 +371,7 @@ async function main() {
     console.log(
       `\nParley bench: storage ${mongo ? 'MongoDB' : 'SQLite'}, workload seeded through the API in ${(seedMs / 1000).toFixed(1)} s ` +
         `(${BIG}: 100 roots + 100 replies, page ${(page.length / 1024).toFixed(1)} KB; ${ARTICLES} articles x 5; scale threads ${SCALE.join(', ')})` +
-        `\nwrk -t1 -c${CONNECTIONS} -d${SECONDS}s on 127.0.0.1, node ${process.version}, ${os.cpus().length} cores; CPU and RSS of the server process from /proc\n`,
+        `\nwrk -t1 -c${CONNECTIONS} -d${SECONDS}s on 127.0.0.1 after ${WARMUP} s of the same load, node ${process.version}, ${os.cpus().length} cores; CPU and RSS of the server process from /proc\n`,
     );
     console.log(table(rows, limit));
     console.log('');

@@ -2,7 +2,6 @@
 import type { RequestListener } from 'node:http';
 import { Router, type Express } from 'express';
 import type { createClient } from 'redis';
-import { monotonicFactory } from 'ulid';
 import { closeRedis } from './redis-close.js';
 import { NO_CACHE, ReadCache, type ReadCacheInvalidator, type ReadCacheStats } from './cache/read-cache.js';
 import { invalidateChannelFor, startRedisBroadcast, type RedisBroadcast } from './cache/redis-broadcast.js';
@@ -10,6 +9,7 @@ import { registerCacheMetrics } from './cache/cache-metrics.js';
 import { cachedReads } from './http/readers/cached-read.js';
 import { publicReadCacheHeaders } from './http/readers/cache-control.js';
 import { createCommentService } from './comments/comment-service.js';
+import { ulidFactory } from './domain/ids.js';
 import { createModerationService, type ModerationService, type SpamFeedback } from './comments/moderation-service.js';
 import { adminPage } from './http/admin/page.js';
 import { adminRoutes } from './http/admin/routes.js';
@@ -166,8 +166,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
   if (repaired?.all) await cache.invalidateAll();
   else if (repaired && repaired.threadKeys.length > 0) await cache.invalidate(repaired.threadKeys);
 
-  // ULIDs sort by creation time, and the monotonic factory keeps ids ordered within one millisecond.
-  const ulid = monotonicFactory();
+  // ULIDs sort by creation time, and the monotonic factory keeps ids ordered within one millisecond (domain/ids.ts).
+  const ulid = ulidFactory();
   const notifications = createNotifications({ config, storage, clock, newId: () => ulid(clock().getTime()), logger, secret });
   const notifier = notifications.notifier;
   const service = createCommentService({

@@ -7,7 +7,7 @@ import readline from 'node:readline';
 import { Writable, type Readable } from 'node:stream';
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { monotonicFactory } from 'ulid';
+import { ulidFactory } from '../domain/ids.js';
 import { AppError } from '../domain/errors.js';
 import { MODERATOR_ROLES, type Moderator, type ModeratorRole } from '../domain/moderator.js';
 import { createModeratorAccounts, type ModeratorAccounts } from '../moderators/moderator-accounts.js';
@@ -51,7 +51,7 @@ async function promptHidden(question: string, input: Readable, output: Writable)
 
 export function moderatorsCommand(program: Command, deps: ModeratorsCommandDeps): void {
   const { fail } = deps;
-  const ulid = monotonicFactory();
+  const ulid = ulidFactory();
 
   async function password(fromStdin: boolean): Promise<string> {
     const input = deps.stdin;

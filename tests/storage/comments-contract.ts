@@ -543,6 +543,22 @@ export function describeCommentsContract(store: () => Storage): void {
           expect(text).not.toContain(secret);
         }
       });
+
+      it('carries every character of the public fields exactly (quotes, backslashes, controls, line separators, emoji)', async () => {
+        const threadKey = uniqueThreadKey('chars');
+        const odd = 'a "quoted" \\back\\slash\\ \u0001\t\n\r \u2028\u2029 </script> 👩🏽‍💻 é ﬁ \u00a0[1,2]';
+        const root = makeComment({
+          threadKey,
+          html: `<p>${odd}</p>`,
+          author: { name: odd, email: 'e@x.example', emailKey: 'ek', website: `https://x.example/?q=${encodeURIComponent(odd)}&"`, avatar: odd },
+          editedAt: at(9),
+        });
+        const reply = makeReply(root, { html: odd, createdAt: at(3) });
+        await insertAll([root, reply]);
+        const page = await storage.listThreadPublic({ threadKey, sort: 'oldest', cursor: null, limit: 10 });
+        expect(page.roots).toEqual([publicProjection(root)]);
+        expect(page.replies).toEqual([publicProjection(reply)]);
+      });
     });
 
     describe('moderator replies', () => {

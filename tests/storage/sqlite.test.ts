@@ -106,7 +106,7 @@ describe('sqlite adapter', () => {
     for (const d of [...details, ...counts.map((p) => p.detail)]) expect(d).not.toMatch(/SCAN (comments|c)\b(?! USING)/);
   });
 
-  it('answers the public read with raw rows without changing what other reads return', async () => {
+  it('answers the public read as one JSON text without changing what other reads return', async () => {
     const storage = openSqliteStorage({ dataDir: ':memory:' });
     const c = makeComment({ threadKey: uniqueThreadKey() });
     await storage.insertComment(c);
