@@ -11,7 +11,8 @@
  * threads; 0 skips the scale rows), BENCH_ARTICLES (999: the small articles of 5 comments; fewer seeds a slow store faster),
  * BENCH_TIMEOUT (30s: wrk's per-request timeout; a request slower than that counts as a timeout, not an answer),
  * BENCH_WARMUP (1: seconds of the same load before each row, not measured: the first second of a fresh process is
- * V8 compiling its hot paths, and with 50 connections waiting on it that second alone set the p99 of a 5 s row).
+ * V8 compiling its hot paths, and with 50 connections waiting on it that second alone set the p99 of a 5 s row),
+ * BENCH_NODE_OPTIONS (none: NODE_OPTIONS of every Parley process, e.g. --max-semi-space-size=4 to see its memory trade).
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -98,6 +99,7 @@ async function startParley(name: string, env: Record<string, string>): Promise<S
       RATE_LIMIT_POSTS_PER_EMAIL_PER_HOUR: big,
       RATE_LIMIT_READS_PER_MINUTE: big,
       RATE_LIMIT_EDITS_PER_HOUR: big,
+      ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
       ...env,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -371,7 +373,7 @@ async function main() {
     console.log(
       `\nParley bench: storage ${mongo ? 'MongoDB' : 'SQLite'}, workload seeded through the API in ${(seedMs / 1000).toFixed(1)} s ` +
         `(${BIG}: 100 roots + 100 replies, page ${(page.length / 1024).toFixed(1)} KB; ${ARTICLES} articles x 5; scale threads ${SCALE.join(', ')})` +
-        `\nwrk -t1 -c${CONNECTIONS} -d${SECONDS}s on 127.0.0.1 after ${WARMUP} s of the same load, node ${process.version}, ${os.cpus().length} cores; CPU and RSS of the server process from /proc\n`,
+        `\nwrk -t1 -c${CONNECTIONS} -d${SECONDS}s on 127.0.0.1 after ${WARMUP} s of the same load, node ${process.version}${process.env.BENCH_NODE_OPTIONS ? ` NODE_OPTIONS=${process.env.BENCH_NODE_OPTIONS}` : ''}, ${os.cpus().length} cores; CPU and RSS of the server process from /proc\n`,
     );
     console.log(table(rows, limit));
     console.log('');
