@@ -145,7 +145,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const redis = config.redisUrl ? await openRedis(config.redisUrl, logger, deps.redisStartWaitMs ?? REDIS_START_WAIT_MS) : null;
   const readCache = config.cacheMaxBytes > 0 ? new ReadCache({ maxBytes: config.cacheMaxBytes, now: () => clock().getTime() }) : null;
   const broadcast: RedisBroadcast | null =
-    readCache && redis
+    readCache && redis && config.redisUrl
       ? startRedisBroadcast({
           cache: readCache,
           // Connections of its own, retrying for ever: node-redis's default strategy gives up for good after one connect
@@ -154,7 +154,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
           publisher: redis.duplicate({ socket: { reconnectStrategy: keepRetrying } }),
           subscriber: redis.duplicate({ disableOfflineQueue: false, socket: { reconnectStrategy: keepRetrying } }),
           logger,
-          channel: invalidateChannelFor(config.redisUrl!),
+          channel: invalidateChannelFor(config.redisUrl),
         })
       : null;
   const cache: ReadCacheInvalidator = broadcast ?? readCache ?? NO_CACHE;

@@ -309,16 +309,17 @@ export function createCommentService(deps: CommentServiceDeps) {
         parent = await attachPoint(found, settings.maxDepth, (up) => storage.getComment(up));
       }
       const now = clock();
+      const emailKey = personKey ?? emailKeyOf(input.email, settings.secret);
+      const duplicateSince = new Date(now.getTime() - DUPLICATE_WINDOW_MS);
+      // The thread, the ban match and the duplicate check in one storage call (one statement on SQLite).
+      // The duplicate answer is a cheap early one (before the spam check); insertComment enforces the rule under concurrency.
+      const checks = await storage.postChecks({ threadKey: ref.key, banHashes: banHashesFor(input.email, context.ip), now, emailKey, body: input.body, since: duplicateSince });
       // The thread's public URL comes only from a comment that is published (below): a spam or held first post must
       // not name the page a thread links to.
       // Read first: a thread's row is created once, and the upsert is a write (a commit) on every post otherwise.
-      const thread = (await storage.getThread(ref.key)) ?? (await storage.ensureThread({ key: ref.key, url: null, now }));
+      const thread = checks.thread ?? (await storage.ensureThread({ key: ref.key, url: null, now }));
       if (thread.locked) throw new ForbiddenError('thread_locked', 'This thread is closed for new comments.');
-
-      const emailKey = personKey ?? emailKeyOf(input.email, settings.secret);
-      if (await isBanned(input.email, context.ip, now)) throw new ForbiddenError('banned', 'You cannot comment here.');
-      const duplicateSince = new Date(now.getTime() - DUPLICATE_WINDOW_MS);
-      // A cheap early answer (before the spam check); insertComment enforces the rule under concurrency.
+      if (checks.banned) throw new ForbiddenError('banned', 'You cannot comment here.');
       // Bound to what is posted too, so a key a client reuses for another comment never yields the same token.
       const { token, hash } = input.idempotencyKey
         ? tokenFromKey(JSON.stringify([input.idempotencyKey, ref.key, emailKey, input.parentId ?? null, input.body]), settings.secret)
@@ -335,8 +336,7 @@ export function createCommentService(deps: CommentServiceDeps) {
         await deps.cache?.invalidate([ref.key]);
         return { comment: mine, editToken: token, commenterToken: commenterTokenFor(mine) };
       };
-      const duplicate = await storage.hasRecentDuplicate({ threadKey: ref.key, emailKey, body: input.body, since: duplicateSince });
-      if (duplicate) {
+      if (checks.duplicate) {
         const original = await replay();
         if (original) return original;
         throw new ConflictError('duplicate_comment', 'You already posted this comment here.');

@@ -28,7 +28,7 @@
  *   counted itself. The SQLite adapter keeps this count per thread, updated in the transaction of every write that
  *   changes a status (insertComment, updateComment, eraseAuthor): a new write that changes statuses must do the same.
  */
-import type { CommentsPort } from './comments-port.js';
+import type { CommentsPort, DuplicateQuery, ThreadRecord } from './comments-port.js';
 import type { ModerationPort } from './moderation-port.js';
 import type { ModeratorsPort } from './moderators-port.js';
 import type { OutboxPort } from './outbox-port.js';
@@ -62,6 +62,18 @@ export { MAX_PAGE_LIMIT, pendingNotificationKey } from './comments-port.js';
 export type { AuditPage, AuditQuery, ModerationPort } from './moderation-port.js';
 export type { ModeratorsPort } from './moderators-port.js';
 
+export interface PostChecksQuery extends DuplicateQuery {
+  /** The commenter's ban hashes (domain/ban.ts); none: never banned. */
+  banHashes: readonly string[];
+  now: Date;
+}
+
+export interface PostChecks {
+  thread: ThreadRecord | undefined;
+  banned: boolean;
+  duplicate: boolean;
+}
+
 export interface Storage extends CommentsPort, ModerationPort, OutboxPort, TransferPort, SubscriptionsPort, ModeratorsPort {
   /** Which adapter this is, for logs and readiness. */
   readonly kind: 'sqlite' | 'mongo';
@@ -71,6 +83,13 @@ export interface Storage extends CommentsPort, ModerationPort, OutboxPort, Trans
    * every instance's cache (Redis broadcast) once it runs. Absent when nothing needs it (SQLite).
    */
   readonly repairedAtOpen?: { threadKeys: readonly string[]; all: boolean };
+  /**
+   * What a new comment's checks read before its spam check, in one go: its thread, whether an active ban matches one of
+   * the commenter's ban hashes, and whether the same author posted the same body in the thread since `since`
+   * (the answers of getThread, findActiveBan and hasRecentDuplicate). One statement on SQLite; the three queries
+   * at once on MongoDB (they are in different collections, and FerretDB has no $lookup).
+   */
+  postChecks(query: PostChecksQuery): Promise<PostChecks>;
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -8,9 +8,6 @@ import { createClient } from 'redis';
 import express from 'express';
 import request from 'supertest';
 import { FAKE_AKISMET_KEY, startFakeAkismet, type FakeAkismet } from '../support/fake-akismet.js';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { openSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
 import { ARTICLE, BRIEF_REDIS_WAIT, createTestApp, validComment, type TestApp } from '../support/test-app.js';
 
@@ -558,7 +555,7 @@ describe('the front door (hits answered below Express)', () => {
   });
 
   it('counts a read whose load failed below Express once, and lets Express answer it', async () => {
-    const storage = openSqliteStorage({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'parley-frontdoor-')) });
+    const storage = openSqliteStorage({ dataDir: ':memory:' });
     // Spied before the app takes the store (it keeps the methods it was given); passes through until told to fail.
     const original = storage.listThreadPublic.bind(storage);
     const fail = jest.spyOn(storage, 'listThreadPublic');

@@ -268,6 +268,42 @@ export function describeCommentsContract(store: () => Storage): void {
         expect(await storage.hasRecentDuplicate({ threadKey, emailKey: key(), body, since: at(50) })).toBe(false);
       });
 
+      it("answers a post's checks in one call exactly as getThread, findActiveBan and hasRecentDuplicate do", async () => {
+        const k = key();
+        const threadKey = uniqueThreadKey();
+        const body = "A post's (body) + .* % text";
+        const now = at(1000);
+        const banned = testId('hash');
+        const expired = testId('hash');
+        const q = (over: Partial<Parameters<Storage['postChecks']>[0]> = {}) => ({ threadKey, emailKey: k, body, since: at(50), banHashes: [testId('hash')], now, ...over });
+        const expectSame = async (query: ReturnType<typeof q>) => {
+          const checks = await storage.postChecks(query);
+          expect(checks).toEqual({
+            thread: await storage.getThread(query.threadKey),
+            banned: (await storage.findActiveBan({ hashes: query.banHashes, now: query.now })) !== undefined,
+            duplicate: await storage.hasRecentDuplicate(query),
+          });
+          return checks;
+        };
+        // Nothing yet: no thread row, no ban, no comment.
+        expect(await expectSame(q())).toEqual({ thread: undefined, banned: false, duplicate: false });
+        expect(await expectSame(q({ banHashes: [] }))).toEqual({ thread: undefined, banned: false, duplicate: false });
+        await storage.ensureThread({ key: threadKey, url: 'https://example.org/checks', now: at(1) });
+        await storage.insertComment(makeComment({ threadKey, author: { name: 'A', email: 'a@example.org', emailKey: k, website: null, avatar: 'x' }, body, createdAt: at(100), status: 'pending' }));
+        for (const [hash, expiresAt] of [[banned, null], [expired, at(999)]] as const) {
+          await storage.insertBan({ id: testId('ban'), kind: 'email', hash, prefix: null, reason: null, createdAt: at(0), expiresAt, actor: 'alice' });
+        }
+        const found = await expectSame(q({ banHashes: [testId('hash'), banned] }));
+        expect(found).toMatchObject({ thread: { key: threadKey, url: 'https://example.org/checks', locked: false }, banned: true, duplicate: true });
+        expect((await expectSame(q({ banHashes: [expired] }))).banned).toBe(false);
+        expect((await expectSame(q({ banHashes: [expired], now: at(998) }))).banned).toBe(true);
+        expect((await expectSame(q({ since: at(101) }))).duplicate).toBe(false);
+        expect((await expectSame(q({ body: `${body} ` }))).duplicate).toBe(false);
+        expect((await expectSame(q({ emailKey: key() }))).duplicate).toBe(false);
+        const elsewhere = await expectSame(q({ threadKey: uniqueThreadKey() }));
+        expect(elsewhere).toEqual({ thread: undefined, banned: false, duplicate: false });
+      });
+
       it('lists pending unchecked comments whose re-check is due, soonest first, up to the limit', async () => {
         const threadKey = uniqueThreadKey();
         const far = new Date('2001-01-01T00:00:00.000Z');

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { createMetrics } from '../../src/metrics.js';
 import { instrumentStorage } from '../../src/storage/instrumented-storage.js';
-import { conversationVisibleSql, openSqliteStorage, publicThreadPageSql, threadPageSql } from '../../src/storage/sqlite/sqlite-storage.js';
+import { conversationVisibleSql, openSqliteStorage, postChecksSql, publicThreadPageSql, threadPageSql } from '../../src/storage/sqlite/sqlite-storage.js';
 import { MIGRATIONS } from '../../src/storage/sqlite/schema.js';
 import { banHashesFor } from '../../src/domain/ban.js';
 import { keyedHash } from '../../src/domain/privacy.js';
@@ -104,6 +104,19 @@ describe('sqlite adapter', () => {
     const countDetails = counts.map((p) => p.detail).join('\n');
     expect(countDetails).toMatch(/USING INDEX comments_parent/);
     for (const d of [...details, ...counts.map((p) => p.detail)]) expect(d).not.toMatch(/SCAN (comments|c)\b(?! USING)/);
+  });
+
+  it("reads a post's checks in one statement, each part through its index", async () => {
+    const dir = tempDir();
+    await openSqliteStorage({ dataDir: dir }).close();
+    const Database = (await import('better-sqlite3')).default;
+    const db = new Database(path.join(dir, 'parley.db'), { readonly: true });
+    const plan = (db.prepare(`EXPLAIN QUERY PLAN ${postChecksSql(3)}`).all('h1', 'h2', 'h3', 0, 'ek', 'k', 0, 'body', 'k') as { detail: string }[]).map((p) => p.detail);
+    db.close();
+    expect(plan.join('\n')).toMatch(/SEARCH t USING PRIMARY KEY \(key=\?\)/);
+    expect(plan.join('\n')).toMatch(/SEARCH bans USING INDEX bans_hash/);
+    expect(plan.join('\n')).toMatch(/SEARCH comments USING INDEX comments_author/);
+    for (const d of plan) expect(d).not.toMatch(/SCAN (comments|bans|threads|t)\b/);
   });
 
   it('answers the public read as one JSON text without changing what other reads return', async () => {

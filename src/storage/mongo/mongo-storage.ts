@@ -159,6 +159,15 @@ export async function openMongoStorage(opts: MongoStorageOptions): Promise<Stora
     repairedAtOpen: { threadKeys: [...repairedThreads.keys], all: repairedThreads.all },
     ...comments.port,
     ...moderation.port,
+    // Three collections and no $lookup on FerretDB: the three reads at once, one round trip of waiting.
+    async postChecks(q) {
+      const [thread, ban, duplicate] = await Promise.all([
+        comments.port.getThread(q.threadKey),
+        moderation.port.findActiveBan({ hashes: q.banHashes, now: q.now }),
+        comments.port.hasRecentDuplicate({ threadKey: q.threadKey, emailKey: q.emailKey, body: q.body, since: q.since }),
+      ]);
+      return { thread, banned: ban !== undefined, duplicate };
+    },
     ping,
     close,
     ...mongoTransfer({ models, guarded, toComment, toThread, syncCount: comments.syncCount }),

@@ -16,10 +16,12 @@ import { sqliteTransfer } from './sqlite-transfer.js';
 import { sqliteOutbox } from './sqlite-outbox.js';
 import { sqliteModerators } from './sqlite-moderators.js';
 import { sqliteSubscriptions } from './sqlite-subscriptions.js';
+import { sqlitePostChecks } from './sqlite-post-checks.js';
 import { sqliteCause, translatingErrors } from './sqlite-errors.js';
 
 // The statement builders tests check with EXPLAIN QUERY PLAN.
 export { conversationVisibleSql, publicThreadPageSql, threadPageSql } from './sqlite-comments.js';
+export { postChecksSql } from './sqlite-post-checks.js';
 
 export interface SqliteStorageOptions {
   /** A directory to hold `parley.db`, or `:memory:`. */
@@ -54,6 +56,7 @@ export function openSqliteStorage({ dataDir, onOpen }: SqliteStorageOptions): St
     kind: 'sqlite',
     ...sqliteComments({ db, insertAudit }),
     ...sqliteModeration({ db, insertAudit }),
+    ...sqlitePostChecks(db),
 
     async ping() {
       pingStmt.get();
