@@ -407,8 +407,10 @@ export function createCommentService(deps: CommentServiceDeps) {
         await storage.insertComment(comment, { duplicateSince, ...(notify ? { notify } : {}) });
       } catch (err) {
         const original = err instanceof ConflictError && err.code === 'duplicate_comment' ? await replay() : undefined;
-        if (!original) throw err;
-        return original;
+        if (original) return original;
+        // The insert may have applied before the failure (a lost answer): readers' caches are told anyway.
+        await deps.cache?.invalidate([ref.key]);
+        throw err;
       }
       if (status === 'approved' && ref.url !== null && thread.url === null) await storage.ensureThread({ key: ref.key, url: ref.url, now });
       await deps.cache?.invalidate([ref.key]);
@@ -472,8 +474,8 @@ export function createCommentService(deps: CommentServiceDeps) {
       // A status the edit changed is an event like a moderator's move: held again (the moderators hear of it),
       // published (followers of the answered comment are mailed) or spam; recorded with the update.
       const notification = status !== comment.status ? statusNotification(deps.notifier, comment, status, now, 'edited') : null;
-      const updated = await storage.updateComment(id, patch, { ifStatus: comment.status, ...notification?.options });
-      await deps.cache?.invalidate([comment.threadKey]);
+      // Readers' caches are told even when the write fails: it may have applied before the failure (a lost answer).
+      const updated = await storage.updateComment(id, patch, { ifStatus: comment.status, ...notification?.options }).finally(() => deps.cache?.invalidate([comment.threadKey]));
       if (!updated) throw new NotFoundError('comment_not_found', 'No such comment.');
       await notification?.done(updated);
       return updated;
@@ -505,8 +507,7 @@ export function createCommentService(deps: CommentServiceDeps) {
         throw new NotFoundError('comment_not_found', 'No such comment.');
       }
       const notification = statusNotification(deps.notifier, comment, 'deleted', clock());
-      const updated = await storage.updateComment(id, { status: 'deleted' }, { ifStatus: comment.status, ...notification.options });
-      await deps.cache?.invalidate([comment.threadKey]);
+      const updated = await storage.updateComment(id, { status: 'deleted' }, { ifStatus: comment.status, ...notification.options }).finally(() => deps.cache?.invalidate([comment.threadKey]));
       if (!updated) throw new NotFoundError('comment_not_found', 'No such comment.');
       await notification.done(updated);
     },
@@ -514,8 +515,7 @@ export function createCommentService(deps: CommentServiceDeps) {
     async deleteOwn(id: string, token: string | undefined): Promise<void> {
       const { comment } = await findOwn(id, token);
       const notification = statusNotification(deps.notifier, comment, 'deleted', clock());
-      const updated = await storage.updateComment(id, { status: 'deleted' }, { ifStatus: comment.status, ...notification.options });
-      await deps.cache?.invalidate([comment.threadKey]);
+      const updated = await storage.updateComment(id, { status: 'deleted' }, { ifStatus: comment.status, ...notification.options }).finally(() => deps.cache?.invalidate([comment.threadKey]));
       if (!updated) throw new NotFoundError('comment_not_found', 'No such comment.');
       await notification.done(updated);
     },

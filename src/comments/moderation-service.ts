@@ -156,11 +156,12 @@ export function createModerationService(deps: ModerationDeps) {
     async edit(actor: string, id: string, body: string, reason: string | null): Promise<Comment> {
       const comment = await storage.getComment(id);
       if (!comment || comment.status === 'deleted') throw new NotFoundError('comment_not_found', 'No such comment.');
-      const updated = await storage.updateComment(id, bodyEdit(comment, body, clock(), 'moderator'), {
-        ifStatus: comment.status,
-        audit: entry({ actor, action: 'edit', commentId: id, threadKey: comment.threadKey, from: comment.status, to: comment.status, reason }),
-      });
-      await deps.cache?.invalidate([comment.threadKey]);
+      const updated = await storage
+        .updateComment(id, bodyEdit(comment, body, clock(), 'moderator'), {
+          ifStatus: comment.status,
+          audit: entry({ actor, action: 'edit', commentId: id, threadKey: comment.threadKey, from: comment.status, to: comment.status, reason }),
+        })
+        .finally(() => deps.cache?.invalidate([comment.threadKey]));
       if (!updated) throw new ConflictError('conflict', 'The comment changed while you were editing; reload and try again.');
       return updated;
     },
@@ -207,11 +208,11 @@ export function createModerationService(deps: ModerationDeps) {
     async lockThread(actor: string, selector: { url?: string | undefined; threadId?: string | undefined }, locked: boolean, reason: string | null): Promise<ThreadRecord> {
       const ref = resolveThread(selector, ANY_ORIGIN);
       const action: AuditAction = locked ? 'lock_thread' : 'unlock_thread';
-      const thread = await storage.setThreadLocked({ key: ref.key, url: ref.url, now: clock() }, locked, {
-        audit: entry({ actor, action, commentId: null, threadKey: ref.key, from: null, to: null, reason }),
-      });
-      await deps.cache?.invalidate([ref.key]);
-      return thread;
+      return storage
+        .setThreadLocked({ key: ref.key, url: ref.url, now: clock() }, locked, {
+          audit: entry({ actor, action, commentId: null, threadKey: ref.key, from: null, to: null, reason }),
+        })
+        .finally(() => deps.cache?.invalidate([ref.key]));
     },
 
     async listThreads(cursor: string | null, limit: number): Promise<{ threads: (ThreadRecord & { counts: StatusCounts })[]; nextCursor: string | null }> {

@@ -95,6 +95,48 @@ describe('retrying a post whose answer was lost', () => {
     expect(await read()).toBe(0);
   });
 
+  /** The real store, whose `method` applies its write and then fails once `armed` is set (the answer is lost). */
+  function losingAnswersOf(method: 'insertComment' | 'updateComment' | 'setThreadLocked') {
+    const storage = openSqliteStorage({ dataDir: ':memory:' });
+    const state = { armed: false };
+    const lossy = new Proxy(storage, {
+      get(target, prop, receiver) {
+        if (prop !== method) return Reflect.get(target, prop, receiver);
+        return async (...args: unknown[]) => {
+          const result = await (target[method] as (...a: unknown[]) => Promise<unknown>)(...args);
+          if (state.armed) throw new StorageUnavailableError();
+          return result;
+        };
+      },
+    });
+    return { lossy, state };
+  }
+
+  const TOKEN = 'post-retry-moderator-token-0123456789';
+  const thread = async () => (await request(app.http).get('/api/v1/threads').query({ url: validComment().url })).body as { thread: { locked: boolean }; comments: { html: string }[] };
+  const html = async () => (await thread()).comments.map((c) => c.html).join('\n');
+  it.each([
+    ['a post without an idempotency key', 'insertComment', async () => request(app.http).post('/api/v1/comments').send(validComment({ body: 'Stored, answer lost.' })), async () => expect(await html()).toContain('Stored, answer lost.')],
+    ["an author's edit", 'updateComment', async (c: { id: string; editToken: string }) => request(app.http).patch(`/api/v1/comments/${c.id}`).set('Authorization', `Bearer ${c.editToken}`).send({ body: 'Edited, answer lost.' }), async () => expect(await html()).toContain('Edited, answer lost.')],
+    ["an author's delete", 'updateComment', async (c: { id: string; editToken: string }) => request(app.http).delete(`/api/v1/comments/${c.id}`).set('Authorization', `Bearer ${c.editToken}`), async () => expect((await thread()).comments).toHaveLength(0)],
+    ["a moderator's edit", 'updateComment', async (c: { id: string }) => request(app.http).patch(`/api/v1/admin/comments/${c.id}`).set('Authorization', `Bearer ${TOKEN}`).send({ body: 'Moderated, answer lost.' }), async () => expect(await html()).toContain('Moderated, answer lost.')],
+    ['a lock', 'setThreadLocked', async () => request(app.http).put(`/api/v1/admin/threads?url=${encodeURIComponent(String(validComment().url))}`).set('Authorization', `Bearer ${TOKEN}`).send({ locked: true }), async () => expect((await thread()).thread.locked).toBe(true)],
+  ] as const)('drops the cached page when %s applied but its answer was lost', async (_name, method, write, shows) => {
+    const { lossy, state } = losingAnswersOf(method);
+    app = await createTestApp({ ADMIN_TOKEN: `alice:${TOKEN}` }, lossy);
+    const first = await request(app.http).post('/api/v1/comments').send(validComment({ body: 'The first comment.' }));
+    expect(first.status).toBe(201);
+    // Read twice: the page is cached before the write.
+    expect(await html()).toContain('The first comment.');
+    const hits = app.cache!.stats().hits;
+    await thread();
+    expect(app.cache!.stats().hits).toBe(hits + 1);
+    state.armed = true;
+    const res = await write({ id: first.body.comment.id, editToken: first.body.editToken });
+    expect(res.status).toBe(503);
+    await shows();
+  });
+
   it('refuses a short or malformed idempotency key', async () => {
     app = await createTestApp();
     const res = await request(app.http).post('/api/v1/comments').send(validComment({ idempotencyKey: 'short' }));
