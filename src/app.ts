@@ -6,6 +6,7 @@ import { closeRedis } from './redis-close.js';
 import { NO_CACHE, ReadCache, type ReadCacheInvalidator, type ReadCacheStats } from './cache/read-cache.js';
 import { invalidateChannelFor, startRedisBroadcast, type RedisBroadcast } from './cache/redis-broadcast.js';
 import { registerCacheMetrics } from './cache/cache-metrics.js';
+import { watchExternalWrites } from './cache/external-writes.js';
 import { cachedReads } from './http/readers/cached-read.js';
 import { publicReadCacheHeaders } from './http/readers/cache-control.js';
 import { createCommentService } from './comments/comment-service.js';
@@ -67,6 +68,8 @@ export interface AppDeps {
   clock?: () => Date;
   /** How long start-up waits for Redis before going on without it (2 s); tests of an unreachable Redis wait less. */
   redisStartWaitMs?: number;
+  /** How often the read cache checks for writes of other processes to the SQLite file (1 s). */
+  externalWritesIntervalMs?: number;
 }
 
 export interface App {
@@ -158,6 +161,16 @@ export async function createApp(deps: AppDeps): Promise<App> {
         })
       : null;
   const cache: ReadCacheInvalidator = broadcast ?? readCache ?? NO_CACHE;
+  // Another process writing to the same SQLite file (an import, a restore): this instance's cached pages are dropped.
+  const externalWrites =
+    readCache && storage.dataVersion
+      ? watchExternalWrites({
+          version: () => storage.dataVersion!(),
+          onChange: () => void readCache.invalidateAll(),
+          intervalMs: deps.externalWritesIntervalMs ?? EXTERNAL_WRITES_INTERVAL_MS,
+          onError: (err) => logger.debug({ err }, 'could not read the database version'),
+        })
+      : null;
   if (readCache) registerCacheMetrics(metrics.registry, { stats: () => readCache.stats(), synced: () => broadcast?.synced() ?? false }, broadcast !== null);
 
   // What the storage's repair pass at open changed (MongoDB): other instances may still serve it from their caches.
@@ -368,6 +381,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
         await jobs.outbox.drain();
         await moderation.drain();
         notifications.close();
+        externalWrites?.stop();
         await storage.close();
       } finally {
         await broadcast?.close();
@@ -378,6 +392,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
 }
 
 const REDIS_START_WAIT_MS = 2000;
+const EXTERNAL_WRITES_INTERVAL_MS = 1000;
 const keepRetrying = (retries: number) => Math.min(2 ** retries * 50, 1000);
 
 /**

@@ -310,7 +310,7 @@ function restoreRecord(storage: Storage, { type, ...record }: Exclude<ImportReco
 export interface ImportJsonOptions {
   dryRun: boolean;
   onRecord?: (bytesRead: number) => void;
-  /** Thread keys that gained comments, for cache invalidation. */
+  /** Thread keys that gained comments or whose thread record was restored, for cache invalidation. */
   touched?: Set<string>;
 }
 
@@ -364,8 +364,11 @@ export async function importJson(storage: Storage | null, input: Readable, optio
     // subscriptions) is kept.
     await batch.flush();
     try {
-      if (await restoreRecord(storage, rec)) report.count(rec.type);
-      else report.skip(`already_present (${rec.type})`);
+      if (await restoreRecord(storage, rec)) {
+        report.count(rec.type);
+        // A thread restored without comments still changes its page (locked, its URL): running caches must drop it.
+        if (rec.type === 'thread') options.touched?.add((rec as unknown as ThreadRecord).key);
+      } else report.skip(`already_present (${rec.type})`);
     } catch (err) {
       report.fail(`storage_error (${(err as { code?: string }).code ?? 'unknown'})`, `line ${lineNo}`);
     }

@@ -86,8 +86,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     io.stdout.write(report.summary(dryRun));
     if (!dryRun && touched.size > 0) {
       // Imports send no notifications; they only make running instances drop what they cached.
+      // Instances on the same SQLite file see the import by themselves (cache/external-writes.ts); MongoDB ones need Redis.
+      const sqlite = !ctx.config.mongodbUri;
       const outcome = await invalidateRunningCaches(ctx.config.redisUrl);
       if (outcome === 'published') say('Running instances were told to drop their read caches (Redis).');
+      else if (sqlite) say('Running instances on this database file drop their read caches within a second of the import.');
       else if (outcome === 'failed') say('Could not reach Redis: restart running instances so readers see the imported comments at once.');
       else say('No REDIS_URL: restart a running service so readers see the imported comments at once (its read cache is in memory).');
     }

@@ -90,6 +90,11 @@ export interface Storage extends CommentsPort, ModerationPort, OutboxPort, Trans
    * at once on MongoDB (they are in different collections, and FerretDB has no $lookup).
    */
   postChecks(query: PostChecksQuery): Promise<PostChecks>;
+  /**
+   * SQLite only: a number that changes when another connection (another process: an import, a restore) commits to the
+   * database file; never for this connection's own writes. The read cache polls it (cache/external-writes.ts).
+   */
+  dataVersion?(): Promise<number>;
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>;
   close(): Promise<void>;

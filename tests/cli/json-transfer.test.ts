@@ -480,3 +480,28 @@ describeMongo('moving between SQLite and MongoDB', () => {
     expect(await exportOf({ DATA_DIR: back })).toBe(first);
   });
 });
+
+describe('the threads a JSON import touches', () => {
+  it('include a thread restored without comments (a lock changes its page), and not one already present', async () => {
+    const { importJson } = await import('../../src/cli/json-transfer.js');
+    const { Readable } = await import('node:stream');
+    const from = tempDir();
+    const s = openSqliteStorage({ dataDir: from });
+    await s.setThreadLocked({ key: 'https://blog.example/locked-only', url: 'https://blog.example/locked-only', now: d('2026-01-02T00:00:00.000Z') }, true);
+    await s.close();
+    const out = path.join(tempDir(), 'export.jsonl');
+    expect((await cli(['export', 'json', '--out', out], { DATA_DIR: from })).code).toBe(0);
+    const target = openSqliteStorage({ dataDir: ':memory:' });
+    try {
+      const touched = new Set<string>();
+      await importJson(target, Readable.from([fs.readFileSync(out)]), { dryRun: false, touched });
+      expect([...touched]).toEqual(['https://blog.example/locked-only']);
+      expect((await target.getThread('https://blog.example/locked-only'))?.locked).toBe(true);
+      const again = new Set<string>();
+      await importJson(target, Readable.from([fs.readFileSync(out)]), { dryRun: false, touched: again });
+      expect([...again]).toEqual([]);
+    } finally {
+      await target.close();
+    }
+  });
+});

@@ -39,7 +39,7 @@ const GENEROUS_RATE_LIMITS = {
  */
 export const BRIEF_REDIS_WAIT: Pick<AppDeps, 'redisStartWaitMs'> = { redisStartWaitMs: 100 };
 
-export async function createTestApp(env: Record<string, string> = {}, storage?: Storage, deps: Pick<AppDeps, 'redisStartWaitMs'> = {}): Promise<TestApp> {
+export async function createTestApp(env: Record<string, string> = {}, storage?: Storage, deps: Pick<AppDeps, 'redisStartWaitMs' | 'externalWritesIntervalMs'> = {}): Promise<TestApp> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-app-'));
   // MODERATION=none: tests of other features see their comments published; moderation tests set their mode.
   const config = loadConfig({

@@ -52,6 +52,7 @@ export function openSqliteStorage({ dataDir, onOpen }: SqliteStorageOptions): St
 
   const insertAudit = sqliteAuditWriter(db);
   const pingStmt = db.prepare('SELECT 1');
+  const dataVersionStmt = db.prepare('PRAGMA data_version').pluck();
   const storage: Storage = {
     kind: 'sqlite',
     ...sqliteComments({ db, insertAudit }),
@@ -60,6 +61,10 @@ export function openSqliteStorage({ dataDir, onOpen }: SqliteStorageOptions): St
 
     async ping() {
       pingStmt.get();
+    },
+
+    async dataVersion() {
+      return dataVersionStmt.get() as number;
     },
 
     async close() {
