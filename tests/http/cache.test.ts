@@ -9,7 +9,9 @@ import express from 'express';
 import request from 'supertest';
 import { FAKE_AKISMET_KEY, startFakeAkismet, type FakeAkismet } from '../support/fake-akismet.js';
 import { openSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
-import { ARTICLE, BRIEF_REDIS_WAIT, createTestApp, validComment, type TestApp } from '../support/test-app.js';
+import { ARTICLE, BRIEF_REDIS_WAIT, createTestApp, TEST_SECRET, validComment, type TestApp } from '../support/test-app.js';
+import { heldState, signModerationLink } from '../../src/notify/moderation-link.js';
+import { ANONYMOUS_NAME } from '../../src/domain/moderation.js';
 
 const TOKEN = `${'k'.repeat(20)}-moderator-token-0123456789`;
 const ADMIN_ENV = { ADMIN_TOKEN: `alice:${TOKEN}` };
@@ -134,6 +136,53 @@ describe('every writer invalidates what it changes', () => {
     const after = await seen(app);
     expect(after.ids).toEqual([]);
     expect(after.count).toBe(0);
+  });
+
+  it('moderator ham (not spam: published)', async () => {
+    const app = await start();
+    const { comment } = await post(app);
+    expect((await admin(app).post(`/comments/${comment.id}/spam`)).status).toBe(200);
+    expect((await primed(app)).count).toBe(0);
+    expect((await admin(app).post(`/comments/${comment.id}/ham`)).status).toBe(200);
+    const after = await seen(app);
+    expect(after.ids).toEqual([comment.id]);
+    expect(after.count).toBe(1);
+  });
+
+  it('moderator restore (a deleted comment back to the queue hides the reply under it)', async () => {
+    const app = await start();
+    const root = await post(app);
+    const reply = await post(app, { parentId: root.comment.id });
+    expect((await admin(app).post(`/comments/${root.comment.id}/delete`)).status).toBe(200);
+    const before = await primed(app);
+    expect(before.ids).toEqual([root.comment.id, reply.comment.id]);
+    expect(before.count).toBe(1);
+    expect((await admin(app).post(`/comments/${root.comment.id}/restore`)).status).toBe(200);
+    const after = await seen(app);
+    expect(after.ids).toEqual([]);
+    expect(after.count).toBe(0);
+  });
+
+  it("a moderator's decision by mail link", async () => {
+    const app = await start({ MODERATION: 'all' });
+    const { comment } = await post(app);
+    expect((await primed(app)).ids).toEqual([]);
+    const stored = (await app.storage.getComment(comment.id))!;
+    const token = signModerationLink(TEST_SECRET, { commentId: comment.id, action: 'approve', expiresAt: new Date(app.clock.now + 3_600_000), state: await heldState(app.storage, stored) });
+    expect((await request(app.http).post(`/moderate/${token}`)).status).toBe(200);
+    expect((await seen(app)).ids).toEqual([comment.id]);
+  });
+
+  it('erase an author, anonymizing', async () => {
+    const app = await start();
+    await post(app, { email: 'gone@example.org', name: 'Ada Vanishing' });
+    expect((await primed(app)).html).toContain('Ada Vanishing');
+    expect((await admin(app).post('/authors/erase', { email: 'gone@example.org', mode: 'anonymize' })).status).toBe(200);
+    const after = await seen(app);
+    expect(after.count).toBe(1);
+    expect(after.html).not.toContain('Ada Vanishing');
+    const thread = await request(app.http).get('/api/v1/threads').query({ url: ARTICLE });
+    expect(thread.body.comments[0].author.name).toBe(ANONYMOUS_NAME);
   });
 
   it('moderator bulk action', async () => {
