@@ -162,10 +162,11 @@ export async function createApp(deps: AppDeps): Promise<App> {
       : null;
   const cache: ReadCacheInvalidator = broadcast ?? readCache ?? NO_CACHE;
   // Another process writing to the same SQLite file (an import, a restore): this instance's cached pages are dropped.
+  const dataVersion = storage.dataVersion?.bind(storage);
   const externalWrites =
-    readCache && storage.dataVersion
+    readCache && dataVersion
       ? watchExternalWrites({
-          version: () => storage.dataVersion!(),
+          version: dataVersion,
           onChange: () => void readCache.invalidateAll(),
           intervalMs: deps.externalWritesIntervalMs ?? EXTERNAL_WRITES_INTERVAL_MS,
           onError: (err) => logger.debug({ err }, 'could not read the database version'),
