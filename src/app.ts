@@ -162,9 +162,11 @@ export async function createApp(deps: AppDeps): Promise<App> {
       : null;
   const cache: ReadCacheInvalidator = broadcast ?? readCache ?? NO_CACHE;
   // Another process writing to the same SQLite file (an import, a restore): this instance's cached pages are dropped.
+  // Not with Redis: writers then broadcast what they change (instances, imports), and while Redis is unreachable
+  // entries live at most a second anyway; a whole-cache drop for every other instance's post would only cost hits.
   const dataVersion = storage.dataVersion?.bind(storage);
   const externalWrites =
-    readCache && dataVersion
+    readCache && dataVersion && !broadcast
       ? watchExternalWrites({
           version: dataVersion,
           onChange: () => void readCache.invalidateAll(),
