@@ -2,8 +2,8 @@
  * Writes the app does not make itself: another process committing to the same SQLite file (the `parley import`
  * commands, a restore, a second instance on the same DATA_DIR). SQLite's `PRAGMA data_version` changes when another
  * connection commits to the file (never for this connection's own commits), so checking it once a second is enough for
- * the read cache to drop what such a write may have changed, with or without Redis. One PRAGMA a second; the
- * timer never holds the process open.
+ * the read cache to drop what such a write may have changed. The app watches only without Redis (app.ts): with it,
+ * writers broadcast what they change. One PRAGMA a second; the timer never holds the process open.
  */
 export interface ExternalWritesWatch {
   stop(): void;

@@ -24,6 +24,5 @@ export function pooledRandom(poolBytes = POOL_BYTES): () => number {
 
 /** A ULID generator; `at` is the creation time (the service's clock), so ids sort with createdAt. */
 export function ulidFactory(): (at?: number) => string {
-  const ulid = monotonicFactory(pooledRandom());
-  return (at) => ulid(at);
+  return monotonicFactory(pooledRandom());
 }

@@ -184,6 +184,12 @@ export function threadPageSql(statusCount: number, withCursor: boolean, sort: 'o
     WHERE c.root_id IN (SELECT id FROM page) AND c.depth >= 1 AND c.status IN (${inStatuses})`;
 }
 
+/**
+ * A comment of this author with this body in this thread since an instant (the duplicate rule). Parameters: email key,
+ * thread key, since, body. Shared by hasRecentDuplicate, the insert's own check and postChecks (sqlite-post-checks.ts).
+ */
+export const DUPLICATE_MATCH = 'SELECT 1 FROM comments WHERE author_email_key = ? AND thread_key = ? AND created_at >= ? AND body = ?';
+
 /** Our own status constants, written into SQL as literals so the planner sees them. */
 const sqlList = (values: readonly string[]) => values.map((v) => `'${v.replace(/'/g, "''")}'`).join(', ');
 
@@ -211,8 +217,9 @@ type PublicRawRow = [
  * The page of roots (ids only) is MATERIALIZED, so it runs once; every root of it is joined to its conversation
  * through comments_replies (a root's root_id is its own id, so the root comes with its replies). SQLite builds the
  * JSON in C and hands over one string, which JSON.parse reads: measured on the bench's 200-comment page, that is
- * about a third less than better-sqlite3 turning some 2,800 column values into JS values one by one, and
- * the join walks the index once per root where the earlier `IN (SELECT id FROM page)` built a list first. Parameters: threadKey, [cursor createdAt, cursor id], limit + 1.
+ * about a third less than better-sqlite3 turning some 2,600 column values into JS values one by one, and the join
+ * walks the index once per root where the earlier `IN (SELECT id FROM page)` built a list first.
+ * Parameters: threadKey, [cursor createdAt, cursor id], limit + 1.
  */
 export function publicThreadPageSql(withCursor: boolean, sort: 'oldest' | 'newest'): string {
   const dir = sort === 'oldest' ? 'ASC' : 'DESC';
@@ -287,9 +294,7 @@ export function sqliteComments({ db, insertAudit }: SqliteCommentsDeps): Comment
   };
 
   function hasDuplicate(threadKey: string, emailKey: string, body: string, since: Date): boolean {
-    const row = stmt(
-      'SELECT 1 FROM comments WHERE author_email_key = ? AND thread_key = ? AND created_at >= ? AND body = ? LIMIT 1',
-    ).get(emailKey, threadKey, since.getTime(), body);
+    const row = stmt(`${DUPLICATE_MATCH} LIMIT 1`).get(emailKey, threadKey, since.getTime(), body);
     return row !== undefined;
   }
 

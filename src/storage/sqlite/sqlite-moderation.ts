@@ -70,6 +70,9 @@ export function sqliteAuditWriter(db: Database): InsertAudit {
   };
 }
 
+/** A ban on one of `hashCount` hashes, not expired at the last parameter (ms). Shared with postChecks (sqlite-post-checks.ts). */
+export const activeBanMatch = (hashCount: number) => `SELECT * FROM bans WHERE hash IN (${placeholders(hashCount)}) AND (expires_at IS NULL OR expires_at > ?)`;
+
 export function sqliteModeration({ db, insertAudit }: { db: Database; insertAudit: InsertAudit }): ModerationPort {
   const stmt = statementCache(db);
 
@@ -126,10 +129,7 @@ export function sqliteModeration({ db, insertAudit }: { db: Database; insertAudi
 
     async findActiveBan({ hashes, now }) {
       if (hashes.length === 0) return undefined;
-      const row = stmt(
-        `SELECT * FROM bans WHERE hash IN (${placeholders(hashes.length)}) AND (expires_at IS NULL OR expires_at > ?)
-         ORDER BY created_at DESC LIMIT 1`,
-      ).get(...hashes, now.getTime()) as BanRow | undefined;
+      const row = stmt(`${activeBanMatch(hashes.length)} ORDER BY created_at DESC LIMIT 1`).get(...hashes, now.getTime()) as BanRow | undefined;
       return row ? toBan(row) : undefined;
     },
   };

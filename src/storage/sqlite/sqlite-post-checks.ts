@@ -1,19 +1,20 @@
 /** Storage.postChecks on SQLite: the thread, the ban match and the duplicate check of a new comment in one statement. */
 import type { Database } from 'better-sqlite3';
 import type { PostChecks, PostChecksQuery } from '../storage.js';
-import { toThread, type ThreadRow } from './sqlite-comments.js';
-import { placeholders, statementCache } from './sqlite-statements.js';
+import { DUPLICATE_MATCH, toThread, type ThreadRow } from './sqlite-comments.js';
+import { activeBanMatch } from './sqlite-moderation.js';
+import { statementCache } from './sqlite-statements.js';
 
 /**
  * One row whatever exists: the thread's columns (null when it has no row yet) and two flags. The EXISTS subqueries
- * are findActiveBan's and hasRecentDuplicate's conditions, on the same indexes (bans_hash, comments_author).
+ * are findActiveBan's and hasRecentDuplicate's own queries, on the same indexes (bans_hash, comments_author).
  * Parameters, in the order they appear: the ban hashes, now, email key, thread key, since, body, thread key.
  */
 export function postChecksSql(hashCount: number): string {
   return `
     SELECT t.key, t.url, t.created_at, t.locked, t.last_comment_at,
-      EXISTS (SELECT 1 FROM bans WHERE hash IN (${placeholders(hashCount)}) AND (expires_at IS NULL OR expires_at > ?)) AS banned,
-      EXISTS (SELECT 1 FROM comments WHERE author_email_key = ? AND thread_key = ? AND created_at >= ? AND body = ?) AS duplicate
+      EXISTS (${activeBanMatch(hashCount)}) AS banned,
+      EXISTS (${DUPLICATE_MATCH}) AS duplicate
     FROM (SELECT ? AS k) q LEFT JOIN threads t ON t.key = q.k`;
 }
 
